@@ -1,0 +1,12 @@
+//! Pure domain code shared by both wings of rtbcat.
+//!
+//! Nothing here does IO, reads the clock or spawns tasks: every input is a parameter,
+//! so the rules can be unit- and property-tested exhaustively.
+
+pub mod creative;
+pub mod destination;
+pub mod size;
+
+pub use creative::{ApiCreative, CreativeFormat, NormalizedCreative};
+pub use destination::{AppStore, Destination};
+pub use size::{CanonicalSize, SizeCategory};
