@@ -1,1 +1,10 @@
+//! rtbcat use cases, written once over the store trait. Web and CLI stay thin.
 
+pub mod auth;
+pub mod catalog;
+pub mod clock;
+pub mod config;
+pub mod demo;
+
+pub use clock::{Clock, SystemClock};
+pub use config::Config;

@@ -3,8 +3,10 @@
 //! Nothing here does IO, reads the clock or spawns tasks: every input is a parameter,
 //! so the rules can be unit- and property-tested exhaustively.
 
+pub mod account;
 pub mod creative;
 pub mod destination;
+pub mod secrets;
 pub mod size;
 
 pub use creative::{ApiCreative, CreativeFormat, NormalizedCreative};

@@ -1,1 +1,109 @@
+//! Storage for rtbcat: one trait, two backends chosen by URL scheme.
+//!
+//! SQLite (`sqlite://PATH`, the embedded default) and PostgreSQL (`postgres://…`) each have
+//! their own embedded, versioned migrations, run at open. A database whose schema is newer
+//! than this binary is refused rather than half-understood.
 
+mod models;
+mod postgres;
+mod query;
+mod sqlite;
+
+pub use models::*;
+pub use query::{CreativeQuery, CreativeSort};
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Errors every backend maps its own into.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("the database schema is version {database}, newer than this binary understands ({binary}); upgrade rtbcat")]
+    SchemaTooNew { database: i64, binary: i64 },
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Everything the services need from storage. Implemented once per backend.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Round-trips to the database and reports the schema version.
+    async fn health(&self) -> StoreResult<HealthInfo>;
+
+    // ------------------------------------------------------------ catalog
+    /// Insert or update creatives by (seat, creative id) in one transaction. A creative whose
+    /// raw JSON is unchanged is left alone, so importing a file twice changes nothing.
+    /// Returns what happened to each record, in input order.
+    async fn upsert_creatives(&self, creatives: Vec<CreativeRecord>, now: i64) -> StoreResult<Vec<UpsertOutcome>>;
+    async fn list_creatives(&self, query: CreativeQuery) -> StoreResult<CreativePage>;
+    /// All creatives with this id (a creative id is unique per seat only).
+    async fn creatives_by_id(&self, creative_id: String, seat_id: Option<String>) -> StoreResult<Vec<CreativeDetail>>;
+    async fn catalog_stats(&self) -> StoreResult<CatalogStats>;
+    async fn size_counts(&self) -> StoreResult<Vec<SizeCount>>;
+    async fn seats(&self) -> StoreResult<Vec<SeatSummary>>;
+    async fn facet_values(&self) -> StoreResult<CatalogFacets>;
+
+    // ------------------------------------------------------------ accounts
+    async fn count_users(&self) -> StoreResult<i64>;
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    /// Creates the user only when there is none yet; `None` when someone was first.
+    async fn create_first_admin(&self, user: NewUser) -> StoreResult<Option<User>>;
+    async fn user_credentials(&self, email: String) -> StoreResult<Option<UserCredentials>>;
+    async fn create_session(&self, token_sha256: String, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()>;
+    async fn session_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>>;
+    async fn delete_session(&self, token_sha256: String) -> StoreResult<()>;
+    async fn create_api_token(&self, token_sha256: String, user_id: i64, label: String, now: i64) -> StoreResult<()>;
+    async fn api_token_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>>;
+    async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()>;
+    async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// Open the store a URL names and bring its schema up to date.
+/// `sqlite://PATH` (or a bare path) opens SQLite; `postgres://` / `postgresql://` PostgreSQL.
+pub async fn open(url: &str) -> StoreResult<SharedStore> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url).await?))
+    } else if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(path)).await?))
+    } else if url.contains("://") {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    } else {
+        Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(url)).await?))
+    }
+}
+
+/// Copy a live SQLite database consistently (the online backup API), page by page, while
+/// the server keeps writing. Returns the number of pages copied.
+pub fn backup_sqlite(source: &std::path::Path, destination: &std::path::Path) -> StoreResult<i64> {
+    sqlite::backup(source, destination)
+}
+
+/// The highest migration version this binary carries, per backend.
+pub fn binary_schema_version(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => sqlite::schema_version_of_binary(),
+        Backend::Postgres => postgres::schema_version_of_binary(),
+    }
+}

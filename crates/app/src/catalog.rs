@@ -1,0 +1,152 @@
+//! Importing creatives in the Real-time Bidding API v1 JSON shape.
+//!
+//! A file is all-or-nothing: every element is checked first, and one bad element rejects
+//! the file with the element and field named, so the catalog never holds half a file.
+
+use rtbcat_core::creative::{self, CreativeError};
+use rtbcat_store::{CreativeRecord, NewAuditEntry, SharedStore, StoreError, UpsertOutcome};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+/// At most this many element errors are listed; the rest are counted.
+pub const MAX_LISTED_ERRORS: usize = 50;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct FormatSummary {
+    pub creatives: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CreativeImportReport {
+    pub source: String,
+    pub creatives: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub by_format: BTreeMap<String, FormatSummary>,
+    pub seats: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{source_name}: {} invalid element(s); nothing was imported. First: {}", total_errors, errors.first().map(|e| e.to_string()).unwrap_or_default())]
+    Invalid { source_name: String, errors: Vec<CreativeError>, total_errors: usize },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Parse and check a whole document; every error, not only the first.
+pub fn prepare_records(text: &str, buyers_ui_template: &str) -> Result<Vec<CreativeRecord>, (Vec<CreativeError>, usize)> {
+    let elements = creative::split_import_document(text).map_err(|e| (vec![e], 1))?;
+    let mut errors = Vec::new();
+    let mut total_errors = 0usize;
+    let mut records = Vec::with_capacity(elements.len());
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for (i, raw) in elements.into_iter().enumerate() {
+        let index = i + 1;
+        let raw_json = raw.to_string();
+        match creative::parse_api_creative(index, raw) {
+            Ok(parsed) => {
+                let normalized = creative::normalize(&parsed, buyers_ui_template);
+                let key = (normalized.seat_id.clone(), normalized.creative_id.clone());
+                if let Some(first) = seen.insert(key, index) {
+                    total_errors += 1;
+                    if errors.len() < MAX_LISTED_ERRORS {
+                        errors.push(CreativeError {
+                            index,
+                            creative_id: Some(normalized.creative_id.clone()),
+                            field: "creativeId".into(),
+                            reason: format!("duplicate of creative #{first} in the same seat {}", normalized.seat_id),
+                        });
+                    }
+                    continue;
+                }
+                // serde_json objects keep keys sorted, so the hash ignores key order in the file.
+                let raw_sha256 = hex::encode(Sha256::digest(raw_json.as_bytes()));
+                records.push(CreativeRecord { creative: normalized, raw_json, raw_sha256 });
+            }
+            Err(err) => {
+                total_errors += 1;
+                if errors.len() < MAX_LISTED_ERRORS {
+                    errors.push(err);
+                }
+            }
+        }
+    }
+    if total_errors > 0 {
+        Err((errors, total_errors))
+    } else {
+        Ok(records)
+    }
+}
+
+/// Import a creatives document into the store and record it in the audit log.
+pub async fn import_creatives(
+    store: &SharedStore,
+    text: &str,
+    source_name: &str,
+    actor: &str,
+    buyers_ui_template: &str,
+    now: i64,
+) -> Result<CreativeImportReport, ImportError> {
+    let records = prepare_records(text, buyers_ui_template).map_err(|(errors, total_errors)| ImportError::Invalid {
+        source_name: source_name.to_string(),
+        errors,
+        total_errors,
+    })?;
+    let report = store_records(store, records, source_name, now).await?;
+    store
+        .append_audit(NewAuditEntry {
+            at: now,
+            actor: actor.to_string(),
+            action: "creatives.import".into(),
+            subject: Some(source_name.to_string()),
+            details: serde_json::json!({
+                "creatives": report.creatives,
+                "inserted": report.inserted,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            }),
+        })
+        .await?;
+    Ok(report)
+}
+
+/// Upsert prepared records in one transaction and count what changed, per format.
+async fn store_records(
+    store: &SharedStore,
+    records: Vec<CreativeRecord>,
+    source_name: &str,
+    now: i64,
+) -> Result<CreativeImportReport, StoreError> {
+    let formats: Vec<&'static str> = records.iter().map(|r| r.creative.format.as_str()).collect();
+    let mut seats: Vec<String> = records.iter().map(|r| r.creative.seat_id.clone()).collect();
+    seats.sort();
+    seats.dedup();
+    let outcomes = store.upsert_creatives(records, now).await?;
+    let mut report = CreativeImportReport {
+        source: source_name.to_string(),
+        creatives: outcomes.len() as u64,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        by_format: BTreeMap::new(),
+        seats,
+    };
+    for (format, outcome) in formats.into_iter().zip(outcomes) {
+        let summary = report.by_format.entry(format.to_string()).or_default();
+        summary.creatives += 1;
+        let (total, per_format) = match outcome {
+            UpsertOutcome::Inserted => (&mut report.inserted, &mut summary.inserted),
+            UpsertOutcome::Updated => (&mut report.updated, &mut summary.updated),
+            UpsertOutcome::Unchanged => (&mut report.unchanged, &mut summary.unchanged),
+        };
+        *total += 1;
+        *per_format += 1;
+    }
+    Ok(report)
+}

@@ -1,0 +1,42 @@
+//! The one place that reads the wall clock, so everything else takes time as a parameter.
+
+use time::OffsetDateTime;
+
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+
+    fn unix(&self) -> i64 {
+        self.now().unix_timestamp()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// A clock tests set by hand.
+#[derive(Debug)]
+pub struct FixedClock(pub std::sync::Mutex<OffsetDateTime>);
+
+impl FixedClock {
+    pub fn at(unix: i64) -> Self {
+        FixedClock(std::sync::Mutex::new(OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)))
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *now += time::Duration::seconds(seconds);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

@@ -1,0 +1,210 @@
+//! Configuration in layers: built-in defaults, then an optional TOML file, then `RTBCAT_*`
+//! environment variables (and `DATABASE_URL`). Secrets never appear in `Debug` output.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A value that must not reach logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_url(&self.0))
+    }
+}
+
+pub use rtbcat_core::secrets::redact_url;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: Secret,
+    pub listen_addr: String,
+    /// Link template for the Authorized Buyers UI (`{seat}`, `{creative_id}`).
+    pub buyers_ui_template: String,
+    pub session_ttl_hours: i64,
+    /// Mark cookies `Secure`: set when rtbcat is served over TLS (directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// Login attempts allowed per client address per minute.
+    pub login_attempts_per_minute: u32,
+}
+
+/// The TOML file's shape. Every key optional; unknown keys are an error so typos surface.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen_addr: Option<String>,
+    buyers_ui_template: Option<String>,
+    session_ttl_hours: Option<i64>,
+    secure_cookies: Option<bool>,
+    login_attempts_per_minute: Option<u32>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    File { path: String, reason: String },
+    #[error("config {source_name}: `{key}` {reason}")]
+    Value { source_name: String, key: String, reason: String },
+}
+
+impl Config {
+    /// Resolve the configuration. `home` is where `~/.rtbcat` lives; `env` is the process
+    /// environment (passed in so tests control it).
+    pub fn load(file: Option<&Path>, env: &HashMap<String, String>, home: Option<&Path>) -> Result<Config, ConfigError> {
+        let file_path = file.map(Path::to_path_buf).or_else(|| env.get("RTBCAT_CONFIG").map(PathBuf::from));
+        let from_file = match &file_path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+                toml::from_str::<FileConfig>(&text).map_err(|e| ConfigError::File {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let env_value = |key: &str| env.get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let env_error = |key: &str, reason: &str| ConfigError::Value {
+            source_name: "environment".into(),
+            key: key.into(),
+            reason: reason.into(),
+        };
+
+        let data_dir = env_value("RTBCAT_DATA_DIR")
+            .map(PathBuf::from)
+            .or(from_file.data_dir)
+            .unwrap_or_else(|| home.map_or_else(|| PathBuf::from(".rtbcat"), |h| h.join(".rtbcat")));
+        let database_url = env_value("DATABASE_URL")
+            .or_else(|| env_value("RTBCAT_DATABASE_URL"))
+            .or(from_file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("rtbcat.db").display()));
+        if !(database_url.starts_with("sqlite://")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Value {
+                source_name: "database".into(),
+                key: "DATABASE_URL".into(),
+                reason: format!("{:?} must start with sqlite:// or postgres://", redact_url(&database_url)),
+            });
+        }
+        let session_ttl_hours = match env_value("RTBCAT_SESSION_TTL_HOURS") {
+            Some(v) => v.parse().map_err(|_| env_error("RTBCAT_SESSION_TTL_HOURS", "must be a whole number of hours"))?,
+            None => from_file.session_ttl_hours.unwrap_or(12),
+        };
+        if !(1..=24 * 90).contains(&session_ttl_hours) {
+            return Err(env_error("session_ttl_hours", "must be between 1 and 2160 hours"));
+        }
+        let secure_cookies = match env_value("RTBCAT_SECURE_COOKIES") {
+            Some(v) => parse_bool(&v).ok_or_else(|| env_error("RTBCAT_SECURE_COOKIES", "must be true or false"))?,
+            None => from_file.secure_cookies.unwrap_or(false),
+        };
+        let login_attempts_per_minute = match env_value("RTBCAT_LOGIN_ATTEMPTS_PER_MINUTE") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| env_error("RTBCAT_LOGIN_ATTEMPTS_PER_MINUTE", "must be a whole number"))?,
+            None => from_file.login_attempts_per_minute.unwrap_or(10),
+        };
+        if login_attempts_per_minute == 0 {
+            return Err(env_error("login_attempts_per_minute", "must be at least 1"));
+        }
+        Ok(Config {
+            data_dir,
+            database_url: Secret::new(database_url),
+            listen_addr: env_value("RTBCAT_ADDR")
+                .or(from_file.listen_addr)
+                .unwrap_or_else(|| "127.0.0.1:8000".into()),
+            buyers_ui_template: env_value("RTBCAT_BUYERS_UI_TEMPLATE")
+                .or(from_file.buyers_ui_template)
+                .unwrap_or_else(|| rtbcat_core::creative::DEFAULT_BUYERS_UI_TEMPLATE.into()),
+            session_ttl_hours,
+            secure_cookies,
+            login_attempts_per_minute,
+        })
+    }
+
+    /// The SQLite file path, when the store is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        self.database_url.expose().strip_prefix("sqlite://").map(PathBuf::from)
+    }
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_put_sqlite_in_the_data_dir() {
+        let config = Config::load(None, &env(&[]), Some(Path::new("/home/jen"))).expect("defaults");
+        assert_eq!(config.data_dir, PathBuf::from("/home/jen/.rtbcat"));
+        assert_eq!(config.database_url.expose(), "sqlite:///home/jen/.rtbcat/rtbcat.db");
+        assert_eq!(config.listen_addr, "127.0.0.1:8000");
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn env_beats_file_beats_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("rtbcat.toml");
+        std::fs::write(&file, "listen_addr = \"0.0.0.0:9000\"\nsession_ttl_hours = 48\ndata_dir = \"/srv/rtbcat\"\n").expect("write");
+        let config = Config::load(Some(&file), &env(&[("RTBCAT_ADDR", "127.0.0.1:7000")]), None).expect("load");
+        assert_eq!(config.listen_addr, "127.0.0.1:7000");
+        assert_eq!(config.session_ttl_hours, 48);
+        assert_eq!(config.database_url.expose(), "sqlite:///srv/rtbcat/rtbcat.db");
+        let config = Config::load(
+            Some(&file),
+            &env(&[("DATABASE_URL", "postgres://app:hunter2@db/rtbcat"), ("RTBCAT_DATA_DIR", "/tmp/x")]),
+            None,
+        )
+        .expect("load");
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(config.database_url.expose(), "postgres://app:hunter2@db/rtbcat");
+        assert!(!format!("{config:?}").contains("hunter2"), "secrets must not appear in Debug");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "listen_adr = \"x\"\n").expect("write");
+        let err = Config::load(Some(&file), &env(&[]), None).expect_err("unknown key");
+        assert!(err.to_string().contains("listen_adr"), "{err}");
+        let err = Config::load(None, &env(&[("DATABASE_URL", "mysql://x")]), None).expect_err("scheme");
+        assert!(err.to_string().contains("DATABASE_URL"));
+        let err = Config::load(None, &env(&[("RTBCAT_SECURE_COOKIES", "maybe")]), None).expect_err("bool");
+        assert!(err.to_string().contains("RTBCAT_SECURE_COOKIES"));
+        let missing = Config::load(Some(Path::new("/nonexistent/rtbcat.toml")), &env(&[]), None).expect_err("missing");
+        assert!(matches!(missing, ConfigError::File { .. }));
+    }
+}

@@ -1,0 +1,199 @@
+//! Rows going in and out of the store.
+
+use rtbcat_core::account::Role;
+use rtbcat_core::NormalizedCreative;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthInfo {
+    pub backend: crate::Backend,
+    pub schema_version: i64,
+}
+
+/// A creative ready to store: its normalised fields, raw JSON and the raw JSON's hash.
+#[derive(Debug, Clone)]
+pub struct CreativeRecord {
+    pub creative: NormalizedCreative,
+    pub raw_json: String,
+    pub raw_sha256: String,
+}
+
+/// What an upsert did to one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UpsertOutcome {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// The catalog fields every listing shows (the `slim` shape).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CreativeSummary {
+    /// Our row id, stable across re-imports.
+    pub id: i64,
+    pub seat_id: String,
+    pub creative_id: String,
+    pub format: String,
+    pub advertiser: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub canonical_size: String,
+    pub size_category: String,
+    pub status: String,
+    pub languages: Vec<String>,
+    pub primary_destination: Option<String>,
+    pub primary_domain: Option<String>,
+    pub app_store: Option<String>,
+    pub app_id: Option<String>,
+    pub has_click_macro: Option<bool>,
+    pub google_buyers_url: String,
+    pub updated_at: i64,
+}
+
+/// What a card needs to draw a thumbnail, on top of the summary.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct CreativeContent {
+    pub html_snippet: Option<String>,
+    pub vast_xml: Option<String>,
+    pub video_url: Option<String>,
+    pub video_duration_seconds: Option<f64>,
+    pub native_headline: Option<String>,
+    pub native_body: Option<String>,
+    pub native_call_to_action: Option<String>,
+    pub native_image_url: Option<String>,
+    pub native_logo_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CreativeListItem {
+    #[serde(flatten)]
+    pub summary: CreativeSummary,
+    /// Absent in `slim` listings.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub content: Option<CreativeContent>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CreativePage {
+    pub items: Vec<CreativeListItem>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// Everything about one creative, raw JSON included.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreativeDetail {
+    #[serde(flatten)]
+    pub summary: CreativeSummary,
+    #[serde(flatten)]
+    pub content: CreativeContent,
+    pub resource_name: String,
+    pub size_snapped: bool,
+    pub policy_statuses: serde_json::Value,
+    pub declared_click_urls: serde_json::Value,
+    pub destinations: serde_json::Value,
+    pub api_update_time: Option<String>,
+    pub first_seen_at: i64,
+    pub raw: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CatalogStats {
+    pub creatives: i64,
+    pub seats: i64,
+    pub by_format: Vec<NamedCount>,
+    pub by_status: Vec<NamedCount>,
+    pub distinct_sizes: i64,
+    pub app_destinations: i64,
+    pub missing_click_macro: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NamedCount {
+    pub name: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SizeCount {
+    pub canonical_size: String,
+    pub size_category: String,
+    pub creatives: i64,
+    pub formats: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeatSummary {
+    pub seat_id: String,
+    pub display_name: Option<String>,
+    pub bidder_account_id: Option<String>,
+    pub creatives: i64,
+    pub last_import_at: Option<i64>,
+}
+
+/// Values the catalog filters offer, with counts.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CatalogFacets {
+    pub seats: Vec<NamedCount>,
+    pub formats: Vec<NamedCount>,
+    pub sizes: Vec<NamedCount>,
+    pub statuses: Vec<NamedCount>,
+    pub languages: Vec<NamedCount>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub user: User,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAuditEntry {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub details: serde_json::Value,
+}
+
+pub(crate) fn parse_role(text: &str) -> Role {
+    // The schema's CHECK constraint keeps other values out; viewer is the safe reading.
+    Role::parse(text).unwrap_or(Role::Viewer)
+}
+
+pub(crate) fn split_languages(stored: &str) -> Vec<String> {
+    stored.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+pub(crate) fn join_languages(languages: &[String]) -> String {
+    format!(",{},", languages.join(","))
+}

@@ -1,0 +1,552 @@
+//! PostgreSQL backend: a deadpool of tokio-postgres connections.
+//!
+//! Several `rtbcat serve` instances may share one database, so migrations run under an
+//! advisory lock and nothing here keeps state between calls.
+
+use crate::models::*;
+use crate::query::{self, CreativeQuery, DerivedColumns};
+use crate::sqlite::sorted_language_counts;
+use crate::{Backend, Store, StoreError, StoreResult};
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::collections::HashMap;
+use std::str::FromStr;
+use tokio_postgres::{NoTls, Row};
+
+mod embedded {
+    refinery::embed_migrations!("migrations/postgres");
+}
+
+/// Arbitrary, fixed key so concurrent starts of several instances migrate one at a time.
+const MIGRATION_LOCK_KEY: i64 = 0x7274_6263_6174;
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(err: tokio_postgres::Error) -> Self {
+        match err.as_db_error() {
+            Some(db) => StoreError::Backend(format!("{}: {}", db.code().code(), db.message())),
+            None => StoreError::Backend(err.to_string()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(err: deadpool_postgres::PoolError) -> Self {
+        StoreError::Backend(format!("connection pool: {err}"))
+    }
+}
+
+pub(crate) fn schema_version_of_binary() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+fn numbered(n: usize) -> String {
+    format!("${n}")
+}
+
+pub struct PgStore {
+    pool: Pool,
+}
+
+async fn applied_schema_version(client: &tokio_postgres::Client) -> StoreResult<i64> {
+    let row = client
+        .query_one("SELECT to_regclass('refinery_schema_history') IS NOT NULL", &[])
+        .await?;
+    if !row.try_get::<_, bool>(0)? {
+        return Ok(0);
+    }
+    let row = client
+        .query_one("SELECT COALESCE(MAX(version), 0)::BIGINT FROM refinery_schema_history", &[])
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::UnsupportedUrl(format!("{}: {e}", rtbcat_core::secrets::redact_url(url))))?;
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut client = pool.get().await?;
+        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY]).await?;
+        let result = Self::migrate(&mut client).await;
+        client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY]).await?;
+        result?;
+        drop(client);
+        Ok(PgStore { pool })
+    }
+
+    async fn migrate(client: &mut deadpool_postgres::Object) -> StoreResult<()> {
+        let database = applied_schema_version(client).await?;
+        let binary = schema_version_of_binary();
+        if database > binary {
+            return Err(StoreError::SchemaTooNew { database, binary });
+        }
+        let raw: &mut tokio_postgres::Client = client.as_mut();
+        embedded::migrations::runner()
+            .run_async(raw)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(())
+    }
+
+    async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+fn summary_from(row: &Row, at: usize) -> Result<CreativeSummary, tokio_postgres::Error> {
+    Ok(CreativeSummary {
+        id: row.try_get(at)?,
+        seat_id: row.try_get(at + 1)?,
+        creative_id: row.try_get(at + 2)?,
+        format: row.try_get(at + 3)?,
+        advertiser: row.try_get(at + 4)?,
+        width: row.try_get(at + 5)?,
+        height: row.try_get(at + 6)?,
+        canonical_size: row.try_get(at + 7)?,
+        size_category: row.try_get(at + 8)?,
+        status: row.try_get(at + 9)?,
+        languages: split_languages(row.try_get(at + 10)?),
+        primary_destination: row.try_get(at + 11)?,
+        primary_domain: row.try_get(at + 12)?,
+        app_store: row.try_get(at + 13)?,
+        app_id: row.try_get(at + 14)?,
+        has_click_macro: row.try_get(at + 15)?,
+        google_buyers_url: row.try_get(at + 16)?,
+        updated_at: row.try_get(at + 17)?,
+    })
+}
+const SUMMARY_WIDTH: usize = 18;
+
+fn content_from(row: &Row, at: usize) -> Result<CreativeContent, tokio_postgres::Error> {
+    Ok(CreativeContent {
+        html_snippet: row.try_get(at)?,
+        vast_xml: row.try_get(at + 1)?,
+        video_url: row.try_get(at + 2)?,
+        video_duration_seconds: row.try_get(at + 3)?,
+        native_headline: row.try_get(at + 4)?,
+        native_body: row.try_get(at + 5)?,
+        native_call_to_action: row.try_get(at + 6)?,
+        native_image_url: row.try_get(at + 7)?,
+        native_logo_url: row.try_get(at + 8)?,
+    })
+}
+const CONTENT_WIDTH: usize = 9;
+
+fn json_column(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
+fn user_from(row: &Row) -> Result<User, tokio_postgres::Error> {
+    Ok(User {
+        id: row.try_get(0)?,
+        email: row.try_get(1)?,
+        role: parse_role(row.try_get(2)?),
+        created_at: row.try_get(3)?,
+    })
+}
+
+async fn named_counts(client: &tokio_postgres::Client, sql: &str) -> StoreResult<Vec<NamedCount>> {
+    let rows = client.query(sql, &[]).await?;
+    rows.iter()
+        .map(|r| Ok(NamedCount { name: r.try_get(0)?, count: r.try_get(1)? }))
+        .collect()
+}
+
+async fn insert_user(client: &impl deadpool_postgres::GenericClient, user: &NewUser) -> StoreResult<User> {
+    let result = client
+        .query_one(
+            "INSERT INTO users (email, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&user.email, &user.role.as_str(), &user.password_hash, &user.now],
+        )
+        .await;
+    match result {
+        Ok(row) => Ok(User { id: row.try_get(0)?, email: user.email.clone(), role: user.role, created_at: user.now }),
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
+            Err(StoreError::Conflict(format!("user {}", user.email)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn to_i64(value: Option<u32>) -> Option<i64> {
+    value.map(i64::from)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn health(&self) -> StoreResult<HealthInfo> {
+        let client = self.client().await?;
+        Ok(HealthInfo { backend: Backend::Postgres, schema_version: applied_schema_version(&client).await? })
+    }
+
+    async fn upsert_creatives(&self, creatives: Vec<CreativeRecord>, now: i64) -> StoreResult<Vec<UpsertOutcome>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut seat_ids: Vec<String> = creatives.iter().map(|r| r.creative.seat_id.clone()).collect();
+        seat_ids.sort();
+        seat_ids.dedup();
+        let known: HashMap<(String, String), String> = tx
+            .query(
+                "SELECT seat_id, creative_id, raw_sha256 FROM creatives WHERE seat_id = ANY($1)",
+                &[&seat_ids],
+            )
+            .await?
+            .iter()
+            .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()?;
+        let seat = tx
+            .prepare(
+                "INSERT INTO buyer_seats (seat_id, created_at, last_import_at) VALUES ($1, $2, $2) \
+                 ON CONFLICT (seat_id) DO UPDATE SET last_import_at = excluded.last_import_at",
+            )
+            .await?;
+        let upsert = tx.prepare(&query::upsert_sql(numbered)).await?;
+        let mut outcomes = Vec::with_capacity(creatives.len());
+        let mut seats_touched = std::collections::HashSet::new();
+        for record in &creatives {
+            let c = &record.creative;
+            match known.get(&(c.seat_id.clone(), c.creative_id.clone())) {
+                Some(hash) if *hash == record.raw_sha256 => {
+                    outcomes.push(UpsertOutcome::Unchanged);
+                    continue;
+                }
+                Some(_) => outcomes.push(UpsertOutcome::Updated),
+                None => outcomes.push(UpsertOutcome::Inserted),
+            }
+            if seats_touched.insert(c.seat_id.clone()) {
+                tx.execute(&seat, &[&c.seat_id, &now]).await?;
+            }
+            let d = DerivedColumns::of(c);
+            tx.execute(
+                &upsert,
+                &[
+                    &c.seat_id,
+                    &c.creative_id,
+                    &c.resource_name,
+                    &c.format.as_str(),
+                    &c.advertiser,
+                    &to_i64(c.width),
+                    &to_i64(c.height),
+                    &c.size.label,
+                    &c.size.category.as_str(),
+                    &c.size.snapped,
+                    &c.status.as_str(),
+                    &d.policy_statuses,
+                    &d.languages,
+                    &d.declared_click_urls,
+                    &d.destinations,
+                    &d.primary_destination,
+                    &d.primary_domain,
+                    &d.app_store,
+                    &d.app_id,
+                    &c.has_click_macro,
+                    &c.html_snippet,
+                    &c.vast_xml,
+                    &c.video_url,
+                    &c.video_duration_seconds,
+                    &c.native_headline,
+                    &c.native_body,
+                    &c.native_call_to_action,
+                    &c.native_image_url,
+                    &c.native_logo_url,
+                    &c.google_buyers_url,
+                    &c.api_update_time,
+                    &record.raw_json,
+                    &record.raw_sha256,
+                    &now,
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn list_creatives(&self, q: CreativeQuery) -> StoreResult<CreativePage> {
+        let client = self.client().await?;
+        let (filter, params) = query::creative_filter(&q, numbered);
+        let bind: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        let total: i64 = client
+            .query_one(&format!("SELECT COUNT(*) FROM creatives {filter}"), &bind)
+            .await?
+            .try_get(0)?;
+        let columns = if q.slim {
+            query::SUMMARY_COLUMNS.to_string()
+        } else {
+            format!("{}, {}", query::SUMMARY_COLUMNS, query::CONTENT_COLUMNS)
+        };
+        let sql = format!(
+            "SELECT {columns} FROM creatives {filter} {} LIMIT {} OFFSET {}",
+            query::order_by(q.sort),
+            q.page_size,
+            q.offset()
+        );
+        let rows = client.query(&sql, &bind).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(CreativeListItem {
+                    summary: summary_from(row, 0)?,
+                    content: if q.slim { None } else { Some(content_from(row, SUMMARY_WIDTH)?) },
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+        Ok(CreativePage { items, total, page: q.page.max(1), page_size: q.page_size })
+    }
+
+    async fn creatives_by_id(&self, creative_id: String, seat_id: Option<String>) -> StoreResult<Vec<CreativeDetail>> {
+        let client = self.client().await?;
+        let sql = format!(
+            "SELECT {}, {}, {} FROM creatives WHERE creative_id = $1 AND ($2::TEXT IS NULL OR seat_id = $2) ORDER BY seat_id",
+            query::SUMMARY_COLUMNS,
+            query::CONTENT_COLUMNS,
+            query::DETAIL_COLUMNS
+        );
+        let rows = client.query(&sql, &[&creative_id, &seat_id]).await?;
+        let at = SUMMARY_WIDTH + CONTENT_WIDTH;
+        rows.iter()
+            .map(|row| {
+                Ok(CreativeDetail {
+                    summary: summary_from(row, 0)?,
+                    content: content_from(row, SUMMARY_WIDTH)?,
+                    resource_name: row.try_get(at)?,
+                    size_snapped: row.try_get(at + 1)?,
+                    policy_statuses: json_column(row.try_get(at + 2)?),
+                    declared_click_urls: json_column(row.try_get(at + 3)?),
+                    destinations: json_column(row.try_get(at + 4)?),
+                    api_update_time: row.try_get(at + 5)?,
+                    first_seen_at: row.try_get(at + 6)?,
+                    raw: json_column(row.try_get(at + 7)?),
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn catalog_stats(&self) -> StoreResult<CatalogStats> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT COUNT(*), COUNT(DISTINCT canonical_size), COUNT(app_id), \
+                 COUNT(*) FILTER (WHERE has_click_macro = FALSE) FROM creatives",
+                &[],
+            )
+            .await?;
+        let seats: i64 = client.query_one("SELECT COUNT(*) FROM buyer_seats", &[]).await?.try_get(0)?;
+        Ok(CatalogStats {
+            creatives: row.try_get(0)?,
+            seats,
+            by_format: named_counts(&client, "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 2 DESC, 1").await?,
+            by_status: named_counts(&client, "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 2 DESC, 1").await?,
+            distinct_sizes: row.try_get(1)?,
+            app_destinations: row.try_get(2)?,
+            missing_click_macro: row.try_get(3)?,
+        })
+    }
+
+    async fn size_counts(&self) -> StoreResult<Vec<SizeCount>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT canonical_size, size_category, COUNT(*), string_agg(DISTINCT format, ',' ORDER BY format) \
+                 FROM creatives GROUP BY canonical_size, size_category ORDER BY 3 DESC, 1",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let formats: String = r.try_get(3)?;
+                Ok(SizeCount {
+                    canonical_size: r.try_get(0)?,
+                    size_category: r.try_get(1)?,
+                    creatives: r.try_get(2)?,
+                    formats: formats.split(',').map(str::to_string).collect(),
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn seats(&self) -> StoreResult<Vec<SeatSummary>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT s.seat_id, s.display_name, s.bidder_account_id, \
+                 (SELECT COUNT(*) FROM creatives c WHERE c.seat_id = s.seat_id), s.last_import_at \
+                 FROM buyer_seats s ORDER BY s.seat_id",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SeatSummary {
+                    seat_id: r.try_get(0)?,
+                    display_name: r.try_get(1)?,
+                    bidder_account_id: r.try_get(2)?,
+                    creatives: r.try_get(3)?,
+                    last_import_at: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn facet_values(&self) -> StoreResult<CatalogFacets> {
+        let client = self.client().await?;
+        let mut languages: std::collections::BTreeMap<String, i64> = Default::default();
+        for row in client.query("SELECT languages, COUNT(*) FROM creatives GROUP BY languages", &[]).await? {
+            let set: String = row.try_get(0)?;
+            let count: i64 = row.try_get(1)?;
+            for language in split_languages(&set) {
+                *languages.entry(language).or_default() += count;
+            }
+        }
+        Ok(CatalogFacets {
+            seats: named_counts(&client, "SELECT seat_id, COUNT(*) FROM creatives GROUP BY seat_id ORDER BY 1").await?,
+            formats: named_counts(&client, "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 1").await?,
+            sizes: named_counts(&client, "SELECT canonical_size, COUNT(*) FROM creatives GROUP BY canonical_size ORDER BY 2 DESC, 1")
+                .await?,
+            statuses: named_counts(&client, "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 1").await?,
+            languages: sorted_language_counts(languages),
+        })
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        let client = self.client().await?;
+        Ok(client.query_one("SELECT COUNT(*) FROM users", &[]).await?.try_get(0)?)
+    }
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+        let client = self.client().await?;
+        insert_user(&client, &user).await
+    }
+
+    async fn create_first_admin(&self, user: NewUser) -> StoreResult<Option<User>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Serialise concurrent first-run setups: the table lock blocks a second one until
+        // this transaction ends, and it then sees the user.
+        tx.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE", &[]).await?;
+        let existing: i64 = tx.query_one("SELECT COUNT(*) FROM users", &[]).await?.try_get(0)?;
+        if existing > 0 {
+            return Ok(None);
+        }
+        let created = insert_user(&tx, &user).await?;
+        tx.commit().await?;
+        Ok(Some(created))
+    }
+
+    async fn user_credentials(&self, email: String) -> StoreResult<Option<UserCredentials>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT id, email, role, created_at, password_hash, disabled FROM users WHERE email = $1",
+                &[&email],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(UserCredentials { user: user_from(&r)?, password_hash: r.try_get(4)?, disabled: r.try_get(5)? })
+        })
+        .transpose()
+        .map_err(|e: tokio_postgres::Error| e.into())
+    }
+
+    async fn create_session(&self, token_sha256: String, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.execute("DELETE FROM sessions WHERE expires_at < $1", &[&now]).await?;
+        client
+            .execute(
+                "INSERT INTO sessions (token_sha256, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                &[&token_sha256, &user_id, &now, &expires_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT u.id, u.email, u.role, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND NOT u.disabled",
+                &[&token_sha256, &now],
+            )
+            .await?;
+        Ok(row.map(|r| user_from(&r)).transpose()?)
+    }
+
+    async fn delete_session(&self, token_sha256: String) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.execute("DELETE FROM sessions WHERE token_sha256 = $1", &[&token_sha256]).await?;
+        Ok(())
+    }
+
+    async fn create_api_token(&self, token_sha256: String, user_id: i64, label: String, now: i64) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO api_tokens (token_sha256, user_id, label, created_at) VALUES ($1, $2, $3, $4)",
+                &[&token_sha256, &user_id, &label, &now],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn api_token_user(&self, token_sha256: String, _now: i64) -> StoreResult<Option<User>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT u.id, u.email, u.role, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_sha256 = $1 AND NOT u.disabled",
+                &[&token_sha256],
+            )
+            .await?;
+        Ok(row.map(|r| user_from(&r)).transpose()?)
+    }
+
+    async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO audit_log (at, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5)",
+                &[&entry.at, &entry.actor, &entry.action, &entry.subject, &entry.details.to_string()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        let client = self.client().await?;
+        let rows = client
+            .query("SELECT id, at, actor, action, subject, details FROM audit_log ORDER BY id DESC LIMIT $1", &[&limit])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    subject: r.try_get(4)?,
+                    details: json_column(r.try_get(5)?),
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+}
+

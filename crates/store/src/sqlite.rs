@@ -1,0 +1,579 @@
+//! SQLite backend: one writer connection behind a mutex, a pool of readers, WAL.
+//!
+//! SQLite allows one writer at a time; funnelling writes through one connection avoids
+//! "database is locked" under load, while WAL lets readers proceed beside it.
+
+use crate::models::*;
+use crate::query::{self, CreativeQuery, DerivedColumns};
+use crate::{Backend, Store, StoreError, StoreResult};
+use async_trait::async_trait;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
+}
+
+const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                       PRAGMA synchronous = NORMAL;";
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        StoreError::Backend(err.to_string())
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(err: r2d2::Error) -> Self {
+        StoreError::Backend(format!("connection pool: {err}"))
+    }
+}
+
+fn join_error(err: tokio::task::JoinError) -> StoreError {
+    StoreError::Backend(format!("database task failed: {err}"))
+}
+
+pub(crate) fn schema_version_of_binary() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+pub struct SqliteStore {
+    writer: Arc<Mutex<Connection>>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+}
+
+fn numbered(n: usize) -> String {
+    format!("?{n}")
+}
+
+fn applied_schema_version(conn: &Connection) -> StoreResult<i64> {
+    let has_history: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_history {
+        return Ok(0);
+    }
+    Ok(conn.query_row("SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history", [], |r| r.get(0))?)
+}
+
+impl SqliteStore {
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let path: PathBuf = path.to_path_buf();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+            .await
+            .map_err(join_error)?
+    }
+
+    fn open_blocking(path: &Path) -> StoreResult<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let mut writer = Connection::open(path)?;
+        writer.execute_batch(PRAGMAS)?;
+        let database = applied_schema_version(&writer)?;
+        let binary = schema_version_of_binary();
+        if database > binary {
+            return Err(StoreError::SchemaTooNew { database, binary });
+        }
+        embedded::migrations::runner()
+            .run(&mut writer)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));
+        let readers = r2d2::Pool::builder().max_size(8).build(manager)?;
+        Ok(SqliteStore { writer: Arc::new(Mutex::new(writer)), readers })
+    }
+
+    async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            work(&conn)
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock leaves the connection usable: SQLite rolls back
+            // the open transaction when it is dropped, so take the poisoned guard.
+            let mut conn = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut conn)
+        })
+        .await
+        .map_err(join_error)?
+    }
+}
+
+pub(crate) fn backup(source: &Path, destination: &Path) -> StoreResult<i64> {
+    let src = Connection::open_with_flags(source, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    src.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    let mut dst = Connection::open(destination)?;
+    let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+    backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+    Ok(i64::from(backup.progress().pagecount))
+}
+
+fn summary_from(row: &Row<'_>, at: usize) -> rusqlite::Result<CreativeSummary> {
+    Ok(CreativeSummary {
+        id: row.get(at)?,
+        seat_id: row.get(at + 1)?,
+        creative_id: row.get(at + 2)?,
+        format: row.get(at + 3)?,
+        advertiser: row.get(at + 4)?,
+        width: row.get(at + 5)?,
+        height: row.get(at + 6)?,
+        canonical_size: row.get(at + 7)?,
+        size_category: row.get(at + 8)?,
+        status: row.get(at + 9)?,
+        languages: split_languages(&row.get::<_, String>(at + 10)?),
+        primary_destination: row.get(at + 11)?,
+        primary_domain: row.get(at + 12)?,
+        app_store: row.get(at + 13)?,
+        app_id: row.get(at + 14)?,
+        has_click_macro: row.get(at + 15)?,
+        google_buyers_url: row.get(at + 16)?,
+        updated_at: row.get(at + 17)?,
+    })
+}
+const SUMMARY_WIDTH: usize = 18;
+
+fn content_from(row: &Row<'_>, at: usize) -> rusqlite::Result<CreativeContent> {
+    Ok(CreativeContent {
+        html_snippet: row.get(at)?,
+        vast_xml: row.get(at + 1)?,
+        video_url: row.get(at + 2)?,
+        video_duration_seconds: row.get(at + 3)?,
+        native_headline: row.get(at + 4)?,
+        native_body: row.get(at + 5)?,
+        native_call_to_action: row.get(at + 6)?,
+        native_image_url: row.get(at + 7)?,
+        native_logo_url: row.get(at + 8)?,
+    })
+}
+const CONTENT_WIDTH: usize = 9;
+
+fn json_column(text: String) -> serde_json::Value {
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+fn user_from(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        role: parse_role(&row.get::<_, String>(2)?),
+        created_at: row.get(3)?,
+    })
+}
+
+fn named_counts(conn: &Connection, sql: &str) -> StoreResult<Vec<NamedCount>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map([], |r| Ok(NamedCount { name: r.get(0)?, count: r.get(1)? }))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+fn insert_user(conn: &Connection, user: &NewUser) -> StoreResult<User> {
+    let result = conn.execute(
+        "INSERT INTO users (email, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![user.email, user.role.as_str(), user.password_hash, user.now],
+    );
+    match result {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            return Err(StoreError::Conflict(format!("user {}", user.email)))
+        }
+        other => other?,
+    };
+    Ok(User { id: conn.last_insert_rowid(), email: user.email.clone(), role: user.role, created_at: user.now })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn health(&self) -> StoreResult<HealthInfo> {
+        self.read(|conn| {
+            Ok(HealthInfo { backend: Backend::Sqlite, schema_version: applied_schema_version(conn)? })
+        })
+        .await
+    }
+
+    async fn upsert_creatives(&self, creatives: Vec<CreativeRecord>, now: i64) -> StoreResult<Vec<UpsertOutcome>> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut outcomes = Vec::with_capacity(creatives.len());
+            {
+                let mut existing = tx.prepare_cached("SELECT raw_sha256 FROM creatives WHERE seat_id = ?1 AND creative_id = ?2")?;
+                let mut seat = tx.prepare_cached(
+                    "INSERT INTO buyer_seats (seat_id, created_at, last_import_at) VALUES (?1, ?2, ?2) \
+                     ON CONFLICT (seat_id) DO UPDATE SET last_import_at = excluded.last_import_at",
+                )?;
+                let mut upsert = tx.prepare_cached(&query::upsert_sql(numbered))?;
+                let mut seats_touched = std::collections::HashSet::new();
+                for record in &creatives {
+                    let c = &record.creative;
+                    let previous: Option<String> =
+                        existing.query_row(params![c.seat_id, c.creative_id], |r| r.get(0)).optional()?;
+                    match previous {
+                        Some(hash) if hash == record.raw_sha256 => {
+                            outcomes.push(UpsertOutcome::Unchanged);
+                            continue;
+                        }
+                        Some(_) => outcomes.push(UpsertOutcome::Updated),
+                        None => outcomes.push(UpsertOutcome::Inserted),
+                    }
+                    if seats_touched.insert(c.seat_id.clone()) {
+                        seat.execute(params![c.seat_id, now])?;
+                    }
+                    let d = DerivedColumns::of(c);
+                    upsert.execute(params![
+                        c.seat_id,
+                        c.creative_id,
+                        c.resource_name,
+                        c.format.as_str(),
+                        c.advertiser,
+                        c.width,
+                        c.height,
+                        c.size.label,
+                        c.size.category.as_str(),
+                        c.size.snapped,
+                        c.status.as_str(),
+                        d.policy_statuses,
+                        d.languages,
+                        d.declared_click_urls,
+                        d.destinations,
+                        d.primary_destination,
+                        d.primary_domain,
+                        d.app_store,
+                        d.app_id,
+                        c.has_click_macro,
+                        c.html_snippet,
+                        c.vast_xml,
+                        c.video_url,
+                        c.video_duration_seconds,
+                        c.native_headline,
+                        c.native_body,
+                        c.native_call_to_action,
+                        c.native_image_url,
+                        c.native_logo_url,
+                        c.google_buyers_url,
+                        c.api_update_time,
+                        record.raw_json,
+                        record.raw_sha256,
+                        now,
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn list_creatives(&self, q: CreativeQuery) -> StoreResult<CreativePage> {
+        self.read(move |conn| {
+            let (filter, params) = query::creative_filter(&q, numbered);
+            let total: i64 = conn.prepare_cached(&format!("SELECT COUNT(*) FROM creatives {filter}"))?.query_row(
+                rusqlite::params_from_iter(params.iter()),
+                |r| r.get(0),
+            )?;
+            let columns = if q.slim {
+                query::SUMMARY_COLUMNS.to_string()
+            } else {
+                format!("{}, {}", query::SUMMARY_COLUMNS, query::CONTENT_COLUMNS)
+            };
+            let sql = format!(
+                "SELECT {columns} FROM creatives {filter} {} LIMIT {} OFFSET {}",
+                query::order_by(q.sort),
+                q.page_size,
+                q.offset()
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let items = stmt
+                .query_map(rusqlite::params_from_iter(params.iter()), |row| {
+                    Ok(CreativeListItem {
+                        summary: summary_from(row, 0)?,
+                        content: if q.slim { None } else { Some(content_from(row, SUMMARY_WIDTH)?) },
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(CreativePage { items, total, page: q.page.max(1), page_size: q.page_size })
+        })
+        .await
+    }
+
+    async fn creatives_by_id(&self, creative_id: String, seat_id: Option<String>) -> StoreResult<Vec<CreativeDetail>> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {}, {}, {} FROM creatives WHERE creative_id = ?1 AND (?2 IS NULL OR seat_id = ?2) ORDER BY seat_id",
+                query::SUMMARY_COLUMNS,
+                query::CONTENT_COLUMNS,
+                query::DETAIL_COLUMNS
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let at = SUMMARY_WIDTH + CONTENT_WIDTH;
+            let rows = stmt
+                .query_map(params![creative_id, seat_id], |row| {
+                    Ok(CreativeDetail {
+                        summary: summary_from(row, 0)?,
+                        content: content_from(row, SUMMARY_WIDTH)?,
+                        resource_name: row.get(at)?,
+                        size_snapped: row.get(at + 1)?,
+                        policy_statuses: json_column(row.get(at + 2)?),
+                        declared_click_urls: json_column(row.get(at + 3)?),
+                        destinations: json_column(row.get(at + 4)?),
+                        api_update_time: row.get(at + 5)?,
+                        first_seen_at: row.get(at + 6)?,
+                        raw: json_column(row.get(at + 7)?),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn catalog_stats(&self) -> StoreResult<CatalogStats> {
+        self.read(|conn| {
+            let (creatives, distinct_sizes, app_destinations, missing_click_macro): (i64, i64, i64, i64) = conn.query_row(
+                "SELECT COUNT(*), COUNT(DISTINCT canonical_size), COUNT(app_id), \
+                 COALESCE(SUM(CASE WHEN has_click_macro = 0 THEN 1 ELSE 0 END), 0) FROM creatives",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+            let seats: i64 = conn.query_row("SELECT COUNT(*) FROM buyer_seats", [], |r| r.get(0))?;
+            Ok(CatalogStats {
+                creatives,
+                seats,
+                by_format: named_counts(conn, "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 2 DESC, 1")?,
+                by_status: named_counts(conn, "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 2 DESC, 1")?,
+                distinct_sizes,
+                app_destinations,
+                missing_click_macro,
+            })
+        })
+        .await
+    }
+
+    async fn size_counts(&self) -> StoreResult<Vec<SizeCount>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT canonical_size, size_category, COUNT(*), GROUP_CONCAT(DISTINCT format) FROM creatives \
+                 GROUP BY canonical_size, size_category ORDER BY 3 DESC, 1",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    let formats: String = r.get(3)?;
+                    let mut formats: Vec<String> = formats.split(',').map(str::to_string).collect();
+                    formats.sort();
+                    Ok(SizeCount { canonical_size: r.get(0)?, size_category: r.get(1)?, creatives: r.get(2)?, formats })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn seats(&self) -> StoreResult<Vec<SeatSummary>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT s.seat_id, s.display_name, s.bidder_account_id, \
+                 (SELECT COUNT(*) FROM creatives c WHERE c.seat_id = s.seat_id), s.last_import_at \
+                 FROM buyer_seats s ORDER BY s.seat_id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(SeatSummary {
+                        seat_id: r.get(0)?,
+                        display_name: r.get(1)?,
+                        bidder_account_id: r.get(2)?,
+                        creatives: r.get(3)?,
+                        last_import_at: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn facet_values(&self) -> StoreResult<CatalogFacets> {
+        self.read(|conn| {
+            let mut languages: std::collections::BTreeMap<String, i64> = Default::default();
+            {
+                let mut stmt = conn.prepare_cached("SELECT languages, COUNT(*) FROM creatives GROUP BY languages")?;
+                let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+                for row in rows {
+                    let (set, count) = row?;
+                    for language in split_languages(&set) {
+                        *languages.entry(language).or_default() += count;
+                    }
+                }
+            }
+            Ok(CatalogFacets {
+                seats: named_counts(conn, "SELECT seat_id, COUNT(*) FROM creatives GROUP BY seat_id ORDER BY 1")?,
+                formats: named_counts(conn, "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 1")?,
+                sizes: named_counts(conn, "SELECT canonical_size, COUNT(*) FROM creatives GROUP BY canonical_size ORDER BY 2 DESC, 1")?,
+                statuses: named_counts(conn, "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 1")?,
+                languages: sorted_language_counts(languages),
+            })
+        })
+        .await
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        self.read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)).await
+    }
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+        self.write(move |conn| insert_user(conn, &user)).await
+    }
+
+    async fn create_first_admin(&self, user: NewUser) -> StoreResult<Option<User>> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let existing: i64 = tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+            if existing > 0 {
+                return Ok(None);
+            }
+            let created = insert_user(&tx, &user)?;
+            tx.commit()?;
+            Ok(Some(created))
+        })
+        .await
+    }
+
+    async fn user_credentials(&self, email: String) -> StoreResult<Option<UserCredentials>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id, email, role, created_at, password_hash, disabled FROM users WHERE email = ?1",
+                    params![email],
+                    |r| Ok(UserCredentials { user: user_from(r)?, password_hash: r.get(4)?, disabled: r.get(5)? }),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn create_session(&self, token_sha256: String, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute("DELETE FROM sessions WHERE expires_at < ?1", params![now])?;
+            conn.execute(
+                "INSERT INTO sessions (token_sha256, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_sha256, user_id, now, expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT u.id, u.email, u.role, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_sha256 = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+                    params![token_sha256, now],
+                    user_from,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_sha256: String) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute("DELETE FROM sessions WHERE token_sha256 = ?1", params![token_sha256])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_api_token(&self, token_sha256: String, user_id: i64, label: String, now: i64) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO api_tokens (token_sha256, user_id, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_sha256, user_id, label, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn api_token_user(&self, token_sha256: String, _now: i64) -> StoreResult<Option<User>> {
+        // last_used_at is not written on every request: a read must not queue behind writes.
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT u.id, u.email, u.role, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE t.token_sha256 = ?1 AND u.disabled = 0",
+                    params![token_sha256],
+                    user_from,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![entry.at, entry.actor, entry.action, entry.subject, entry.details.to_string()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, at, actor, action, subject, details FROM audit_log ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = stmt
+                .query_map(params![limit], |r| {
+                    Ok(AuditEntry {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        actor: r.get(2)?,
+                        action: r.get(3)?,
+                        subject: r.get(4)?,
+                        details: json_column(r.get(5)?),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}
+
+pub(crate) fn sorted_language_counts(languages: std::collections::BTreeMap<String, i64>) -> Vec<NamedCount> {
+    let mut counts: Vec<NamedCount> = languages.into_iter().map(|(name, count)| NamedCount { name, count }).collect();
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    counts
+}
