@@ -1,1 +1,315 @@
-fn main() {}
+//! The `rtbcat` binary: one command for the web app, imports, demo data and administration.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use rtbcat_app::{Clock, Config, SystemClock};
+use rtbcat_core::account::Role;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "rtbcat", version, about = "Self-hosted ad performance platform: creative intelligence for Authorized Buyers bidders, offer popups for publishers.")]
+struct Cli {
+    /// TOML configuration file (also RTBCAT_CONFIG). Environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web app and API (UI at /, API docs at /docs).
+    Serve {
+        /// Address to listen on (also RTBCAT_ADDR).
+        #[arg(long)]
+        addr: Option<String>,
+    },
+    /// Fill the database with a realistic synthetic data set (idempotent, deterministic).
+    Demo(DemoArgs),
+    /// Import data files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens for scripts.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Bring the database schema up to date (also done at every start).
+    Migrate,
+    /// Copy the SQLite database consistently while rtbcat runs (for PostgreSQL, use pg_dump).
+    Backup {
+        /// Where to write the copy.
+        file: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Seed for the generator: the same seed gives the same data.
+    #[arg(long, default_value_t = rtbcat_app::demo::DEFAULT_SEED)]
+    seed: u64,
+    /// How many creatives to generate.
+    #[arg(long, default_value_t = rtbcat_app::demo::DEFAULT_CREATIVES)]
+    creatives: usize,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Creatives in the Real-time Bidding API v1 JSON shape: a creatives.list response,
+    /// a JSON array, or NDJSON (one creative per line). `-` reads standard input.
+    /// A file with any invalid element is rejected whole, each bad element named.
+    Creatives {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password comes from RTBCAT_PASSWORD or standard input.
+    Add {
+        email: String,
+        #[arg(long, value_parser = parse_role, default_value = "viewer")]
+        role: Role,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a bearer API token for a user and print it once.
+    Create {
+        #[arg(long = "user", value_name = "EMAIL")]
+        email: String,
+        /// What the token is for, shown in the audit log.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| format!("{text:?} is not a role: use admin, editor or viewer"))
+}
+
+fn load_config(file: Option<&PathBuf>) -> Result<Config> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    Ok(Config::load(file.map(|p| p.as_path()), &env, home.as_deref())?)
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,refinery_core=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(err) = run(Cli::parse()).await {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let mut config = load_config(cli.config.as_ref())?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve { addr } => {
+            if let Some(addr) = addr {
+                config.listen_addr = addr;
+            }
+            serve(config, clock).await
+        }
+        Command::Demo(args) => demo(config, clock, args).await,
+        Command::Import(ImportCommand::Creatives { files, json }) => import_creatives(config, clock, files, json).await,
+        Command::User(UserCommand::Add { email, role }) => {
+            let store = open_store(&config).await?;
+            let password = read_password()?;
+            let user = rtbcat_app::auth::create_user(&store, &email, &password, role, "cli", clock.unix()).await?;
+            println!("added {} ({})", user.email, user.role.as_str());
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { email, label }) => {
+            let store = open_store(&config).await?;
+            let token = rtbcat_app::auth::create_api_token(&store, &email, &label, "cli", clock.unix()).await?;
+            eprintln!("API token for {email} (shown once; send it as `Authorization: Bearer <token>`):");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            let health = store.health().await?;
+            println!("schema is at version {} ({:?})", health.schema_version, health.backend);
+            Ok(())
+        }
+        Command::Backup { file } => backup(&config, &file),
+    }
+}
+
+async fn open_store(config: &Config) -> Result<rtbcat_store::SharedStore> {
+    rtbcat_store::open(config.database_url.expose())
+        .await
+        .with_context(|| format!("opening database {:?}", config.database_url))
+}
+
+fn read_password() -> Result<String> {
+    if let Ok(password) = std::env::var("RTBCAT_PASSWORD") {
+        return Ok(password);
+    }
+    eprintln!("password (from standard input):");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password given: set RTBCAT_PASSWORD or pipe it on standard input");
+    }
+    Ok(password)
+}
+
+async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
+    let store = open_store(&config).await?;
+    let users = store.count_users().await?;
+    let addr = config.listen_addr.clone();
+    let state = rtbcat_web::AppState::new(store, config, clock);
+    let app = rtbcat_web::App::bind(&addr, state).await.with_context(|| format!("listening on {addr}"))?;
+    let local = app.local_addr()?;
+    println!("rtbcat {} listening on http://{local}", env!("CARGO_PKG_VERSION"));
+    if users == 0 {
+        println!("no account yet: open http://{local}/setup to create the first administrator");
+    }
+    println!("API docs: http://{local}/docs");
+    app.run(shutdown_signal()).await?;
+    println!("rtbcat stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+async fn demo(config: Config, clock: Arc<dyn Clock>, args: DemoArgs) -> Result<()> {
+    let store = open_store(&config).await?;
+    let started = Instant::now();
+    let document = rtbcat_app::demo::creatives_document(args.seed, args.creatives).to_string();
+    let report = rtbcat_app::catalog::import_creatives(
+        &store,
+        &document,
+        &format!("demo (seed {})", args.seed),
+        "demo",
+        &config.buyers_ui_template,
+        clock.unix(),
+    )
+    .await?;
+    println!(
+        "demo creatives: {} ({} new, {} updated, {} unchanged) over seats {} in {:.2}s",
+        report.creatives,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.seats.join(", "),
+        started.elapsed().as_secs_f64()
+    );
+    if store.count_users().await? == 0 {
+        println!("next: `rtbcat serve`, then open /setup to create the first administrator");
+    }
+    Ok(())
+}
+
+async fn import_creatives(config: Config, clock: Arc<dyn Clock>, files: Vec<PathBuf>, json: bool) -> Result<()> {
+    let store = open_store(&config).await?;
+    let mut failed = false;
+    for file in files {
+        let started = Instant::now();
+        let name = file.display().to_string();
+        let text = if name == "-" {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+            text
+        } else {
+            std::fs::read_to_string(&file).with_context(|| format!("reading {name}"))?
+        };
+        match rtbcat_app::catalog::import_creatives(&store, &text, &name, "cli", &config.buyers_ui_template, clock.unix()).await {
+            Ok(report) => {
+                let seconds = started.elapsed().as_secs_f64();
+                if json {
+                    let mut value = serde_json::to_value(&report)?;
+                    value["duration_seconds"] = serde_json::json!(seconds);
+                    println!("{value}");
+                    continue;
+                }
+                println!("{name}: {} creatives in {seconds:.3}s", report.creatives);
+                println!("  {:<28} {:>8} {:>8} {:>8} {:>10}", "format", "total", "new", "updated", "unchanged");
+                for (format, summary) in &report.by_format {
+                    println!(
+                        "  {:<28} {:>8} {:>8} {:>8} {:>10}",
+                        format, summary.creatives, summary.inserted, summary.updated, summary.unchanged
+                    );
+                }
+                println!(
+                    "  {:<28} {:>8} {:>8} {:>8} {:>10}",
+                    "all", report.creatives, report.inserted, report.updated, report.unchanged
+                );
+            }
+            Err(rtbcat_app::catalog::ImportError::Invalid { errors, total_errors, .. }) => {
+                failed = true;
+                if json {
+                    println!("{}", serde_json::json!({"source": name, "imported": 0, "total_errors": total_errors, "errors": errors}));
+                    continue;
+                }
+                eprintln!("{name}: rejected, nothing imported — {total_errors} invalid element(s):");
+                for error in &errors {
+                    eprintln!("  {error}");
+                }
+                if total_errors > errors.len() {
+                    eprintln!("  … and {} more", total_errors - errors.len());
+                }
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    if failed {
+        bail!("some files were rejected");
+    }
+    Ok(())
+}
+
+fn backup(config: &Config, file: &PathBuf) -> Result<()> {
+    let Some(source) = config.sqlite_path() else {
+        bail!(
+            "backup copies SQLite databases; for PostgreSQL run: pg_dump --format=custom --file={} \"$DATABASE_URL\"",
+            file.display()
+        );
+    };
+    if file.exists() {
+        bail!("{} exists; choose a new file name", file.display());
+    }
+    let started = Instant::now();
+    let pages = rtbcat_store::backup_sqlite(&source, file)?;
+    println!("backed up {} ({pages} pages) to {} in {:.2}s", source.display(), file.display(), started.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -4,7 +4,7 @@ use rtbcat_core::account::Role;
 use rtbcat_core::NormalizedCreative;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HealthInfo {
     pub backend: crate::Backend,
     pub schema_version: i64,
@@ -19,7 +19,7 @@ pub struct CreativeRecord {
 }
 
 /// What an upsert did to one record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum UpsertOutcome {
     Inserted,
@@ -28,7 +28,7 @@ pub enum UpsertOutcome {
 }
 
 /// The catalog fields every listing shows (the `slim` shape).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CreativeSummary {
     /// Our row id, stable across re-imports.
     pub id: i64,
@@ -52,7 +52,7 @@ pub struct CreativeSummary {
 }
 
 /// What a card needs to draw a thumbnail, on top of the summary.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default, utoipa::ToSchema)]
 pub struct CreativeContent {
     pub html_snippet: Option<String>,
     pub vast_xml: Option<String>,
@@ -65,7 +65,7 @@ pub struct CreativeContent {
     pub native_logo_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CreativeListItem {
     #[serde(flatten)]
     pub summary: CreativeSummary,
@@ -74,7 +74,7 @@ pub struct CreativeListItem {
     pub content: Option<CreativeContent>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreativePage {
     pub items: Vec<CreativeListItem>,
     pub total: i64,
@@ -83,7 +83,7 @@ pub struct CreativePage {
 }
 
 /// Everything about one creative, raw JSON included.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreativeDetail {
     #[serde(flatten)]
     pub summary: CreativeSummary,
@@ -91,15 +91,20 @@ pub struct CreativeDetail {
     pub content: CreativeContent,
     pub resource_name: String,
     pub size_snapped: bool,
+    #[schema(value_type = Object)]
     pub policy_statuses: serde_json::Value,
+    #[schema(value_type = Vec<String>)]
     pub declared_click_urls: serde_json::Value,
+    #[schema(value_type = Vec<Object>)]
     pub destinations: serde_json::Value,
     pub api_update_time: Option<String>,
     pub first_seen_at: i64,
+    /// The creative exactly as the API returned it.
+    #[schema(value_type = Object)]
     pub raw: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct CatalogStats {
     pub creatives: i64,
     pub seats: i64,
@@ -110,13 +115,13 @@ pub struct CatalogStats {
     pub missing_click_macro: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct NamedCount {
     pub name: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SizeCount {
     pub canonical_size: String,
     pub size_category: String,
@@ -124,7 +129,7 @@ pub struct SizeCount {
     pub formats: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SeatSummary {
     pub seat_id: String,
     pub display_name: Option<String>,
@@ -134,7 +139,7 @@ pub struct SeatSummary {
 }
 
 /// Values the catalog filters offer, with counts.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct CatalogFacets {
     pub seats: Vec<NamedCount>,
     pub formats: Vec<NamedCount>,
@@ -151,10 +156,11 @@ pub struct NewUser {
     pub now: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,
+    #[schema(value_type = String, example = "editor")]
     pub role: Role,
     pub created_at: i64,
 }
@@ -175,13 +181,14 @@ pub struct NewAuditEntry {
     pub details: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: i64,
     pub actor: String,
     pub action: String,
     pub subject: Option<String>,
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
 

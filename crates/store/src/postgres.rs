@@ -91,6 +91,7 @@ impl PgStore {
         }
         let raw: &mut tokio_postgres::Client = client.as_mut();
         embedded::migrations::runner()
+            .set_grouped(true)
             .run_async(raw)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;

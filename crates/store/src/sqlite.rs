@@ -86,6 +86,7 @@ impl SqliteStore {
             return Err(StoreError::SchemaTooNew { database, binary });
         }
         embedded::migrations::runner()
+            .set_grouped(true)
             .run(&mut writer)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));

@@ -1,0 +1,294 @@
+//! The JSON API. Every route but `/health` and the docs needs a session or a bearer token.
+
+use crate::error::{ApiError, ErrorBody};
+use crate::session::ApiUser;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rtbcat_core::account::Role;
+use rtbcat_core::creative::{CreativeFormat, PolicyStatus};
+use rtbcat_store::{
+    CatalogStats, CreativeDetail, CreativePage, CreativeQuery, CreativeSort, SeatSummary, SizeCount, User,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/stats", get(stats))
+        .route("/sizes", get(sizes))
+        .route("/seats", get(seats))
+        .route("/creatives", get(list_creatives))
+        .route("/creatives/{creative_id}", get(get_creative))
+        .route("/api/creatives/import", post(import_creatives))
+        .route("/api/me", get(me))
+        .route("/openapi.json", get(openapi_json))
+}
+
+/// The interactive API documentation (Swagger UI, shipped inside the binary).
+pub fn docs_routes() -> Router {
+    swagger_ui_dist::generate_routes(swagger_ui_dist::ApiDefinition {
+        uri_prefix: "/docs",
+        api_definition: swagger_ui_dist::OpenApiSource::Uri("/openapi.json"),
+        title: Some("rtbcat API"),
+    })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "rtbcat API", description = "Creative intelligence and offer popups. Authenticate with a session cookie (sign in at /login) or `Authorization: Bearer <token>` (create one with `rtbcat token create`)."),
+    paths(health, stats, sizes, seats, list_creatives, get_creative, import_creatives, me),
+    components(schemas(ErrorBody, Health, CatalogStats, SizeCount, SeatSummary, CreativePage, CreativeDetail, User, ImportSummary)),
+    modifiers(&SecurityAddon),
+    security(("bearer" = []), ("session" = [])),
+    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"))
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::session::SESSION_COOKIE))),
+        );
+    }
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when the database answered.
+    status: &'static str,
+    version: &'static str,
+    backend: rtbcat_store::Backend,
+    schema_version: i64,
+    binary_schema_version: i64,
+}
+
+/// Liveness and database reachability. Needs no authentication.
+#[utoipa::path(get, path = "/health", tag = "system", security(()),
+    responses((status = 200, body = Health), (status = 503, body = ErrorBody, description = "database unreachable")))]
+async fn health(State(state): State<AppState>) -> Response {
+    match state.store.health().await {
+        Ok(info) => Json(Health {
+            status: "ok",
+            version: env!("CARGO_PKG_VERSION"),
+            backend: info.backend,
+            schema_version: info.schema_version,
+            binary_schema_version: rtbcat_store::binary_schema_version(info.backend),
+        })
+        .into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "health check failed");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unreachable", "the database did not answer").into_response()
+        }
+    }
+}
+
+/// Catalog totals: creatives, seats, formats, statuses.
+#[utoipa::path(get, path = "/stats", tag = "catalog", responses((status = 200, body = CatalogStats), (status = 401, body = ErrorBody)))]
+async fn stats(State(state): State<AppState>, _user: ApiUser) -> Result<Json<CatalogStats>, ApiError> {
+    Ok(Json(state.store.catalog_stats().await?))
+}
+
+/// Canonical sizes in the catalog with their creative counts.
+#[utoipa::path(get, path = "/sizes", tag = "catalog", responses((status = 200, body = Vec<SizeCount>), (status = 401, body = ErrorBody)))]
+async fn sizes(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<SizeCount>>, ApiError> {
+    Ok(Json(state.store.size_counts().await?))
+}
+
+/// Buyer seats (accounts) and how many creatives each has.
+#[utoipa::path(get, path = "/seats", tag = "catalog", responses((status = 200, body = Vec<SeatSummary>), (status = 401, body = ErrorBody)))]
+async fn seats(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<SeatSummary>>, ApiError> {
+    Ok(Json(state.store.seats().await?))
+}
+
+/// Filters and paging of the creative list.
+#[derive(Debug, Default, Deserialize, IntoParams, Clone)]
+#[into_params(parameter_in = Query)]
+pub struct CreativeListParams {
+    /// Buyer seat (account) id.
+    pub seat: Option<String>,
+    /// HTML, VIDEO or NATIVE.
+    pub format: Option<String>,
+    /// Canonical size label, e.g. `300x250`, `video 16:9`, `native`, `adaptive`.
+    pub size: Option<String>,
+    /// Approval status: APPROVED, DISAPPROVED, PENDING_REVIEW, CERTIFICATE_REQUIRED.
+    pub status: Option<String>,
+    /// Detected language code, e.g. `pt`.
+    pub language: Option<String>,
+    /// Substring of creative id, advertiser or destination.
+    pub search: Option<String>,
+    /// Only the summary fields (no snippet, VAST or native assets): much smaller answers.
+    pub slim: Option<bool>,
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Items per page: 1–500, or up to 10,000 with `slim=true`. Default 100.
+    pub page_size: Option<i64>,
+    /// `recent` (default) or `creative_id`.
+    pub sort: Option<String>,
+}
+
+/// Check list parameters and turn them into a store query; errors name the parameter.
+pub fn creative_query(params: CreativeListParams, default_page_size: i64) -> Result<CreativeQuery, ApiError> {
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let format = match clean(params.format) {
+        Some(f) => Some(
+            CreativeFormat::parse(&f)
+                .map(|f| f.as_str().to_string())
+                .ok_or_else(|| ApiError::bad_parameter("format", format!("{f:?} is not one of HTML, VIDEO, NATIVE")))?,
+        ),
+        None => None,
+    };
+    let status = match clean(params.status) {
+        Some(s) => Some(PolicyStatus::parse(&s).map(|s| s.as_str().to_string()).ok_or_else(|| {
+            ApiError::bad_parameter("status", format!("{s:?} is not one of APPROVED, DISAPPROVED, PENDING_REVIEW, CERTIFICATE_REQUIRED"))
+        })?),
+        None => None,
+    };
+    let slim = params.slim.unwrap_or(false);
+    let page = params.page.unwrap_or(1);
+    if page < 1 {
+        return Err(ApiError::bad_parameter("page", "must be 1 or more"));
+    }
+    let max_page_size = if slim { 10_000 } else { 500 };
+    let page_size = params.page_size.unwrap_or(default_page_size);
+    if !(1..=max_page_size).contains(&page_size) {
+        return Err(ApiError::bad_parameter("page_size", format!("must be between 1 and {max_page_size}")));
+    }
+    let sort = match clean(params.sort).as_deref() {
+        None | Some("recent") => CreativeSort::Recent,
+        Some("creative_id") | Some("id") => CreativeSort::CreativeId,
+        Some(other) => return Err(ApiError::bad_parameter("sort", format!("{other:?} is not one of recent, creative_id"))),
+    };
+    Ok(CreativeQuery {
+        seat_id: clean(params.seat),
+        format,
+        canonical_size: clean(params.size),
+        status,
+        language: clean(params.language),
+        search: clean(params.search),
+        slim,
+        sort,
+        page,
+        page_size,
+    })
+}
+
+/// List creatives with filters and paging.
+#[utoipa::path(get, path = "/creatives", tag = "catalog", params(CreativeListParams),
+    responses((status = 200, body = CreativePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn list_creatives(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    params: Result<Query<CreativeListParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<CreativePage>, ApiError> {
+    let Query(params) = params?;
+    let query = creative_query(params, 100)?;
+    Ok(Json(state.store.list_creatives(query).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreativeDetailParams {
+    /// Seat id, needed when two seats use the same creative id.
+    pub seat: Option<String>,
+}
+
+/// One creative, with destinations, policy statuses and the raw API JSON.
+#[utoipa::path(get, path = "/creatives/{creative_id}", tag = "catalog",
+    params(("creative_id" = String, Path, description = "Creative id as in Authorized Buyers"), CreativeDetailParams),
+    responses((status = 200, body = CreativeDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "several seats use this id; pass `seat`")))]
+async fn get_creative(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path(creative_id): Path<String>,
+    params: Result<Query<CreativeDetailParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<CreativeDetail>, ApiError> {
+    let Query(params) = params?;
+    let mut found = state.store.creatives_by_id(creative_id.clone(), params.seat.clone()).await?;
+    match found.len() {
+        0 => Err(ApiError::not_found(format!("no creative {creative_id:?}"))),
+        1 => Ok(Json(found.remove(0))),
+        _ => {
+            let seats: Vec<&str> = found.iter().map(|c| c.summary.seat_id.as_str()).collect();
+            Err(ApiError::new(StatusCode::CONFLICT, "ambiguous", format!("creative {creative_id:?} exists in several seats; pass ?seat="))
+                .with_details(serde_json::json!({ "seats": seats })))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// A name for the audit log, e.g. the file name.
+    pub name: Option<String>,
+}
+
+/// What an import did (see `rtbcat import creatives`).
+#[derive(Serialize, ToSchema)]
+pub struct ImportSummary {
+    source: String,
+    creatives: u64,
+    inserted: u64,
+    updated: u64,
+    unchanged: u64,
+    #[schema(value_type = Object)]
+    by_format: serde_json::Value,
+    seats: Vec<String>,
+}
+
+/// Import creatives in the Real-time Bidding API v1 JSON shape (a `creatives.list`
+/// response, an array, or NDJSON). All or nothing: one invalid element rejects the file.
+#[utoipa::path(post, path = "/api/creatives/import", tag = "catalog", params(ImportParams),
+    request_body(content = String, content_type = "application/json", description = "creatives.list response, JSON array or NDJSON"),
+    responses((status = 200, body = ImportSummary), (status = 422, body = ErrorBody, description = "invalid elements, each named"), (status = 403, body = ErrorBody)))]
+async fn import_creatives(
+    State(state): State<AppState>,
+    user: ApiUser,
+    params: Result<Query<ImportParams>, axum::extract::rejection::QueryRejection>,
+    body: Bytes,
+) -> Result<Json<ImportSummary>, ApiError> {
+    user.require(Role::Editor)?;
+    let Query(params) = params?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_encoding", format!("the body is not UTF-8: {e}")))?;
+    let source = params.name.unwrap_or_else(|| "upload".into());
+    let report = rtbcat_app::catalog::import_creatives(
+        &state.store,
+        text,
+        &source,
+        &user.0.email,
+        &state.config.buyers_ui_template,
+        state.clock.unix(),
+    )
+    .await?;
+    Ok(Json(ImportSummary {
+        source: report.source,
+        creatives: report.creatives,
+        inserted: report.inserted,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        by_format: serde_json::to_value(&report.by_format).unwrap_or_default(),
+        seats: report.seats,
+    }))
+}
+
+/// Who am I.
+#[utoipa::path(get, path = "/api/me", tag = "account", responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
+async fn me(user: ApiUser) -> Json<User> {
+    Json(user.0)
+}

@@ -1,0 +1,127 @@
+//! One error type for the JSON API: `{error, message, details}` with the right status.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rtbcat_app::auth::AuthError;
+use rtbcat_app::catalog::ImportError;
+use rtbcat_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `unauthorized`, `invalid_parameter`.
+    pub error: &'static str,
+    /// What went wrong, for a human.
+    pub message: String,
+    /// Per-field or per-element detail where there is any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+    pub retry_after_seconds: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, body: ErrorBody { error, message: message.into(), details: None }, retry_after_seconds: None }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.body.details = Some(details);
+        self
+    }
+
+    pub fn unauthorized() -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in, or send Authorization: Bearer <API token>")
+    }
+
+    pub fn forbidden(needed: &str) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("this needs the {needed} role"))
+    }
+
+    pub fn bad_parameter(name: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", format!("`{name}` {reason}"))
+            .with_details(serde_json::json!({ "parameter": name, "reason": reason }))
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    pub fn too_many(retry_after_seconds: u64) -> Self {
+        let mut err = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many attempts; try again in {retry_after_seconds} s"),
+        );
+        err.retry_after_seconds = Some(retry_after_seconds);
+        err
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "request failed");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; see the server log")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after_seconds {
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => ApiError::not_found(what),
+            StoreError::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists")),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Invalid { field, reason } => ApiError::bad_parameter(field, reason),
+            AuthError::WrongCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", err.to_string()),
+            AuthError::UnknownUser(_) => ApiError::not_found(err.to_string()),
+            AuthError::SetupDone => ApiError::new(StatusCode::CONFLICT, "setup_done", err.to_string()),
+            AuthError::Exists(_) => ApiError::new(StatusCode::CONFLICT, "conflict", err.to_string()),
+            AuthError::Hashing(_) | AuthError::Store(_) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(err: ImportError) -> Self {
+        match err {
+            ImportError::Invalid { errors, total_errors, .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_file",
+                format!("{total_errors} invalid element(s); nothing was imported"),
+            )
+            .with_details(serde_json::json!({ "errors": errors, "total_errors": total_errors })),
+            ImportError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", rejection.body_text())
+    }
+}

@@ -1,0 +1,698 @@
+//! Server-rendered pages: login, first-run setup, the creative catalog.
+
+use crate::api::{creative_query, CreativeListParams};
+use crate::assets::ASSET_VERSION;
+use crate::error::ApiError;
+use crate::session::{check_same_origin, PageUser, SESSION_COOKIE};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use rtbcat_store::{CreativeDetail, CreativeListItem, NamedCount, User};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// Pages may load only our own scripts and styles; creative previews are framed from our
+/// own origin; nobody may frame us.
+const PAGE_CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; \
+                        script-src 'self'; frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// A creative's own markup runs in a sandbox: no scripts, no forms, no navigation, no
+/// network but images, media and styles.
+const PREVIEW_CSP: &str = "sandbox; default-src 'none'; img-src https: http: data:; media-src https: data:; \
+                           style-src 'unsafe-inline' https:; font-src https: data:; frame-ancestors 'self'";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/setup", get(setup_page).post(setup_submit))
+        .route("/app/creatives", get(creatives_page))
+        .route("/app/seats/{seat}/creatives/{creative_id}", get(creative_page))
+        .route("/app/seats/{seat}/creatives/{creative_id}/preview", get(creative_preview))
+        .layer(axum::middleware::map_response(page_headers))
+}
+
+async fn page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => ApiError::internal(err).into_response(),
+    }
+}
+
+fn page_error(err: ApiError) -> Response {
+    (err.status, err.body.message).into_response()
+}
+
+/// Only local paths may be redirect targets after login.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/app/creatives"
+    }
+}
+
+async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
+    match state.store.count_users().await {
+        Ok(0) => Redirect::to("/setup").into_response(),
+        Ok(_) if jar.get(SESSION_COOKIE).is_some() => Redirect::to("/app/creatives").into_response(),
+        Ok(_) => Redirect::to("/login").into_response(),
+        Err(err) => page_error(err.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    asset_version: &'static str,
+    next: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextParam {
+    next: Option<String>,
+}
+
+async fn login_page(State(state): State<AppState>, Query(params): Query<NextParam>) -> Response {
+    if matches!(state.store.count_users().await, Ok(0)) {
+        return Redirect::to("/setup").into_response();
+    }
+    render(&LoginPage {
+        asset_version: ASSET_VERSION,
+        next: safe_next(params.next.as_deref().unwrap_or("/app/creatives")).to_string(),
+        email: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .path("/")
+        .max_age(time::Duration::hours(state.config.session_ttl_hours))
+        .build()
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(form.next.as_deref().unwrap_or("/app/creatives")).to_string();
+    if let Err(not_until) = state.login_limiter.check_key(&peer.ip()) {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let seconds = wait.as_secs().max(1);
+        let mut response = render(&LoginPage {
+            asset_version: ASSET_VERSION,
+            next,
+            email: form.email,
+            error: Some(format!("Too many sign-in attempts. Try again in {seconds} seconds.")),
+        });
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    if let Err(err) = origin_check(&headers) {
+        return page_error(err);
+    }
+    let ttl = state.config.session_ttl_hours * 3600;
+    match rtbcat_app::auth::login(&state.store, &form.email, &form.password, ttl, state.clock.unix()).await {
+        Ok(session) => (jar.add(session_cookie(&state, session.token)), Redirect::to(&next)).into_response(),
+        Err(rtbcat_app::auth::AuthError::WrongCredentials) => {
+            let mut response = render(&LoginPage {
+                asset_version: ASSET_VERSION,
+                next,
+                email: form.email,
+                error: Some("Wrong email or password.".into()),
+            });
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response
+        }
+        Err(err) => page_error(err.into()),
+    }
+}
+
+/// Forms posted from our own pages only (CSRF defence for the pages without a session yet).
+fn origin_check(headers: &HeaderMap) -> Result<(), ApiError> {
+    let mut request = axum::http::Request::post("/").body(()).map_err(ApiError::internal)?;
+    *request.headers_mut() = headers.clone();
+    let (parts, _) = request.into_parts();
+    check_same_origin(&parts)
+}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap) -> Response {
+    if let Err(err) = origin_check(&headers) {
+        return page_error(err);
+    }
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        if let Err(err) = rtbcat_app::auth::logout(&state.store, cookie.value()).await {
+            return page_error(err.into());
+        }
+    }
+    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    asset_version: &'static str,
+    email: String,
+    error: Option<String>,
+}
+
+async fn setup_page(State(state): State<AppState>) -> Response {
+    match state.store.count_users().await {
+        Ok(0) => render(&SetupPage { asset_version: ASSET_VERSION, email: String::new(), error: None }),
+        Ok(_) => Redirect::to("/login").into_response(),
+        Err(err) => page_error(err.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    email: String,
+    password: String,
+}
+
+async fn setup_submit(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, Form(form): Form<SetupForm>) -> Response {
+    if let Err(err) = origin_check(&headers) {
+        return page_error(err);
+    }
+    let now = state.clock.unix();
+    match rtbcat_app::auth::setup_first_admin(&state.store, &form.email, &form.password, now).await {
+        Ok(_) => {
+            let ttl = state.config.session_ttl_hours * 3600;
+            match rtbcat_app::auth::login(&state.store, &form.email, &form.password, ttl, now).await {
+                Ok(session) => (jar.add(session_cookie(&state, session.token)), Redirect::to("/app/creatives")).into_response(),
+                Err(err) => page_error(err.into()),
+            }
+        }
+        Err(rtbcat_app::auth::AuthError::SetupDone) => Redirect::to("/login").into_response(),
+        Err(rtbcat_app::auth::AuthError::Invalid { field, reason }) => {
+            let mut response = render(&SetupPage {
+                asset_version: ASSET_VERSION,
+                email: form.email,
+                error: Some(format!("The {field} {reason}.")),
+            });
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(err) => page_error(err.into()),
+    }
+}
+
+// ---------------------------------------------------------------- catalog pages
+
+struct SelectOption {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn options(counts: &[NamedCount], selected: &Option<String>, label: impl Fn(&str) -> String) -> Vec<SelectOption> {
+    counts
+        .iter()
+        .map(|c| SelectOption {
+            value: c.name.clone(),
+            label: format!("{} ({})", label(&c.name), c.count),
+            selected: selected.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&c.name)),
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct FilterValues {
+    search: String,
+}
+
+struct Card {
+    creative_id: String,
+    detail_url: String,
+    preview_url: String,
+    buyers_url: String,
+    format: String,
+    size_label: String,
+    status_label: String,
+    status_class: &'static str,
+    advertiser: String,
+    destination: String,
+    is_app: bool,
+    missing_macro: bool,
+    thumb_kind: &'static str,
+    frame_width: u32,
+    frame_height: u32,
+    natural_width: u32,
+    natural_height: u32,
+    scale: String,
+    native_image: Option<String>,
+    native_headline: String,
+    native_cta: String,
+    video_label: String,
+}
+
+fn status_view(status: &str) -> (String, &'static str) {
+    let class = match status {
+        "APPROVED" => "ok",
+        "DISAPPROVED" => "bad",
+        "PENDING_REVIEW" | "CERTIFICATE_REQUIRED" => "warn",
+        _ => "muted",
+    };
+    (status.replace('_', " ").to_lowercase(), class)
+}
+
+fn path_segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+fn creative_urls(seat: &str, creative_id: &str) -> (String, String) {
+    let base = format!("/app/seats/{}/creatives/{}", path_segment(seat), path_segment(creative_id));
+    let preview = format!("{base}/preview");
+    (base, preview)
+}
+
+/// The frame size a creative renders at: its own size, or a sensible stand-in.
+fn natural_size(format: &str, width: Option<i64>, height: Option<i64>) -> (u32, u32) {
+    let clamp = |v: Option<i64>, fallback: u32| v.and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 1).map_or(fallback, |v| v.min(1600));
+    match format {
+        "HTML" => (clamp(width, 320), clamp(height, 250)),
+        "NATIVE" => (360, 300),
+        _ => (480, 270),
+    }
+}
+
+const THUMB_WIDTH: f64 = 280.0;
+const THUMB_HEIGHT: f64 = 170.0;
+
+fn card(item: &CreativeListItem) -> Card {
+    let s = &item.summary;
+    let content = item.content.clone().unwrap_or_default();
+    let (detail_url, preview_url) = creative_urls(&s.seat_id, &s.creative_id);
+    let (natural_width, natural_height) = natural_size(&s.format, s.width, s.height);
+    let scale = (THUMB_WIDTH / f64::from(natural_width)).min(THUMB_HEIGHT / f64::from(natural_height)).min(1.0);
+    let (status_label, status_class) = status_view(&s.status);
+    let thumb_kind = match s.format.as_str() {
+        "HTML" if content.html_snippet.is_some() => "html",
+        "NATIVE" => "native",
+        "VIDEO" => "video",
+        _ => "none",
+    };
+    let video_label = match content.video_duration_seconds {
+        Some(seconds) => format!("{} · {:.0}s", s.canonical_size, seconds),
+        None => s.canonical_size.clone(),
+    };
+    Card {
+        creative_id: s.creative_id.clone(),
+        detail_url,
+        preview_url,
+        buyers_url: s.google_buyers_url.clone(),
+        format: s.format.clone(),
+        size_label: s.canonical_size.clone(),
+        status_label,
+        status_class,
+        advertiser: s.advertiser.clone().unwrap_or_else(|| "—".into()),
+        destination: s.primary_destination.clone().unwrap_or_else(|| "no destination".into()),
+        is_app: s.app_id.is_some(),
+        missing_macro: s.has_click_macro == Some(false),
+        thumb_kind,
+        frame_width: natural_width,
+        frame_height: natural_height,
+        natural_width,
+        natural_height,
+        scale: format!("{scale:.4}"),
+        native_image: content.native_image_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        native_headline: content.native_headline.unwrap_or_default(),
+        native_cta: content.native_call_to_action.unwrap_or_default(),
+        video_label,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "creative_grid.html")]
+struct CreativeGrid {
+    cards: Vec<Card>,
+    catalog_empty: bool,
+    range_label: String,
+    page: i64,
+    page_count: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "creatives.html")]
+struct CreativesPage {
+    asset_version: &'static str,
+    user_email: String,
+    user_role: &'static str,
+    active: &'static str,
+    stats_line: String,
+    filters: FilterValues,
+    seat_options: Vec<SelectOption>,
+    format_options: Vec<SelectOption>,
+    size_options: Vec<SelectOption>,
+    status_options: Vec<SelectOption>,
+    language_options: Vec<SelectOption>,
+    grid: String,
+}
+
+#[derive(Deserialize, Default)]
+struct CreativesPageParams {
+    #[serde(flatten)]
+    list: CreativeListParamsForm,
+    partial: Option<String>,
+}
+
+/// Form fields arrive as strings (an empty select is `""`), so page params are read
+/// leniently and handed to the API's validation.
+#[derive(Deserialize, Default, Clone)]
+struct CreativeListParamsForm {
+    seat: Option<String>,
+    format: Option<String>,
+    size: Option<String>,
+    status: Option<String>,
+    language: Option<String>,
+    search: Option<String>,
+    page: Option<String>,
+}
+
+const PAGE_SIZE: i64 = 48;
+
+fn page_url(form: &CreativeListParamsForm, page: i64) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in [
+        ("search", &form.search),
+        ("seat", &form.seat),
+        ("format", &form.format),
+        ("size", &form.size),
+        ("status", &form.status),
+        ("language", &form.language),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            serializer.append_pair(key, v);
+        }
+    }
+    serializer.append_pair("page", &page.to_string());
+    format!("/app/creatives?{}", serializer.finish())
+}
+
+fn user_header(user: &User) -> (String, &'static str) {
+    (user.email.clone(), user.role.as_str())
+}
+
+async fn creatives_page(State(state): State<AppState>, PageUser(user): PageUser, Query(params): Query<CreativesPageParams>) -> Response {
+    let form = params.list.clone();
+    let page = match form.page.as_deref().filter(|p| !p.is_empty()).map(str::parse::<i64>) {
+        None => 1,
+        Some(Ok(p)) if p >= 1 => p,
+        Some(_) => return page_error(ApiError::bad_parameter("page", "must be a whole number, 1 or more")),
+    };
+    let list_params = CreativeListParams {
+        seat: form.seat.clone(),
+        format: form.format.clone(),
+        size: form.size.clone(),
+        status: form.status.clone(),
+        language: form.language.clone(),
+        search: form.search.clone(),
+        slim: Some(false),
+        page: Some(page),
+        page_size: Some(PAGE_SIZE),
+        sort: None,
+    };
+    let query = match creative_query(list_params, PAGE_SIZE) {
+        Ok(q) => q,
+        Err(err) => return page_error(err),
+    };
+    let result = match state.store.list_creatives(query).await {
+        Ok(r) => r,
+        Err(err) => return page_error(err.into()),
+    };
+    let page_count = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let first = (page - 1) * PAGE_SIZE + 1;
+    let last = (first + result.items.len() as i64 - 1).max(first);
+    let catalog_empty = result.total == 0 && [&form.seat, &form.format, &form.size, &form.status, &form.language, &form.search]
+        .iter()
+        .all(|v| v.as_deref().is_none_or(str::is_empty));
+    let grid = CreativeGrid {
+        cards: result.items.iter().map(card).collect(),
+        catalog_empty,
+        range_label: format!("{first}–{last} of {} creatives", result.total),
+        page,
+        page_count,
+        prev_url: (page > 1).then(|| page_url(&form, page - 1)),
+        next_url: (page < page_count).then(|| page_url(&form, page + 1)),
+    };
+    let grid_html = match grid.render() {
+        Ok(html) => html,
+        Err(err) => return page_error(ApiError::internal(err)),
+    };
+    if params.partial.is_some() {
+        return Html(grid_html).into_response();
+    }
+    let facets = match state.store.facet_values().await {
+        Ok(f) => f,
+        Err(err) => return page_error(err.into()),
+    };
+    let stats_line = format!(
+        "{} creatives · {} seats · {} sizes",
+        facets.formats.iter().map(|f| f.count).sum::<i64>(),
+        facets.seats.len(),
+        facets.sizes.len()
+    );
+    let (user_email, user_role) = user_header(&user);
+    render(&CreativesPage {
+        asset_version: ASSET_VERSION,
+        user_email,
+        user_role,
+        active: "creatives",
+        stats_line,
+        filters: FilterValues { search: form.search.clone().unwrap_or_default() },
+        seat_options: options(&facets.seats, &form.seat, str::to_string),
+        format_options: options(&facets.formats, &form.format, str::to_string),
+        size_options: options(&facets.sizes, &form.size, str::to_string),
+        status_options: options(&facets.statuses, &form.status, |s| status_view(s).0),
+        language_options: options(&facets.languages, &form.language, str::to_string),
+        grid: grid_html,
+    })
+}
+
+async fn find_creative(state: &AppState, seat: String, creative_id: String) -> Result<CreativeDetail, ApiError> {
+    let mut found = state.store.creatives_by_id(creative_id.clone(), Some(seat)).await?;
+    if found.is_empty() {
+        return Err(ApiError::not_found(format!("no creative {creative_id:?} in this seat")));
+    }
+    Ok(found.remove(0))
+}
+
+struct DestinationRow {
+    original: String,
+    final_url: String,
+    domain: String,
+    app: String,
+    via: String,
+}
+
+#[derive(Template)]
+#[template(path = "creative_detail.html")]
+struct CreativePage {
+    asset_version: &'static str,
+    user_email: String,
+    user_role: &'static str,
+    active: &'static str,
+    seat_id: String,
+    creative_id: String,
+    advertiser: String,
+    format: String,
+    size_label: String,
+    status_label: String,
+    status_class: &'static str,
+    buyers_url: String,
+    preview_url: String,
+    frame_width: u32,
+    frame_height: u32,
+    facts: Vec<(String, String)>,
+    destinations: Vec<DestinationRow>,
+    policies: Vec<(String, String)>,
+    raw_json: String,
+}
+
+async fn creative_page(State(state): State<AppState>, PageUser(user): PageUser, Path((seat, creative_id)): Path<(String, String)>) -> Response {
+    let detail = match find_creative(&state, seat, creative_id).await {
+        Ok(d) => d,
+        Err(err) => return page_error(err),
+    };
+    let s = &detail.summary;
+    let (_, preview_url) = creative_urls(&s.seat_id, &s.creative_id);
+    let (frame_width, frame_height) = natural_size(&s.format, s.width, s.height);
+    let (status_label, status_class) = status_view(&s.status);
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let mut facts = vec![
+        ("Seat".to_string(), s.seat_id.clone()),
+        ("Resource".to_string(), detail.resource_name.clone()),
+        ("Format".to_string(), s.format.clone()),
+        (
+            "Declared size".to_string(),
+            match (s.width, s.height) {
+                (Some(w), Some(h)) => format!("{w}×{h}"),
+                _ => "—".into(),
+            },
+        ),
+        (
+            "Canonical size".to_string(),
+            format!("{} ({}){}", s.canonical_size, s.size_category, if detail.size_snapped { ", snapped" } else { "" }),
+        ),
+        ("Languages".to_string(), if s.languages.is_empty() { "—".into() } else { s.languages.join(", ") }),
+        ("Primary destination".to_string(), text(&s.primary_destination)),
+        (
+            "Click macro".to_string(),
+            match s.has_click_macro {
+                Some(true) => "present".into(),
+                Some(false) => "missing — Google requires one".into(),
+                None => "not required".into(),
+            },
+        ),
+        ("API update time".to_string(), text(&detail.api_update_time)),
+    ];
+    if let Some(seconds) = detail.content.video_duration_seconds {
+        facts.push(("Duration".to_string(), format!("{seconds:.1} s")));
+    }
+    let destinations = detail
+        .destinations
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|d| {
+                    let field = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                    let app = match (d.get("app_store").and_then(|v| v.as_str()), d.get("app_id").and_then(|v| v.as_str())) {
+                        (Some(store), Some(id)) => format!("{} {id}", store.replace('_', " ")),
+                        _ => "—".into(),
+                    };
+                    let mut via: Vec<String> = d
+                        .get("redirect_hosts")
+                        .and_then(|v| v.as_array())
+                        .map(|h| h.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                        .unwrap_or_default();
+                    if let Some(tracker) = d.get("tracker").and_then(|v| v.as_str()) {
+                        via.push(tracker.to_string());
+                    }
+                    DestinationRow {
+                        original: field("original_url"),
+                        final_url: field("final_url"),
+                        domain: d.get("domain").and_then(|v| v.as_str()).unwrap_or("—").to_string(),
+                        app,
+                        via: if via.is_empty() { "direct".into() } else { via.join(" → ") },
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let policies = detail
+        .policy_statuses
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").replace('_', " ").to_lowercase())).collect())
+        .unwrap_or_default();
+    let (user_email, user_role) = user_header(&user);
+    render(&CreativePage {
+        asset_version: ASSET_VERSION,
+        user_email,
+        user_role,
+        active: "creatives",
+        seat_id: s.seat_id.clone(),
+        creative_id: s.creative_id.clone(),
+        advertiser: text(&s.advertiser),
+        format: s.format.clone(),
+        size_label: s.canonical_size.clone(),
+        status_label,
+        status_class,
+        buyers_url: s.google_buyers_url.clone(),
+        preview_url,
+        frame_width,
+        frame_height,
+        facts,
+        destinations,
+        policies,
+        raw_json: serde_json::to_string_pretty(&detail.raw).unwrap_or_default(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "preview.html")]
+struct PreviewDocument {
+    kind: &'static str,
+    snippet: String,
+    native_image: Option<String>,
+    headline: String,
+    body: String,
+    cta: String,
+    advertiser: String,
+    media_url: Option<String>,
+}
+
+/// The creative rendered alone, for the sandboxed preview frames.
+async fn creative_preview(State(state): State<AppState>, _user: PageUser, Path((seat, creative_id)): Path<(String, String)>) -> Response {
+    let detail = match find_creative(&state, seat, creative_id).await {
+        Ok(d) => d,
+        Err(err) => return page_error(err),
+    };
+    let c = &detail.content;
+    let kind = match detail.summary.format.as_str() {
+        "HTML" => "html",
+        "NATIVE" => "native",
+        _ => "video",
+    };
+    let media_url = c
+        .video_url
+        .clone()
+        .or_else(|| c.vast_xml.as_deref().and_then(|v| rtbcat_core::destination::find_urls(v).into_iter().find(|u| u.contains(".mp4") || u.contains(".webm"))));
+    let document = PreviewDocument {
+        kind,
+        snippet: c.html_snippet.clone().unwrap_or_default(),
+        native_image: c.native_image_url.clone(),
+        headline: c.native_headline.clone().unwrap_or_else(|| {
+            format!("{} video", detail.summary.advertiser.clone().unwrap_or_default())
+        }),
+        body: c.native_body.clone().unwrap_or_else(|| {
+            format!("{}{}", detail.summary.canonical_size, c.video_duration_seconds.map(|s| format!(" · {s:.0}s")).unwrap_or_default())
+        }),
+        cta: c.native_call_to_action.clone().unwrap_or_default(),
+        advertiser: detail.summary.advertiser.clone().unwrap_or_default(),
+        media_url,
+    };
+    let mut response = render(&document);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PREVIEW_CSP));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    response
+}

@@ -1,0 +1,138 @@
+//! Who is calling: bearer API tokens for scripts, session cookies for people.
+
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use rtbcat_core::account::Role;
+use rtbcat_store::User;
+
+pub const SESSION_COOKIE: &str = "rtbcat_session";
+
+fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn session_token(parts: &Parts) -> Option<String> {
+    CookieJar::from_headers(&parts.headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+async fn resolve(parts: &Parts, state: &AppState, allow_bearer: bool) -> Result<Option<User>, ApiError> {
+    let now = state.clock.unix();
+    if allow_bearer {
+        if let Some(token) = bearer_token(parts) {
+            // A bearer token that does not match is an error, not a fallback to cookies.
+            return Ok(Some(
+                rtbcat_app::auth::api_token_user(&state.store, token, now)
+                    .await?
+                    .ok_or_else(ApiError::unauthorized)?,
+            ));
+        }
+    }
+    match session_token(parts) {
+        Some(token) => Ok(rtbcat_app::auth::session_user(&state.store, &token, now).await?),
+        None => Ok(None),
+    }
+}
+
+/// The caller of an API route; 401 JSON when there is none.
+pub struct ApiUser(pub User);
+
+impl ApiUser {
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.0.role.allows(role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(role.as_str()))
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for ApiUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        check_same_origin(parts)?;
+        resolve(parts, &state, true).await?.map(ApiUser).ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// The signed-in person viewing a page; a redirect to the login page when there is none.
+pub struct PageUser(pub User);
+
+pub enum PageRejection {
+    Login { next: String },
+    Error(ApiError),
+}
+
+impl IntoResponse for PageRejection {
+    fn into_response(self) -> Response {
+        match self {
+            PageRejection::Login { next } => {
+                let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                Redirect::to(&target).into_response()
+            }
+            PageRejection::Error(err) => (err.status, err.body.message).into_response(),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for PageUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = PageRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        check_same_origin(parts).map_err(PageRejection::Error)?;
+        match resolve(parts, &state, false).await.map_err(PageRejection::Error)? {
+            Some(user) => Ok(PageUser(user)),
+            None => Err(PageRejection::Login {
+                next: parts.uri.path_and_query().map_or_else(|| "/".to_string(), |p| p.to_string()),
+            }),
+        }
+    }
+}
+
+/// Cookie-authenticated writes must come from our own pages: the browser's `Origin` (or
+/// `Referer`) must name this host. Bearer-token calls carry no ambient credentials and
+/// are exempt. This is the CSRF defence, together with SameSite cookies.
+pub fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) || bearer_token(parts).is_some() {
+        return Ok(());
+    }
+    let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let origin = parts
+        .headers
+        .get(header::ORIGIN)
+        .or_else(|| parts.headers.get(header::REFERER))
+        .and_then(|h| h.to_str().ok())
+        .and_then(|o| url::Url::parse(o).ok());
+    let same = origin.is_some_and(|o| {
+        let origin_host = match o.port() {
+            Some(port) => format!("{}:{port}", o.host_str().unwrap_or_default()),
+            None => o.host_str().unwrap_or_default().to_string(),
+        };
+        !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+    });
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "cross_site", "cross-site request refused (Origin does not match Host)"))
+    }
+}
