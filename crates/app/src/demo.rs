@@ -314,5 +314,11 @@ mod tests {
         assert!(languages.len() >= 8);
         assert!(records.iter().any(|r| r.creative.has_click_macro == Some(false)));
         assert!(records.iter().any(|r| r.creative.size.snapped));
+        let videos: Vec<_> = records.iter().filter(|r| r.creative.format == rtbcat_core::CreativeFormat::Video).collect();
+        assert!(!videos.is_empty());
+        assert!(
+            videos.iter().all(|r| r.creative.size.label.starts_with("video ") && r.creative.size.label.contains(':')),
+            "every demo video has a named aspect ratio"
+        );
     }
 }

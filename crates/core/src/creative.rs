@@ -542,7 +542,11 @@ pub fn parse_google_duration(text: &str) -> Option<f64> {
 /// Width and height of the first `<MediaFile>` in a VAST document.
 pub fn vast_media_dimensions(vast: &str) -> (Option<u32>, Option<u32>) {
     let lower = vast.to_ascii_lowercase();
-    let Some(start) = lower.find("<mediafile") else { return (None, None) };
+    // `<MediaFiles>` wraps the `<MediaFile …>` elements; skip the wrapper.
+    let start = lower.match_indices("<mediafile").map(|(i, _)| i).find(|&i| {
+        lower[i + "<mediafile".len()..].starts_with(|c: char| c.is_whitespace() || c == '>')
+    });
+    let Some(start) = start else { return (None, None) };
     let end = lower[start..].find('>').map_or(lower.len(), |i| start + i);
     let tag = &lower[start..end];
     let attribute = |name: &str| -> Option<u32> {
@@ -612,6 +616,13 @@ mod tests {
         assert_eq!(creative.has_click_macro, Some(false));
         assert_eq!(creative.video_duration_seconds, Some(15.5));
         assert_eq!(creative.destinations[0].domain.as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn vast_dimensions_skip_the_media_files_wrapper() {
+        let vast = "<VAST><MediaFiles>\n<MediaFile type=\"video/mp4\" width='640' height=\"480\">x</MediaFile></MediaFiles></VAST>";
+        assert_eq!(vast_media_dimensions(vast), (Some(640), Some(480)));
+        assert_eq!(vast_media_dimensions("<VAST><MediaFiles></MediaFiles></VAST>"), (None, None));
     }
 
     #[test]

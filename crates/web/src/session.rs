@@ -65,8 +65,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
+        let user = resolve(parts, &state, true).await?.ok_or_else(ApiError::unauthorized)?;
+        // Only a known caller learns about the origin rule; strangers get the plain 401.
         check_same_origin(parts)?;
-        resolve(parts, &state, true).await?.map(ApiUser).ok_or_else(ApiError::unauthorized)
+        Ok(ApiUser(user))
     }
 }
 
@@ -99,9 +101,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        check_same_origin(parts).map_err(PageRejection::Error)?;
         match resolve(parts, &state, false).await.map_err(PageRejection::Error)? {
-            Some(user) => Ok(PageUser(user)),
+            Some(user) => {
+                check_same_origin(parts).map_err(PageRejection::Error)?;
+                Ok(PageUser(user))
+            }
             None => Err(PageRejection::Login {
                 next: parts.uri.path_and_query().map_or_else(|| "/".to_string(), |p| p.to_string()),
             }),

@@ -1,0 +1,9 @@
+//! Integration tests of the web layer over a real socket, against real databases.
+//!
+//! One test binary for the crate (link time dominates on small machines); modules below.
+//! The catalog scenario runs on SQLite always and on PostgreSQL when
+//! `RTBCAT_TEST_POSTGRES_URL` is set (CI sets it and runs the ignored tests).
+
+mod auth;
+mod catalog;
+mod support;

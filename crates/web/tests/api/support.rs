@@ -1,0 +1,144 @@
+//! Test harness: a real rtbcat server on port 0 over a real database.
+
+use rtbcat_app::clock::FixedClock;
+use rtbcat_app::Config;
+use rtbcat_core::account::Role;
+use rtbcat_store::SharedStore;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// 2026-11-20T12:00:00Z
+pub const NOW: i64 = 1_795_262_400;
+pub const PASSWORD: &str = "a long test password";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: SharedStore,
+    /// The database lives as long as the app: a temp dir for SQLite, a fresh DB for Postgres.
+    _database: TestDatabase,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop the database on a fresh runtime thread: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                runtime.block_on(async move {
+                    let (client, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.ok()?;
+                    tokio::spawn(connection);
+                    client.execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[]).await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// Which backend a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("RTBCAT_TEST_POSTGRES_URL")
+        .expect("RTBCAT_TEST_POSTGRES_URL must name a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+}
+
+async fn fresh_database(backend: Backend) -> (String, TestDatabase) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("rtbcat.db").display());
+            (url, TestDatabase::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_url();
+            let name = format!("rtbcat_test_{}_{}", std::process::id(), rand::random::<u32>());
+            let (client, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at RTBCAT_TEST_POSTGRES_URL: {e}"));
+            tokio::spawn(connection);
+            client.execute(&format!("CREATE DATABASE {name}"), &[]).await.expect("create test database");
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
+            (format!("{base}/{name}"), TestDatabase::Postgres { admin_url, name })
+        }
+    }
+}
+
+pub fn config(database_url: &str, login_attempts_per_minute: u32) -> Config {
+    let mut env = HashMap::new();
+    env.insert("DATABASE_URL".to_string(), database_url.to_string());
+    env.insert("RTBCAT_LOGIN_ATTEMPTS_PER_MINUTE".to_string(), login_attempts_per_minute.to_string());
+    Config::load(None, &env, None).expect("test config")
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, 1000).await
+}
+
+pub async fn spawn_app_with(backend: Backend, login_attempts_per_minute: u32) -> TestApp {
+    let (url, database) = fresh_database(backend).await;
+    let store = rtbcat_store::open(&url).await.expect("open store");
+    let state = rtbcat_web::AppState::new(store.clone(), config(&url, login_attempts_per_minute), Arc::new(FixedClock::at(NOW)));
+    let app = rtbcat_web::App::bind("127.0.0.1:0", state).await.expect("bind");
+    let base = format!("http://{}", app.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run(async {
+        let _ = rx.await;
+    }));
+    TestApp { base, store, _database: database, shutdown: Some(tx) }
+}
+
+impl TestApp {
+    pub async fn add_user(&self, email: &str, role: Role) {
+        rtbcat_app::auth::create_user(&self.store, email, PASSWORD, role, "test", NOW).await.expect("add user");
+    }
+
+    /// A client authenticated with a fresh API token of a new user with this role.
+    pub async fn client_as(&self, role: Role) -> reqwest::Client {
+        let email = format!("{}@example.com", role.as_str());
+        self.add_user(&email, role).await;
+        let token = rtbcat_app::auth::create_api_token(&self.store, &email, "test", "test", NOW).await.expect("token");
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        reqwest::Client::builder().default_headers(headers).build().expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects so tests can see them.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub fn demo_document(creatives: usize) -> String {
+    rtbcat_app::demo::creatives_document(rtbcat_app::demo::DEFAULT_SEED, creatives).to_string()
+}

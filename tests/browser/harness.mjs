@@ -1,0 +1,72 @@
+// Shared setup for browser tests: a real rtbcat release binary on a temporary SQLite
+// database, and Debian's Chromium driven by playwright-core.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const repoRoot = resolve(import.meta.dirname, "..", "..");
+export const binary = process.env.RTBCAT_BIN || join(repoRoot, "target", "release", "rtbcat");
+export const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+
+function run(args, env) {
+  const result = spawnSync(binary, args, { env, encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new Error(`rtbcat ${args.join(" ")} failed (${result.status}): ${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/** Start rtbcat with demo data and one account per role. */
+export async function startRtbcat() {
+  if (!existsSync(binary)) {
+    throw new Error(`rtbcat binary not found at ${binary}: run \`cargo build --release\` first or set RTBCAT_BIN`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), "rtbcat-browser-"));
+  const env = { ...process.env, RTBCAT_DATA_DIR: dataDir, RUST_LOG: "warn" };
+  delete env.DATABASE_URL;
+  run(["demo"], env);
+  const password = "browser-test-password";
+  run(["user", "add", "admin@example.com", "--role", "admin"], { ...env, RTBCAT_PASSWORD: password });
+  const server = spawn(binary, ["serve", "--addr", "127.0.0.1:0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const baseUrl = await new Promise((resolveUrl, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`rtbcat did not start: ${output}`)), 15000);
+    server.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(/listening on (http:\/\/[0-9.:]+)/);
+      if (match) { clearTimeout(timer); resolveUrl(match[1]); }
+    });
+    server.stderr.on("data", (chunk) => { output += chunk; });
+    server.on("exit", (code) => { clearTimeout(timer); reject(new Error(`rtbcat exited (${code}): ${output}`)); });
+  });
+  return {
+    baseUrl,
+    email: "admin@example.com",
+    password,
+    async stop() {
+      server.kill("SIGTERM");
+      await new Promise((r) => server.once("exit", r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium, or set CHROMIUM`);
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+}
+
+export async function signIn(page, app) {
+  await page.goto(`${app.baseUrl}/app/creatives`);
+  await page.waitForURL(/\/login/);
+  await page.fill("input[name=email]", app.email);
+  await page.fill("input[name=password]", app.password);
+  await Promise.all([page.waitForURL(/\/app\/creatives/), page.click("button[type=submit]")]);
+}
