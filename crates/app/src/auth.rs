@@ -3,10 +3,10 @@
 //! Tokens are random 256-bit values shown once; only their SHA-256 is stored, so a copy
 //! of the database does not hand out logins.
 
-use rand::RngCore;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;
+use rand::RngCore;
 use rtbcat_core::account::{self, Role};
 use rtbcat_store::{NewAuditEntry, NewUser, SharedStore, StoreError, User};
 use sha2::{Digest, Sha256};
@@ -78,14 +78,37 @@ fn decoy_hash() -> &'static str {
 
 fn checked_new_user(email: &str, password: &str, role: Role, now: i64) -> Result<NewUser, AuthError> {
     let email = account::validate_email(email).map_err(|reason| AuthError::Invalid { field: "email", reason })?;
-    account::validate_password(password).map_err(|reason| AuthError::Invalid { field: "password", reason })?;
-    Ok(NewUser { email, role, password_hash: hash_password(password)?, now })
+    account::validate_password(password).map_err(|reason| AuthError::Invalid {
+        field: "password",
+        reason,
+    })?;
+    Ok(NewUser {
+        email,
+        role,
+        password_hash: hash_password(password)?,
+        now,
+    })
 }
 
-pub async fn create_user(store: &SharedStore, email: &str, password: &str, role: Role, actor: &str, now: i64) -> Result<User, AuthError> {
+pub async fn create_user(
+    store: &SharedStore,
+    email: &str,
+    password: &str,
+    role: Role,
+    actor: &str,
+    now: i64,
+) -> Result<User, AuthError> {
     let new_user = checked_new_user(email, password, role, now)?;
     let user = store.create_user(new_user).await?;
-    audit(store, now, actor, "user.create", &user.email, serde_json::json!({"role": role.as_str()})).await?;
+    audit(
+        store,
+        now,
+        actor,
+        "user.create",
+        &user.email,
+        serde_json::json!({"role": role.as_str()}),
+    )
+    .await?;
     Ok(user)
 }
 
@@ -93,7 +116,15 @@ pub async fn create_user(store: &SharedStore, email: &str, password: &str, role:
 pub async fn setup_first_admin(store: &SharedStore, email: &str, password: &str, now: i64) -> Result<User, AuthError> {
     let new_user = checked_new_user(email, password, Role::Admin, now)?;
     let user = store.create_first_admin(new_user).await?.ok_or(AuthError::SetupDone)?;
-    audit(store, now, &user.email, "setup.first_admin", &user.email, serde_json::json!({})).await?;
+    audit(
+        store,
+        now,
+        &user.email,
+        "setup.first_admin",
+        &user.email,
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(user)
 }
 
@@ -104,7 +135,13 @@ pub struct NewSession {
     pub expires_at: i64,
 }
 
-pub async fn login(store: &SharedStore, email: &str, password: &str, ttl_seconds: i64, now: i64) -> Result<NewSession, AuthError> {
+pub async fn login(
+    store: &SharedStore,
+    email: &str,
+    password: &str,
+    ttl_seconds: i64,
+    now: i64,
+) -> Result<NewSession, AuthError> {
     let email = email.trim().to_lowercase();
     let credentials = store.user_credentials(email.clone()).await?;
     let password = password.to_string();
@@ -125,9 +162,15 @@ pub async fn login(store: &SharedStore, email: &str, password: &str, ttl_seconds
     };
     let token = new_token();
     let expires_at = now + ttl_seconds;
-    store.create_session(token_digest(&token), user.id, now, expires_at).await?;
+    store
+        .create_session(token_digest(&token), user.id, now, expires_at)
+        .await?;
     audit(store, now, &user.email, "login", &user.email, serde_json::json!({})).await?;
-    Ok(NewSession { token, user, expires_at })
+    Ok(NewSession {
+        token,
+        user,
+        expires_at,
+    })
 }
 
 pub async fn logout(store: &SharedStore, session_token: &str) -> Result<(), AuthError> {
@@ -147,7 +190,13 @@ pub async fn api_token_user(store: &SharedStore, token: &str, now: i64) -> Resul
 }
 
 /// Create an API token for a user. The token is returned once and never stored in clear.
-pub async fn create_api_token(store: &SharedStore, email: &str, label: &str, actor: &str, now: i64) -> Result<String, AuthError> {
+pub async fn create_api_token(
+    store: &SharedStore,
+    email: &str,
+    label: &str,
+    actor: &str,
+    now: i64,
+) -> Result<String, AuthError> {
     let email = email.trim().to_lowercase();
     let user = store
         .user_credentials(email.clone())
@@ -155,12 +204,29 @@ pub async fn create_api_token(store: &SharedStore, email: &str, label: &str, act
         .ok_or_else(|| AuthError::UnknownUser(email.clone()))?
         .user;
     let token = format!("{API_TOKEN_PREFIX}{}", new_token());
-    store.create_api_token(token_digest(&token), user.id, label.to_string(), now).await?;
-    audit(store, now, actor, "token.create", &user.email, serde_json::json!({"label": label})).await?;
+    store
+        .create_api_token(token_digest(&token), user.id, label.to_string(), now)
+        .await?;
+    audit(
+        store,
+        now,
+        actor,
+        "token.create",
+        &user.email,
+        serde_json::json!({"label": label}),
+    )
+    .await?;
     Ok(token)
 }
 
-async fn audit(store: &SharedStore, at: i64, actor: &str, action: &str, subject: &str, details: serde_json::Value) -> Result<(), AuthError> {
+async fn audit(
+    store: &SharedStore,
+    at: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    details: serde_json::Value,
+) -> Result<(), AuthError> {
     store
         .append_audit(NewAuditEntry {
             at,

@@ -34,13 +34,20 @@ pub struct CreativeImportReport {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("{source_name}: {} invalid element(s); nothing was imported. First: {}", total_errors, errors.first().map(|e| e.to_string()).unwrap_or_default())]
-    Invalid { source_name: String, errors: Vec<CreativeError>, total_errors: usize },
+    Invalid {
+        source_name: String,
+        errors: Vec<CreativeError>,
+        total_errors: usize,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// Parse and check a whole document; every error, not only the first.
-pub fn prepare_records(text: &str, buyers_ui_template: &str) -> Result<Vec<CreativeRecord>, (Vec<CreativeError>, usize)> {
+pub fn prepare_records(
+    text: &str,
+    buyers_ui_template: &str,
+) -> Result<Vec<CreativeRecord>, (Vec<CreativeError>, usize)> {
     let elements = creative::split_import_document(text).map_err(|e| (vec![e], 1))?;
     let mut errors = Vec::new();
     let mut total_errors = 0usize;
@@ -67,7 +74,11 @@ pub fn prepare_records(text: &str, buyers_ui_template: &str) -> Result<Vec<Creat
                 }
                 // serde_json objects keep keys sorted, so the hash ignores key order in the file.
                 let raw_sha256 = hex::encode(Sha256::digest(raw_json.as_bytes()));
-                records.push(CreativeRecord { creative: normalized, raw_json, raw_sha256 });
+                records.push(CreativeRecord {
+                    creative: normalized,
+                    raw_json,
+                    raw_sha256,
+                });
             }
             Err(err) => {
                 total_errors += 1;

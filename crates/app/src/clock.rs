@@ -26,7 +26,9 @@ pub struct FixedClock(pub std::sync::Mutex<OffsetDateTime>);
 
 impl FixedClock {
     pub fn at(unix: i64) -> Self {
-        FixedClock(std::sync::Mutex::new(OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)))
+        FixedClock(std::sync::Mutex::new(
+            OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        ))
     }
 
     pub fn advance(&self, seconds: i64) {

@@ -61,14 +61,24 @@ pub enum ConfigError {
     #[error("cannot read config file {path}: {reason}")]
     File { path: String, reason: String },
     #[error("config {source_name}: `{key}` {reason}")]
-    Value { source_name: String, key: String, reason: String },
+    Value {
+        source_name: String,
+        key: String,
+        reason: String,
+    },
 }
 
 impl Config {
     /// Resolve the configuration. `home` is where `~/.rtbcat` lives; `env` is the process
     /// environment (passed in so tests control it).
-    pub fn load(file: Option<&Path>, env: &HashMap<String, String>, home: Option<&Path>) -> Result<Config, ConfigError> {
-        let file_path = file.map(Path::to_path_buf).or_else(|| env.get("RTBCAT_CONFIG").map(PathBuf::from));
+    pub fn load(
+        file: Option<&Path>,
+        env: &HashMap<String, String>,
+        home: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
+        let file_path = file
+            .map(Path::to_path_buf)
+            .or_else(|| env.get("RTBCAT_CONFIG").map(PathBuf::from));
         let from_file = match &file_path {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
@@ -104,11 +114,16 @@ impl Config {
             return Err(ConfigError::Value {
                 source_name: "database".into(),
                 key: "DATABASE_URL".into(),
-                reason: format!("{:?} must start with sqlite:// or postgres://", redact_url(&database_url)),
+                reason: format!(
+                    "{:?} must start with sqlite:// or postgres://",
+                    redact_url(&database_url)
+                ),
             });
         }
         let session_ttl_hours = match env_value("RTBCAT_SESSION_TTL_HOURS") {
-            Some(v) => v.parse().map_err(|_| env_error("RTBCAT_SESSION_TTL_HOURS", "must be a whole number of hours"))?,
+            Some(v) => v
+                .parse()
+                .map_err(|_| env_error("RTBCAT_SESSION_TTL_HOURS", "must be a whole number of hours"))?,
             None => from_file.session_ttl_hours.unwrap_or(12),
         };
         if !(1..=24 * 90).contains(&session_ttl_hours) {
@@ -177,20 +192,30 @@ mod tests {
     fn env_beats_file_beats_defaults() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("rtbcat.toml");
-        std::fs::write(&file, "listen_addr = \"0.0.0.0:9000\"\nsession_ttl_hours = 48\ndata_dir = \"/srv/rtbcat\"\n").expect("write");
+        std::fs::write(
+            &file,
+            "listen_addr = \"0.0.0.0:9000\"\nsession_ttl_hours = 48\ndata_dir = \"/srv/rtbcat\"\n",
+        )
+        .expect("write");
         let config = Config::load(Some(&file), &env(&[("RTBCAT_ADDR", "127.0.0.1:7000")]), None).expect("load");
         assert_eq!(config.listen_addr, "127.0.0.1:7000");
         assert_eq!(config.session_ttl_hours, 48);
         assert_eq!(config.database_url.expose(), "sqlite:///srv/rtbcat/rtbcat.db");
         let config = Config::load(
             Some(&file),
-            &env(&[("DATABASE_URL", "postgres://app:hunter2@db/rtbcat"), ("RTBCAT_DATA_DIR", "/tmp/x")]),
+            &env(&[
+                ("DATABASE_URL", "postgres://app:hunter2@db/rtbcat"),
+                ("RTBCAT_DATA_DIR", "/tmp/x"),
+            ]),
             None,
         )
         .expect("load");
         assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(config.database_url.expose(), "postgres://app:hunter2@db/rtbcat");
-        assert!(!format!("{config:?}").contains("hunter2"), "secrets must not appear in Debug");
+        assert!(
+            !format!("{config:?}").contains("hunter2"),
+            "secrets must not appear in Debug"
+        );
     }
 
     #[test]

@@ -33,35 +33,220 @@ enum Landing {
 }
 
 const ADVERTISERS: &[Advertiser] = &[
-    Advertiser { name: "Puzzle Blocks", seat: 0, languages: &["pt"], headline: "Encaixe os blocos!", body: "O quebra-cabeça mais viciante do Brasil.", cta: "Jogar grátis", landing: Landing::Play("com.puzzleblocks.game"), colours: ("#ff7a18", "#af002d") },
-    Advertiser { name: "Word Quest", seat: 0, languages: &["en"], headline: "Find the hidden words", body: "Daily puzzles for curious minds.", cta: "Install", landing: Landing::Apple("1452267890"), colours: ("#4776e6", "#8e54e9") },
-    Advertiser { name: "Royal Slots Casino", seat: 0, languages: &["es"], headline: "¡Gira y gana hoy!", body: "Miles de monedas gratis al registrarte.", cta: "Descargar", landing: Landing::Play("com.royalslots.casino"), colours: ("#f7971e", "#c0392b") },
-    Advertiser { name: "Empires of Steel", seat: 0, languages: &["en", "fr"], headline: "Build your empire", body: "Strategy battles with friends worldwide.", cta: "Play now", landing: Landing::Play("com.empiresofsteel.strategy"), colours: ("#283c86", "#45a247") },
-    Advertiser { name: "RideGo", seat: 0, languages: &["en"], headline: "Your ride in 3 minutes", body: "First trip 50% off in your city.", cta: "Get the app", landing: Landing::Apple("1389012345"), colours: ("#11998e", "#38ef7d") },
-    Advertiser { name: "Haber Akışı", seat: 0, languages: &["tr"], headline: "Son dakika haberleri", body: "Türkiye'nin en hızlı haber uygulaması.", cta: "Yükle", landing: Landing::Play("com.haberakisi.news"), colours: ("#cb2d3e", "#ef473a") },
-    Advertiser { name: "FitCoach", seat: 0, languages: &["it"], headline: "Allenati a casa", body: "Piani personalizzati in 10 minuti al giorno.", cta: "Inizia ora", landing: Landing::Apple("1501234567"), colours: ("#00b09b", "#96c93d") },
-    Advertiser { name: "Akhbar Live", seat: 0, languages: &["ar"], headline: "أخبار عاجلة", body: "تابع الأحداث لحظة بلحظة.", cta: "حمّل الآن", landing: Landing::Play("com.akhbarlive.app"), colours: ("#1d976c", "#2c3e50") },
-    Advertiser { name: "Loja Rápida", seat: 1, languages: &["pt"], headline: "Ofertas relâmpago", body: "Frete grátis em todo o Brasil.", cta: "Comprar", landing: Landing::Web("https://www.lojarapida.com.br/ofertas"), colours: ("#fc4a1a", "#f7b733") },
-    Advertiser { name: "Moda Express", seat: 1, languages: &["es"], headline: "Nueva colección", body: "Hasta -40% en toda la tienda.", cta: "Ver ofertas", landing: Landing::Web("https://tienda.modaexpress.es/rebajas"), colours: ("#ee9ca7", "#c471ed") },
-    Advertiser { name: "TravelNow", seat: 1, languages: &["de"], headline: "Sommer am Meer", body: "Pauschalreisen ab 299 €.", cta: "Jetzt buchen", landing: Landing::Web("https://www.travelnow.de/angebote"), colours: ("#2193b0", "#6dd5ed") },
-    Advertiser { name: "FinWallet", seat: 1, languages: &["en"], headline: "Send money free", body: "No fees on your first 10 transfers.", cta: "Open account", landing: Landing::Web("https://www.finwallet.co.uk/signup"), colours: ("#0f2027", "#2c5364") },
-    Advertiser { name: "Kredit24", seat: 1, languages: &["de"], headline: "Sofortkredit online", body: "Entscheidung in 60 Sekunden.", cta: "Antrag starten", landing: Landing::Web("https://www.kredit24.de/antrag"), colours: ("#1e3c72", "#2a5298") },
-    Advertiser { name: "Sushi Go Delivery", seat: 1, languages: &["ja"], headline: "寿司を30分でお届け", body: "初回注文は送料無料。", cta: "注文する", landing: Landing::Web("https://order.sushigo.jp/menu"), colours: ("#e52d27", "#b31217") },
-    Advertiser { name: "FlipMart", seat: 1, languages: &["hi", "en"], headline: "बड़ी बचत सेल", body: "Top brands, lowest prices.", cta: "अभी खरीदें", landing: Landing::Web("https://www.flipmart.in/sale"), colours: ("#f12711", "#f5af19") },
-    Advertiser { name: "Rencontres Paris", seat: 1, languages: &["fr"], headline: "Rencontrez près de chez vous", body: "Inscription gratuite et rapide.", cta: "S'inscrire", landing: Landing::Web("https://www.rencontres-paris.fr/inscription"), colours: ("#e96443", "#904e95") },
-    Advertiser { name: "CoinVault", seat: 1, languages: &["en"], headline: "Buy crypto in minutes", body: "Secure wallet, low fees.", cta: "Start", landing: Landing::Play("com.coinvault.wallet"), colours: ("#373b44", "#4286f4") },
-    Advertiser { name: "Polski Bank Plus", seat: 1, languages: &["pl"], headline: "Konto za 0 zł", body: "Załóż konto w 5 minut.", cta: "Otwórz konto", landing: Landing::Web("https://www.bankplus.pl/konto"), colours: ("#3a1c71", "#d76d77") },
+    Advertiser {
+        name: "Puzzle Blocks",
+        seat: 0,
+        languages: &["pt"],
+        headline: "Encaixe os blocos!",
+        body: "O quebra-cabeça mais viciante do Brasil.",
+        cta: "Jogar grátis",
+        landing: Landing::Play("com.puzzleblocks.game"),
+        colours: ("#ff7a18", "#af002d"),
+    },
+    Advertiser {
+        name: "Word Quest",
+        seat: 0,
+        languages: &["en"],
+        headline: "Find the hidden words",
+        body: "Daily puzzles for curious minds.",
+        cta: "Install",
+        landing: Landing::Apple("1452267890"),
+        colours: ("#4776e6", "#8e54e9"),
+    },
+    Advertiser {
+        name: "Royal Slots Casino",
+        seat: 0,
+        languages: &["es"],
+        headline: "¡Gira y gana hoy!",
+        body: "Miles de monedas gratis al registrarte.",
+        cta: "Descargar",
+        landing: Landing::Play("com.royalslots.casino"),
+        colours: ("#f7971e", "#c0392b"),
+    },
+    Advertiser {
+        name: "Empires of Steel",
+        seat: 0,
+        languages: &["en", "fr"],
+        headline: "Build your empire",
+        body: "Strategy battles with friends worldwide.",
+        cta: "Play now",
+        landing: Landing::Play("com.empiresofsteel.strategy"),
+        colours: ("#283c86", "#45a247"),
+    },
+    Advertiser {
+        name: "RideGo",
+        seat: 0,
+        languages: &["en"],
+        headline: "Your ride in 3 minutes",
+        body: "First trip 50% off in your city.",
+        cta: "Get the app",
+        landing: Landing::Apple("1389012345"),
+        colours: ("#11998e", "#38ef7d"),
+    },
+    Advertiser {
+        name: "Haber Akışı",
+        seat: 0,
+        languages: &["tr"],
+        headline: "Son dakika haberleri",
+        body: "Türkiye'nin en hızlı haber uygulaması.",
+        cta: "Yükle",
+        landing: Landing::Play("com.haberakisi.news"),
+        colours: ("#cb2d3e", "#ef473a"),
+    },
+    Advertiser {
+        name: "FitCoach",
+        seat: 0,
+        languages: &["it"],
+        headline: "Allenati a casa",
+        body: "Piani personalizzati in 10 minuti al giorno.",
+        cta: "Inizia ora",
+        landing: Landing::Apple("1501234567"),
+        colours: ("#00b09b", "#96c93d"),
+    },
+    Advertiser {
+        name: "Akhbar Live",
+        seat: 0,
+        languages: &["ar"],
+        headline: "أخبار عاجلة",
+        body: "تابع الأحداث لحظة بلحظة.",
+        cta: "حمّل الآن",
+        landing: Landing::Play("com.akhbarlive.app"),
+        colours: ("#1d976c", "#2c3e50"),
+    },
+    Advertiser {
+        name: "Loja Rápida",
+        seat: 1,
+        languages: &["pt"],
+        headline: "Ofertas relâmpago",
+        body: "Frete grátis em todo o Brasil.",
+        cta: "Comprar",
+        landing: Landing::Web("https://www.lojarapida.com.br/ofertas"),
+        colours: ("#fc4a1a", "#f7b733"),
+    },
+    Advertiser {
+        name: "Moda Express",
+        seat: 1,
+        languages: &["es"],
+        headline: "Nueva colección",
+        body: "Hasta -40% en toda la tienda.",
+        cta: "Ver ofertas",
+        landing: Landing::Web("https://tienda.modaexpress.es/rebajas"),
+        colours: ("#ee9ca7", "#c471ed"),
+    },
+    Advertiser {
+        name: "TravelNow",
+        seat: 1,
+        languages: &["de"],
+        headline: "Sommer am Meer",
+        body: "Pauschalreisen ab 299 €.",
+        cta: "Jetzt buchen",
+        landing: Landing::Web("https://www.travelnow.de/angebote"),
+        colours: ("#2193b0", "#6dd5ed"),
+    },
+    Advertiser {
+        name: "FinWallet",
+        seat: 1,
+        languages: &["en"],
+        headline: "Send money free",
+        body: "No fees on your first 10 transfers.",
+        cta: "Open account",
+        landing: Landing::Web("https://www.finwallet.co.uk/signup"),
+        colours: ("#0f2027", "#2c5364"),
+    },
+    Advertiser {
+        name: "Kredit24",
+        seat: 1,
+        languages: &["de"],
+        headline: "Sofortkredit online",
+        body: "Entscheidung in 60 Sekunden.",
+        cta: "Antrag starten",
+        landing: Landing::Web("https://www.kredit24.de/antrag"),
+        colours: ("#1e3c72", "#2a5298"),
+    },
+    Advertiser {
+        name: "Sushi Go Delivery",
+        seat: 1,
+        languages: &["ja"],
+        headline: "寿司を30分でお届け",
+        body: "初回注文は送料無料。",
+        cta: "注文する",
+        landing: Landing::Web("https://order.sushigo.jp/menu"),
+        colours: ("#e52d27", "#b31217"),
+    },
+    Advertiser {
+        name: "FlipMart",
+        seat: 1,
+        languages: &["hi", "en"],
+        headline: "बड़ी बचत सेल",
+        body: "Top brands, lowest prices.",
+        cta: "अभी खरीदें",
+        landing: Landing::Web("https://www.flipmart.in/sale"),
+        colours: ("#f12711", "#f5af19"),
+    },
+    Advertiser {
+        name: "Rencontres Paris",
+        seat: 1,
+        languages: &["fr"],
+        headline: "Rencontrez près de chez vous",
+        body: "Inscription gratuite et rapide.",
+        cta: "S'inscrire",
+        landing: Landing::Web("https://www.rencontres-paris.fr/inscription"),
+        colours: ("#e96443", "#904e95"),
+    },
+    Advertiser {
+        name: "CoinVault",
+        seat: 1,
+        languages: &["en"],
+        headline: "Buy crypto in minutes",
+        body: "Secure wallet, low fees.",
+        cta: "Start",
+        landing: Landing::Play("com.coinvault.wallet"),
+        colours: ("#373b44", "#4286f4"),
+    },
+    Advertiser {
+        name: "Polski Bank Plus",
+        seat: 1,
+        languages: &["pl"],
+        headline: "Konto za 0 zł",
+        body: "Załóż konto w 5 minut.",
+        cta: "Otwórz konto",
+        landing: Landing::Web("https://www.bankplus.pl/konto"),
+        colours: ("#3a1c71", "#d76d77"),
+    },
 ];
 
 /// (width, height, weight): standard sizes dominate, with the near-misses, fluid and odd
 /// sizes real catalogs carry.
 const HTML_SIZES: &[(u32, u32, u32)] = &[
-    (300, 250, 30), (320, 50, 18), (728, 90, 10), (300, 600, 6), (160, 600, 5), (320, 480, 6), (480, 320, 2),
-    (336, 280, 3), (970, 250, 2), (468, 60, 2), (320, 100, 3), (300, 50, 2), (298, 250, 2), (0, 250, 2), (1, 1, 1),
-    (768, 1024, 1), (300, 251, 1), (640, 100, 1), (250, 250, 1),
+    (300, 250, 30),
+    (320, 50, 18),
+    (728, 90, 10),
+    (300, 600, 6),
+    (160, 600, 5),
+    (320, 480, 6),
+    (480, 320, 2),
+    (336, 280, 3),
+    (970, 250, 2),
+    (468, 60, 2),
+    (320, 100, 3),
+    (300, 50, 2),
+    (298, 250, 2),
+    (0, 250, 2),
+    (1, 1, 1),
+    (768, 1024, 1),
+    (300, 251, 1),
+    (640, 100, 1),
+    (250, 250, 1),
 ];
 
-const VIDEO_SIZES: &[(u32, u32)] = &[(1920, 1080), (1280, 720), (1080, 1920), (640, 480), (1080, 1080), (1080, 1350)];
+const VIDEO_SIZES: &[(u32, u32)] = &[
+    (1920, 1080),
+    (1280, 720),
+    (1080, 1920),
+    (640, 480),
+    (1080, 1080),
+    (1080, 1350),
+];
 
 fn weighted_size(rng: &mut StdRng) -> (u32, u32) {
     let total: u32 = HTML_SIZES.iter().map(|s| s.2).sum();
@@ -105,13 +290,20 @@ fn click_url(advertiser: &Advertiser, rng: &mut StdRng, campaign: &str) -> Strin
         Landing::Apple(id) => match rng.random_range(0..3) {
             0 => format!("https://apps.apple.com/app/id{id}?mt=8"),
             1 => format!("https://app.appsflyer.com/id{id}?pid=adx_int&c={campaign}"),
-            _ => format!("https://go.app.link/x{id}?$fallback_url={}", encode(&format!("https://apps.apple.com/app/id{id}"))),
+            _ => format!(
+                "https://go.app.link/x{id}?$fallback_url={}",
+                encode(&format!("https://apps.apple.com/app/id{id}"))
+            ),
         },
         Landing::Web(url) => {
             let landing = format!("{url}?utm_source=google&utm_medium=display&utm_campaign={campaign}");
             match rng.random_range(0..4) {
                 0 | 1 => landing,
-                2 => format!("https://ad.doubleclick.net/ddm/clk/{}?adurl={}", rng.random_range(100_000..999_999), encode(&landing)),
+                2 => format!(
+                    "https://ad.doubleclick.net/ddm/clk/{}?adurl={}",
+                    rng.random_range(100_000..999_999),
+                    encode(&landing)
+                ),
                 _ => format!(
                     "https://clk.tracker-hub.net/r?cid={campaign}&url={}",
                     encode(&encode(&landing))
@@ -121,14 +313,36 @@ fn click_url(advertiser: &Advertiser, rng: &mut StdRng, campaign: &str) -> Strin
     }
 }
 
-fn html_snippet(advertiser: &Advertiser, width: u32, height: u32, click: &str, with_macro: bool, rng: &mut StdRng) -> String {
+fn html_snippet(
+    advertiser: &Advertiser,
+    width: u32,
+    height: u32,
+    click: &str,
+    with_macro: bool,
+    rng: &mut StdRng,
+) -> String {
     let (from, to) = advertiser.colours;
     let macro_prefix = if with_macro { "%%CLICK_URL_UNESC%%" } else { "" };
-    let w = if width == 0 { "100%".to_string() } else { format!("{width}px") };
+    let w = if width == 0 {
+        "100%".to_string()
+    } else {
+        format!("{width}px")
+    };
     let small = height < 120;
     let headline_size = if small { 14 } else { 22 };
-    let body = if small { String::new() } else { format!("<p style=\"margin:6px 0 10px;font-size:13px;opacity:.9\">{}</p>", advertiser.body) };
-    let dir = if advertiser.languages.contains(&"ar") { " dir=\"rtl\"" } else { "" };
+    let body = if small {
+        String::new()
+    } else {
+        format!(
+            "<p style=\"margin:6px 0 10px;font-size:13px;opacity:.9\">{}</p>",
+            advertiser.body
+        )
+    };
+    let dir = if advertiser.languages.contains(&"ar") {
+        " dir=\"rtl\""
+    } else {
+        ""
+    };
     let style = format!(
         "display:flex;flex-direction:{};align-items:center;justify-content:center;gap:8px;box-sizing:border-box;width:{w};height:{height}px;\
          padding:8px;background:linear-gradient(135deg,{from},{to});color:#fff;font-family:Helvetica,Arial,sans-serif;text-align:center;text-decoration:none;overflow:hidden",
@@ -139,7 +353,10 @@ fn html_snippet(advertiser: &Advertiser, width: u32, height: u32, click: &str, w
         if small { 4 } else { 8 },
         advertiser.cta
     );
-    let inner = format!("<strong style=\"font-size:{headline_size}px;line-height:1.15\">{}</strong>{body}{cta}", advertiser.headline);
+    let inner = format!(
+        "<strong style=\"font-size:{headline_size}px;line-height:1.15\">{}</strong>{body}{cta}",
+        advertiser.headline
+    );
     if rng.random_bool(0.2) {
         // Rich-media style: a clickTag variable and a script-driven click.
         format!(
@@ -155,7 +372,15 @@ fn html_snippet(advertiser: &Advertiser, width: u32, height: u32, click: &str, w
     }
 }
 
-fn vast_xml(advertiser: &Advertiser, id: &str, width: u32, height: u32, seconds: u32, click: &str, with_macro: bool) -> String {
+fn vast_xml(
+    advertiser: &Advertiser,
+    id: &str,
+    width: u32,
+    height: u32,
+    seconds: u32,
+    click: &str,
+    with_macro: bool,
+) -> String {
     let macro_prefix = if with_macro { "%%CLICK_URL_UNESC%%" } else { "" };
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -188,7 +413,15 @@ fn vast_xml(advertiser: &Advertiser, id: &str, width: u32, height: u32, seconds:
 
 fn slug(name: &str) -> String {
     name.chars()
-        .filter_map(|c| if c.is_ascii_alphanumeric() { Some(c.to_ascii_lowercase()) } else if c == ' ' { Some('_') } else { None })
+        .filter_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                Some(c.to_ascii_lowercase())
+            } else if c == ' ' {
+                Some('_')
+            } else {
+                None
+            }
+        })
         .collect()
 }
 
@@ -232,7 +465,8 @@ pub fn creatives_document(seed: u64, count: usize) -> Value {
             "lastStatusUpdate": format!("2026-10-{:02}T{:02}:00:00Z", 1 + n % 28, n % 24),
         });
         if rng.random_bool(0.3) {
-            decision["chinaPolicyCompliance"] = json!({"status": "DISAPPROVED", "topics": [{"policyTopic": "UNSUPPORTED_LANGUAGE"}]});
+            decision["chinaPolicyCompliance"] =
+                json!({"status": "DISAPPROVED", "topics": [{"policyTopic": "UNSUPPORTED_LANGUAGE"}]});
         }
         let mut creative = json!({
             "name": format!("buyers/{seat}/creatives/{creative_id}"),
@@ -306,18 +540,33 @@ mod tests {
         assert_eq!(formats.len(), 3);
         let seats: std::collections::HashSet<_> = records.iter().map(|r| r.creative.seat_id.clone()).collect();
         assert_eq!(seats.len(), 2);
-        let apps = records.iter().filter(|r| r.creative.primary_destination().is_some_and(|d| d.is_app())).count();
-        let web = records.iter().filter(|r| r.creative.primary_destination().is_some_and(|d| !d.is_app())).count();
+        let apps = records
+            .iter()
+            .filter(|r| r.creative.primary_destination().is_some_and(|d| d.is_app()))
+            .count();
+        let web = records
+            .iter()
+            .filter(|r| r.creative.primary_destination().is_some_and(|d| !d.is_app()))
+            .count();
         assert!(apps > 50 && web > 50, "apps {apps}, web {web}");
-        assert!(records.iter().all(|r| r.creative.primary_destination().is_some()), "every demo creative has a destination");
-        let languages: std::collections::HashSet<_> = records.iter().flat_map(|r| r.creative.languages.clone()).collect();
+        assert!(
+            records.iter().all(|r| r.creative.primary_destination().is_some()),
+            "every demo creative has a destination"
+        );
+        let languages: std::collections::HashSet<_> =
+            records.iter().flat_map(|r| r.creative.languages.clone()).collect();
         assert!(languages.len() >= 8);
         assert!(records.iter().any(|r| r.creative.has_click_macro == Some(false)));
         assert!(records.iter().any(|r| r.creative.size.snapped));
-        let videos: Vec<_> = records.iter().filter(|r| r.creative.format == rtbcat_core::CreativeFormat::Video).collect();
+        let videos: Vec<_> = records
+            .iter()
+            .filter(|r| r.creative.format == rtbcat_core::CreativeFormat::Video)
+            .collect();
         assert!(!videos.is_empty());
         assert!(
-            videos.iter().all(|r| r.creative.size.label.starts_with("video ") && r.creative.size.label.contains(':')),
+            videos
+                .iter()
+                .all(|r| r.creative.size.label.starts_with("video ") && r.creative.size.label.contains(':')),
             "every demo video has a named aspect ratio"
         );
     }

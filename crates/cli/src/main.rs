@@ -11,7 +11,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "rtbcat", version, about = "Self-hosted ad performance platform: creative intelligence for Authorized Buyers bidders, offer popups for publishers.")]
+#[command(
+    name = "rtbcat",
+    version,
+    about = "Self-hosted ad performance platform: creative intelligence for Authorized Buyers bidders, offer popups for publishers."
+)]
 struct Cli {
     /// TOML configuration file (also RTBCAT_CONFIG). Environment variables override it.
     #[arg(long, global = true, value_name = "FILE")]
@@ -166,7 +170,9 @@ fn read_password() -> Result<String> {
     }
     eprintln!("password (from standard input):");
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
     if password.is_empty() {
         bail!("no password given: set RTBCAT_PASSWORD or pipe it on standard input");
@@ -179,7 +185,9 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
     let users = store.count_users().await?;
     let addr = config.listen_addr.clone();
     let state = rtbcat_web::AppState::new(store, config, clock);
-    let app = rtbcat_web::App::bind(&addr, state).await.with_context(|| format!("listening on {addr}"))?;
+    let app = rtbcat_web::App::bind(&addr, state)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
     let local = app.local_addr()?;
     println!("rtbcat {} listening on http://{local}", env!("CARGO_PKG_VERSION"));
     if users == 0 {
@@ -248,12 +256,23 @@ async fn import_creatives(config: Config, clock: Arc<dyn Clock>, files: Vec<Path
         let name = file.display().to_string();
         let text = if name == "-" {
             let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("reading standard input")?;
             text
         } else {
             std::fs::read_to_string(&file).with_context(|| format!("reading {name}"))?
         };
-        match rtbcat_app::catalog::import_creatives(&store, &text, &name, "cli", &config.buyers_ui_template, clock.unix()).await {
+        match rtbcat_app::catalog::import_creatives(
+            &store,
+            &text,
+            &name,
+            "cli",
+            &config.buyers_ui_template,
+            clock.unix(),
+        )
+        .await
+        {
             Ok(report) => {
                 let seconds = started.elapsed().as_secs_f64();
                 if json {
@@ -263,7 +282,10 @@ async fn import_creatives(config: Config, clock: Arc<dyn Clock>, files: Vec<Path
                     continue;
                 }
                 println!("{name}: {} creatives in {seconds:.3}s", report.creatives);
-                println!("  {:<28} {:>8} {:>8} {:>8} {:>10}", "format", "total", "new", "updated", "unchanged");
+                println!(
+                    "  {:<28} {:>8} {:>8} {:>8} {:>10}",
+                    "format", "total", "new", "updated", "unchanged"
+                );
                 for (format, summary) in &report.by_format {
                     println!(
                         "  {:<28} {:>8} {:>8} {:>8} {:>10}",
@@ -275,10 +297,15 @@ async fn import_creatives(config: Config, clock: Arc<dyn Clock>, files: Vec<Path
                     "all", report.creatives, report.inserted, report.updated, report.unchanged
                 );
             }
-            Err(rtbcat_app::catalog::ImportError::Invalid { errors, total_errors, .. }) => {
+            Err(rtbcat_app::catalog::ImportError::Invalid {
+                errors, total_errors, ..
+            }) => {
                 failed = true;
                 if json {
-                    println!("{}", serde_json::json!({"source": name, "imported": 0, "total_errors": total_errors, "errors": errors}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"source": name, "imported": 0, "total_errors": total_errors, "errors": errors})
+                    );
                     continue;
                 }
                 eprintln!("{name}: rejected, nothing imported — {total_errors} invalid element(s):");
@@ -298,7 +325,7 @@ async fn import_creatives(config: Config, clock: Arc<dyn Clock>, files: Vec<Path
     Ok(())
 }
 
-fn backup(config: &Config, file: &PathBuf) -> Result<()> {
+fn backup(config: &Config, file: &std::path::Path) -> Result<()> {
     let Some(source) = config.sqlite_path() else {
         bail!(
             "backup copies SQLite databases; for PostgreSQL run: pg_dump --format=custom --file={} \"$DATABASE_URL\"",
@@ -310,6 +337,11 @@ fn backup(config: &Config, file: &PathBuf) -> Result<()> {
     }
     let started = Instant::now();
     let pages = rtbcat_store::backup_sqlite(&source, file)?;
-    println!("backed up {} ({pages} pages) to {} in {:.2}s", source.display(), file.display(), started.elapsed().as_secs_f64());
+    println!(
+        "backed up {} ({pages} pages) to {} in {:.2}s",
+        source.display(),
+        file.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -85,7 +85,16 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(validate_email(" Jen@RTB.cat "), Ok("jen@rtb.cat".to_string()));
-        for bad in ["", "jen", "jen@", "@rtb.cat", "jen@rtbcat", "a@b@c.com", "j en@rtb.cat", "jen@rtb.cat."] {
+        for bad in [
+            "",
+            "jen",
+            "jen@",
+            "@rtb.cat",
+            "jen@rtbcat",
+            "a@b@c.com",
+            "j en@rtb.cat",
+            "jen@rtb.cat.",
+        ] {
             assert!(validate_email(bad).is_err(), "{bad}");
         }
     }

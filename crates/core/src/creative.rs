@@ -238,7 +238,17 @@ pub struct ParsedCreative {
 /// Read one element: deserialise it (naming the field path on failure) and check what the
 /// catalog needs.
 pub fn parse_api_creative(index: usize, raw: serde_json::Value) -> Result<ParsedCreative, CreativeError> {
-    let creative_id_hint = raw.get("creativeId").and_then(|v| v.as_str()).map(str::to_string);
+    // Name the creative in errors even when the element fails to deserialise.
+    let creative_id_hint = raw
+        .get("creativeId")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .or_else(|| {
+            raw.get("name")
+                .and_then(|v| v.as_str())
+                .and_then(|name| parse_resource_name(name).ok())
+                .map(|(_, id)| id)
+        });
     let api: ApiCreative = serde_path_to_error::deserialize(&raw).map_err(|err| {
         let path = err.path().to_string();
         CreativeError {
@@ -254,8 +264,16 @@ pub fn parse_api_creative(index: usize, raw: serde_json::Value) -> Result<Parsed
         field: field.into(),
         reason,
     };
-    let resource = api.name.as_deref().map(parse_resource_name).transpose().map_err(|r| error("name", r))?;
-    let creative_id = api.creative_id.clone().or_else(|| resource.as_ref().map(|r| r.1.clone()));
+    let resource = api
+        .name
+        .as_deref()
+        .map(parse_resource_name)
+        .transpose()
+        .map_err(|r| error("name", r))?;
+    let creative_id = api
+        .creative_id
+        .clone()
+        .or_else(|| resource.as_ref().map(|r| r.1.clone()));
     match creative_id.as_deref() {
         None => return Err(error("creativeId", "missing (and no `name` to take it from)".into())),
         Some(id) if id.trim().is_empty() => return Err(error("creativeId", "is empty".into())),
@@ -264,11 +282,20 @@ pub fn parse_api_creative(index: usize, raw: serde_json::Value) -> Result<Parsed
     }
     if let (Some(declared), Some((_, from_name))) = (&api.creative_id, &resource) {
         if declared != from_name {
-            return Err(error("creativeId", format!("{declared:?} does not match name {:?}", api.name.as_deref().unwrap_or_default())));
+            return Err(error(
+                "creativeId",
+                format!(
+                    "{declared:?} does not match name {:?}",
+                    api.name.as_deref().unwrap_or_default()
+                ),
+            ));
         }
     }
     if resource.is_none() && api.account_id.is_none() {
-        return Err(error("name", "missing: neither `name` (buyers/{buyer}/creatives/{id}) nor `accountId` names the seat".into()));
+        return Err(error(
+            "name",
+            "missing: neither `name` (buyers/{buyer}/creatives/{id}) nor `accountId` names the seat".into(),
+        ));
     }
     for (i, url) in api.declared_click_through_urls.iter().enumerate() {
         if url.trim().is_empty() {
@@ -282,10 +309,14 @@ pub fn parse_api_creative(index: usize, raw: serde_json::Value) -> Result<Parsed
 fn parse_resource_name(name: &str) -> Result<(String, String), String> {
     let parts: Vec<&str> = name.split('/').collect();
     match parts.as_slice() {
-        [kind, account, "creatives", id] if (*kind == "buyers" || *kind == "bidders") && !account.is_empty() && !id.is_empty() => {
+        [kind, account, "creatives", id]
+            if (*kind == "buyers" || *kind == "bidders") && !account.is_empty() && !id.is_empty() =>
+        {
             Ok((account.to_string(), id.to_string()))
         }
-        _ => Err(format!("{name:?} is not of the form buyers/{{accountId}}/creatives/{{creativeId}}")),
+        _ => Err(format!(
+            "{name:?} is not of the form buyers/{{accountId}}/creatives/{{creativeId}}"
+        )),
     }
 }
 
@@ -293,7 +324,12 @@ fn parse_resource_name(name: &str) -> Result<(String, String), String> {
 /// (`{"creatives":[…],"nextPageToken":…}`), a JSON array, a single creative, or NDJSON.
 pub fn split_import_document(text: &str) -> Result<Vec<serde_json::Value>, CreativeError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
-    let file_error = |reason: String| CreativeError { index: 0, creative_id: None, field: "(file)".into(), reason };
+    let file_error = |reason: String| CreativeError {
+        index: 0,
+        creative_id: None,
+        field: "(file)".into(),
+        reason,
+    };
     if trimmed.is_empty() {
         return Err(file_error("the file is empty".into()));
     }
@@ -312,10 +348,14 @@ pub fn split_import_document(text: &str) -> Result<Vec<serde_json::Value>, Creat
                 // `creatives.list` answers `{}` when a buyer has no creatives.
                 Ok(Vec::new())
             } else {
-                Err(file_error("a JSON object without `creatives`: expected a creatives.list response, an array, or NDJSON".into()))
+                Err(file_error(
+                    "a JSON object without `creatives`: expected a creatives.list response, an array, or NDJSON".into(),
+                ))
             }
         }
-        Ok(_) => Err(file_error("expected a JSON object, an array of creatives, or NDJSON".into())),
+        Ok(_) => Err(file_error(
+            "expected a JSON object, an array of creatives, or NDJSON".into(),
+        )),
         Err(whole_error) => {
             // Not one JSON document: try one creative per line.
             let mut items = Vec::new();
@@ -378,7 +418,10 @@ pub struct NormalizedCreative {
 
 impl NormalizedCreative {
     pub fn primary_destination(&self) -> Option<&Destination> {
-        self.destinations.iter().find(|d| d.is_app()).or_else(|| self.destinations.first())
+        self.destinations
+            .iter()
+            .find(|d| d.is_app())
+            .or_else(|| self.destinations.first())
     }
 }
 
@@ -419,11 +462,17 @@ pub fn normalize(parsed: &ParsedCreative, buyers_ui_template: &str) -> Normalize
         .and_then(|v| v.video_vast_xml.clone())
         .or_else(|| api.native.as_ref().and_then(|n| n.video_vast_xml.clone()));
     let (width, height) = match format {
-        CreativeFormat::Html => (api.html.as_ref().and_then(|h| h.width), api.html.as_ref().and_then(|h| h.height)),
+        CreativeFormat::Html => (
+            api.html.as_ref().and_then(|h| h.width),
+            api.html.as_ref().and_then(|h| h.height),
+        ),
         CreativeFormat::Video => vast_xml.as_deref().map(vast_media_dimensions).unwrap_or((None, None)),
         CreativeFormat::Native => (
             api.native.as_ref().and_then(|n| n.image.as_ref()).and_then(|i| i.width),
-            api.native.as_ref().and_then(|n| n.image.as_ref()).and_then(|i| i.height),
+            api.native
+                .as_ref()
+                .and_then(|n| n.image.as_ref())
+                .and_then(|i| i.height),
         ),
         CreativeFormat::Unspecified => (None, None),
     };
@@ -536,16 +585,21 @@ pub fn normalize(parsed: &ParsedCreative, buyers_ui_template: &str) -> Normalize
 
 /// `"15s"` / `"30.500s"` → seconds.
 pub fn parse_google_duration(text: &str) -> Option<f64> {
-    text.trim().strip_suffix('s')?.parse().ok().filter(|s: &f64| s.is_finite() && *s >= 0.0)
+    text.trim()
+        .strip_suffix('s')?
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s >= 0.0)
 }
 
 /// Width and height of the first `<MediaFile>` in a VAST document.
 pub fn vast_media_dimensions(vast: &str) -> (Option<u32>, Option<u32>) {
     let lower = vast.to_ascii_lowercase();
     // `<MediaFiles>` wraps the `<MediaFile …>` elements; skip the wrapper.
-    let start = lower.match_indices("<mediafile").map(|(i, _)| i).find(|&i| {
-        lower[i + "<mediafile".len()..].starts_with(|c: char| c.is_whitespace() || c == '>')
-    });
+    let start = lower
+        .match_indices("<mediafile")
+        .map(|(i, _)| i)
+        .find(|&i| lower[i + "<mediafile".len()..].starts_with(|c: char| c.is_whitespace() || c == '>'));
     let Some(start) = start else { return (None, None) };
     let end = lower[start..].find('>').map_or(lower.len(), |i| start + i);
     let tag = &lower[start..end];
@@ -597,7 +651,10 @@ mod tests {
         assert_eq!(creative.languages, vec!["en".to_string(), "pt".to_string()]);
         assert_eq!(creative.has_click_macro, Some(true));
         assert_eq!(creative.destinations.len(), 1);
-        assert_eq!(creative.primary_destination().and_then(|d| d.app_id.clone()).as_deref(), Some("com.puzzle.blocks"));
+        assert_eq!(
+            creative.primary_destination().and_then(|d| d.app_id.clone()).as_deref(),
+            Some("com.puzzle.blocks")
+        );
         assert!(creative.google_buyers_url.contains("1234567") && creative.google_buyers_url.contains("79783"));
     }
 
@@ -622,7 +679,10 @@ mod tests {
     fn vast_dimensions_skip_the_media_files_wrapper() {
         let vast = "<VAST><MediaFiles>\n<MediaFile type=\"video/mp4\" width='640' height=\"480\">x</MediaFile></MediaFiles></VAST>";
         assert_eq!(vast_media_dimensions(vast), (Some(640), Some(480)));
-        assert_eq!(vast_media_dimensions("<VAST><MediaFiles></MediaFiles></VAST>"), (None, None));
+        assert_eq!(
+            vast_media_dimensions("<VAST><MediaFiles></MediaFiles></VAST>"),
+            (None, None)
+        );
     }
 
     #[test]
@@ -636,7 +696,10 @@ mod tests {
         assert_eq!(creative.size.label, "native");
         assert_eq!(creative.has_click_macro, None);
         assert_eq!(creative.native_image_url.as_deref(), Some("https://cdn.x.com/i.jpg"));
-        assert_eq!(creative.primary_destination().and_then(|d| d.app_id.clone()).as_deref(), Some("1234567"));
+        assert_eq!(
+            creative.primary_destination().and_then(|d| d.app_id.clone()).as_deref(),
+            Some("1234567")
+        );
     }
 
     #[test]
@@ -645,6 +708,11 @@ mod tests {
         assert_eq!(err.field, "html.width");
         let err = parse(json!({"name": "buyers/1/creatives/a", "creativeFormat": "GIF"})).expect_err("bad format");
         assert_eq!(err.field, "creativeFormat");
+        assert_eq!(
+            err.creative_id.as_deref(),
+            Some("a"),
+            "the creative is named from its resource name"
+        );
         let err = parse(json!({"accountId": "1"})).expect_err("no id");
         assert_eq!(err.field, "creativeId");
         let err = parse(json!({"creativeId": "x"})).expect_err("no seat");
@@ -653,16 +721,21 @@ mod tests {
         assert_eq!(err.field, "name");
         let err = parse(json!({"name": "buyers/1/creatives/a", "creativeId": "b"})).expect_err("mismatch");
         assert_eq!(err.field, "creativeId");
-        let err = parse(json!({"name": "buyers/1/creatives/a", "declaredClickThroughUrls": ["ok", 5]})).expect_err("bad url");
+        let err =
+            parse(json!({"name": "buyers/1/creatives/a", "declaredClickThroughUrls": ["ok", 5]})).expect_err("bad url");
         assert_eq!(err.field, "declaredClickThroughUrls[1]");
         assert_eq!(err.index, 1);
     }
 
     #[test]
     fn import_document_shapes() {
-        let list = r#"{"creatives":[{"name":"buyers/1/creatives/a"},{"name":"buyers/1/creatives/b"}],"nextPageToken":"x"}"#;
+        let list =
+            r#"{"creatives":[{"name":"buyers/1/creatives/a"},{"name":"buyers/1/creatives/b"}],"nextPageToken":"x"}"#;
         assert_eq!(split_import_document(list).map(|v| v.len()), Ok(2));
-        assert_eq!(split_import_document("[{\"name\":\"buyers/1/creatives/a\"}]").map(|v| v.len()), Ok(1));
+        assert_eq!(
+            split_import_document("[{\"name\":\"buyers/1/creatives/a\"}]").map(|v| v.len()),
+            Ok(1)
+        );
         let ndjson = "{\"name\":\"buyers/1/creatives/a\"}\n\n{\"name\":\"buyers/1/creatives/b\"}\n";
         assert_eq!(split_import_document(ndjson).map(|v| v.len()), Ok(2));
         assert_eq!(split_import_document("\u{feff}{}").map(|v| v.len()), Ok(0));

@@ -196,7 +196,9 @@ pub fn vast_click_urls(vast_xml: &str) -> Vec<String> {
             Some(i) => cursor + pos + i + 1,
             None => break,
         };
-        let close = lower[open_end..].find("</clickthrough").map_or(vast_xml.len(), |i| open_end + i);
+        let close = lower[open_end..]
+            .find("</clickthrough")
+            .map_or(vast_xml.len(), |i| open_end + i);
         let inner = vast_xml[open_end..close]
             .trim()
             .trim_start_matches("<![CDATA[")
@@ -219,8 +221,27 @@ fn dedup_keep_order(urls: Vec<String>) -> Vec<String> {
 /// Query parameters that carry the next hop in redirectors and trackers we know; any
 /// parameter whose value is a URL is followed too, these only win ties.
 const PREFERRED_REDIRECT_KEYS: &[&str] = &[
-    "adurl", "url", "u", "dest", "destination", "redirect", "redirect_url", "redir", "r", "target", "to", "goto",
-    "link", "landing", "lp", "af_r", "$fallback_url", "$android_url", "$ios_url", "redirect_android", "redirect_ios",
+    "adurl",
+    "url",
+    "u",
+    "dest",
+    "destination",
+    "redirect",
+    "redirect_url",
+    "redir",
+    "r",
+    "target",
+    "to",
+    "goto",
+    "link",
+    "landing",
+    "lp",
+    "af_r",
+    "$fallback_url",
+    "$android_url",
+    "$ios_url",
+    "redirect_android",
+    "redirect_ios",
 ];
 
 /// Unwrap a click URL to its destination. Returns `None` when no URL can be read.
@@ -230,7 +251,10 @@ pub fn parse_destination(raw: &str) -> Option<Destination> {
         stripped.clone()
     } else {
         let decoded = decode_until_stable(&stripped);
-        let start = URL_SCHEMES.iter().filter_map(|s| decoded.to_ascii_lowercase().find(s)).min()?;
+        let start = URL_SCHEMES
+            .iter()
+            .filter_map(|s| decoded.to_ascii_lowercase().find(s))
+            .min()?;
         decoded[start..].to_string()
     };
     let mut destination = Destination {
@@ -260,7 +284,9 @@ pub fn parse_destination(raw: &str) -> Option<Destination> {
         }
         match embedded_url(&url) {
             Some(next) => {
-                destination.redirect_hosts.push(url.host_str().unwrap_or_default().to_string());
+                destination
+                    .redirect_hosts
+                    .push(url.host_str().unwrap_or_default().to_string());
                 current = next;
             }
             None => break,
@@ -318,14 +344,21 @@ fn app_from_tracker_id(id: &str) -> Option<(AppStore, String)> {
             return Some((AppStore::AppleAppStore, digits.to_string()));
         }
     }
-    let looks_like_package = id.contains('.') && id.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+    let looks_like_package = id.contains('.')
+        && id
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
     looks_like_package.then(|| (AppStore::GooglePlay, id.to_string()))
 }
 
 fn attribution_link(url: &Url) -> Option<(AttributionTracker, Option<(AppStore, String)>)> {
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     if host == "app.appsflyer.com" {
-        let first = url.path_segments().and_then(|mut s| s.next()).unwrap_or_default().to_string();
+        let first = url
+            .path_segments()
+            .and_then(|mut s| s.next())
+            .unwrap_or_default()
+            .to_string();
         return Some((AttributionTracker::AppsFlyer, app_from_tracker_id(&first)));
     }
     if host.ends_with(".onelink.me") {
@@ -397,7 +430,13 @@ mod tests {
         ] {
             assert!(has_click_macro(text), "{text}");
         }
-        for text in ["https://x.com", "%%CACHEBUSTER%%", "${CLICK_URL", "CLICK_URL", "%%click_url_unesc%%"] {
+        for text in [
+            "https://x.com",
+            "%%CACHEBUSTER%%",
+            "${CLICK_URL",
+            "CLICK_URL",
+            "%%click_url_unesc%%",
+        ] {
             assert!(!has_click_macro(text), "{text}");
         }
     }
@@ -558,7 +597,13 @@ mod tests {
                 case.raw
             );
             assert_eq!(d.tracker, case.tracker, "{}", case.raw);
-            assert_eq!(d.redirect_hosts.len(), case.hops, "{} via {:?}", case.raw, d.redirect_hosts);
+            assert_eq!(
+                d.redirect_hosts.len(),
+                case.hops,
+                "{} via {:?}",
+                case.raw,
+                d.redirect_hosts
+            );
         }
     }
 
@@ -593,13 +638,19 @@ mod tests {
             <ClickTracking><![CDATA[https://track.example.com/c]]></ClickTracking></VideoClicks>
             <MediaFiles><MediaFile><![CDATA[https://cdn.example.com/v.mp4]]></MediaFile></MediaFiles>
             </Linear></Creative></Creatives></InLine></Ad></VAST>"#;
-        assert_eq!(vast_click_urls(vast), vec!["https://play.google.com/store/apps/details?id=com.game".to_string()]);
+        assert_eq!(
+            vast_click_urls(vast),
+            vec!["https://play.google.com/store/apps/details?id=com.game".to_string()]
+        );
     }
 
     #[test]
     fn registrable_domains() {
         assert_eq!(registrable_domain("a.b.example.com").as_deref(), Some("example.com"));
-        assert_eq!(registrable_domain("www.example.co.uk").as_deref(), Some("example.co.uk"));
+        assert_eq!(
+            registrable_domain("www.example.co.uk").as_deref(),
+            Some("example.co.uk")
+        );
         assert_eq!(registrable_domain("foo.github.io").as_deref(), Some("foo.github.io"));
         assert_eq!(registrable_domain("127.0.0.1").as_deref(), Some("127.0.0.1"));
     }

@@ -122,7 +122,17 @@ const STANDARD_SIZES: &[(u32, u32, SizeCategory)] = &[
 ];
 
 /// Video aspect ratios we name, as (width part, height part).
-const VIDEO_ASPECTS: &[(u32, u32)] = &[(16, 9), (9, 16), (4, 3), (3, 4), (1, 1), (4, 5), (2, 3), (3, 2), (21, 9)];
+const VIDEO_ASPECTS: &[(u32, u32)] = &[
+    (16, 9),
+    (9, 16),
+    (4, 3),
+    (3, 4),
+    (1, 1),
+    (4, 5),
+    (2, 3),
+    (3, 2),
+    (21, 9),
+];
 
 /// How far off a standard size a creative may be and still count as it: two pixels, or 1.5%
 /// on larger sides. `298x250` is a 300x250 built by a careless designer; `310x250` is not.
@@ -262,7 +272,10 @@ mod tests {
     fn fluid_and_missing_dimensions() {
         assert_eq!(canonicalize(SizeContext::Display, Some(0), Some(250)).label, "adaptive");
         assert_eq!(canonicalize(SizeContext::Display, Some(320), Some(0)).label, "adaptive");
-        assert_eq!(canonicalize(SizeContext::Display, Some(0), None).category, SizeCategory::Adaptive);
+        assert_eq!(
+            canonicalize(SizeContext::Display, Some(0), None).category,
+            SizeCategory::Adaptive
+        );
         assert_eq!(canonicalize(SizeContext::Display, None, None).label, "unknown");
     }
 
@@ -287,7 +300,11 @@ mod tests {
             (1000, 300, "video 1000x300"),
         ];
         for &(w, h, label) in cases {
-            assert_eq!(canonicalize(SizeContext::Video, Some(w), Some(h)).label, label, "{w}x{h}");
+            assert_eq!(
+                canonicalize(SizeContext::Video, Some(w), Some(h)).label,
+                label,
+                "{w}x{h}"
+            );
         }
         assert_eq!(canonicalize(SizeContext::Video, None, None).label, "video");
     }
@@ -313,7 +330,11 @@ mod tests {
             ("333x333", "non-standard 333x333"),
         ];
         for &(text, label) in cases {
-            assert_eq!(parse_size_text(text).map(|s| s.label), Ok(label.to_string()), "{text:?}");
+            assert_eq!(
+                parse_size_text(text).map(|s| s.label),
+                Ok(label.to_string()),
+                "{text:?}"
+            );
         }
     }
 

@@ -22,7 +22,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("not found: {0}")]
     NotFound(String),
-    #[error("the database schema is version {database}, newer than this binary understands ({binary}); upgrade rtbcat")]
+    #[error(
+        "the database schema is version {database}, newer than this binary understands ({binary}); upgrade rtbcat"
+    )]
     SchemaTooNew { database: i64, binary: i64 },
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),

@@ -198,7 +198,11 @@ pub(crate) fn parse_role(text: &str) -> Role {
 }
 
 pub(crate) fn split_languages(stored: &str) -> Vec<String> {
-    stored.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    stored
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 pub(crate) fn join_languages(languages: &[String]) -> String {

@@ -60,7 +60,10 @@ async fn applied_schema_version(client: &tokio_postgres::Client) -> StoreResult<
         return Ok(0);
     }
     let row = client
-        .query_one("SELECT COALESCE(MAX(version), 0)::BIGINT FROM refinery_schema_history", &[])
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM refinery_schema_history",
+            &[],
+        )
         .await?;
     Ok(row.try_get(0)?)
 }
@@ -69,15 +72,25 @@ impl PgStore {
     pub async fn open(url: &str) -> StoreResult<Self> {
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::UnsupportedUrl(format!("{}: {e}", rtbcat_core::secrets::redact_url(url))))?;
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
         let pool = Pool::builder(manager)
             .max_size(16)
             .build()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let mut client = pool.get().await?;
-        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY]).await?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY])
+            .await?;
         let result = Self::migrate(&mut client).await;
-        client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY]).await?;
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY])
+            .await?;
         result?;
         drop(client);
         Ok(PgStore { pool })
@@ -158,7 +171,12 @@ fn user_from(row: &Row) -> Result<User, tokio_postgres::Error> {
 async fn named_counts(client: &tokio_postgres::Client, sql: &str) -> StoreResult<Vec<NamedCount>> {
     let rows = client.query(sql, &[]).await?;
     rows.iter()
-        .map(|r| Ok(NamedCount { name: r.try_get(0)?, count: r.try_get(1)? }))
+        .map(|r| {
+            Ok(NamedCount {
+                name: r.try_get(0)?,
+                count: r.try_get(1)?,
+            })
+        })
         .collect()
 }
 
@@ -170,7 +188,12 @@ async fn insert_user(client: &impl deadpool_postgres::GenericClient, user: &NewU
         )
         .await;
     match result {
-        Ok(row) => Ok(User { id: row.try_get(0)?, email: user.email.clone(), role: user.role, created_at: user.now }),
+        Ok(row) => Ok(User {
+            id: row.try_get(0)?,
+            email: user.email.clone(),
+            role: user.role,
+            created_at: user.now,
+        }),
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
             Err(StoreError::Conflict(format!("user {}", user.email)))
         }
@@ -190,7 +213,10 @@ impl Store for PgStore {
 
     async fn health(&self) -> StoreResult<HealthInfo> {
         let client = self.client().await?;
-        Ok(HealthInfo { backend: Backend::Postgres, schema_version: applied_schema_version(&client).await? })
+        Ok(HealthInfo {
+            backend: Backend::Postgres,
+            schema_version: applied_schema_version(&client).await?,
+        })
     }
 
     async fn upsert_creatives(&self, creatives: Vec<CreativeRecord>, now: i64) -> StoreResult<Vec<UpsertOutcome>> {
@@ -279,8 +305,10 @@ impl Store for PgStore {
     async fn list_creatives(&self, q: CreativeQuery) -> StoreResult<CreativePage> {
         let client = self.client().await?;
         let (filter, params) = query::creative_filter(&q, numbered);
-        let bind: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        let bind: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
         let total: i64 = client
             .query_one(&format!("SELECT COUNT(*) FROM creatives {filter}"), &bind)
             .await?
@@ -302,11 +330,20 @@ impl Store for PgStore {
             .map(|row| {
                 Ok(CreativeListItem {
                     summary: summary_from(row, 0)?,
-                    content: if q.slim { None } else { Some(content_from(row, SUMMARY_WIDTH)?) },
+                    content: if q.slim {
+                        None
+                    } else {
+                        Some(content_from(row, SUMMARY_WIDTH)?)
+                    },
                 })
             })
             .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
-        Ok(CreativePage { items, total, page: q.page.max(1), page_size: q.page_size })
+        Ok(CreativePage {
+            items,
+            total,
+            page: q.page.max(1),
+            page_size: q.page_size,
+        })
     }
 
     async fn creatives_by_id(&self, creative_id: String, seat_id: Option<String>) -> StoreResult<Vec<CreativeDetail>> {
@@ -347,12 +384,23 @@ impl Store for PgStore {
                 &[],
             )
             .await?;
-        let seats: i64 = client.query_one("SELECT COUNT(*) FROM buyer_seats", &[]).await?.try_get(0)?;
+        let seats: i64 = client
+            .query_one("SELECT COUNT(*) FROM buyer_seats", &[])
+            .await?
+            .try_get(0)?;
         Ok(CatalogStats {
             creatives: row.try_get(0)?,
             seats,
-            by_format: named_counts(&client, "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 2 DESC, 1").await?,
-            by_status: named_counts(&client, "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 2 DESC, 1").await?,
+            by_format: named_counts(
+                &client,
+                "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 2 DESC, 1",
+            )
+            .await?,
+            by_status: named_counts(
+                &client,
+                "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 2 DESC, 1",
+            )
+            .await?,
             distinct_sizes: row.try_get(1)?,
             app_destinations: row.try_get(2)?,
             missing_click_macro: row.try_get(3)?,
@@ -409,7 +457,10 @@ impl Store for PgStore {
     async fn facet_values(&self) -> StoreResult<CatalogFacets> {
         let client = self.client().await?;
         let mut languages: std::collections::BTreeMap<String, i64> = Default::default();
-        for row in client.query("SELECT languages, COUNT(*) FROM creatives GROUP BY languages", &[]).await? {
+        for row in client
+            .query("SELECT languages, COUNT(*) FROM creatives GROUP BY languages", &[])
+            .await?
+        {
             let set: String = row.try_get(0)?;
             let count: i64 = row.try_get(1)?;
             for language in split_languages(&set) {
@@ -417,11 +468,26 @@ impl Store for PgStore {
             }
         }
         Ok(CatalogFacets {
-            seats: named_counts(&client, "SELECT seat_id, COUNT(*) FROM creatives GROUP BY seat_id ORDER BY 1").await?,
-            formats: named_counts(&client, "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 1").await?,
-            sizes: named_counts(&client, "SELECT canonical_size, COUNT(*) FROM creatives GROUP BY canonical_size ORDER BY 2 DESC, 1")
-                .await?,
-            statuses: named_counts(&client, "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 1").await?,
+            seats: named_counts(
+                &client,
+                "SELECT seat_id, COUNT(*) FROM creatives GROUP BY seat_id ORDER BY 1",
+            )
+            .await?,
+            formats: named_counts(
+                &client,
+                "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 1",
+            )
+            .await?,
+            sizes: named_counts(
+                &client,
+                "SELECT canonical_size, COUNT(*) FROM creatives GROUP BY canonical_size ORDER BY 2 DESC, 1",
+            )
+            .await?,
+            statuses: named_counts(
+                &client,
+                "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 1",
+            )
+            .await?,
             languages: sorted_language_counts(languages),
         })
     }
@@ -460,7 +526,11 @@ impl Store for PgStore {
             )
             .await?;
         row.map(|r| {
-            Ok(UserCredentials { user: user_from(&r)?, password_hash: r.try_get(4)?, disabled: r.try_get(5)? })
+            Ok(UserCredentials {
+                user: user_from(&r)?,
+                password_hash: r.try_get(4)?,
+                disabled: r.try_get(5)?,
+            })
         })
         .transpose()
         .map_err(|e: tokio_postgres::Error| e.into())
@@ -468,7 +538,9 @@ impl Store for PgStore {
 
     async fn create_session(&self, token_sha256: String, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()> {
         let client = self.client().await?;
-        client.execute("DELETE FROM sessions WHERE expires_at < $1", &[&now]).await?;
+        client
+            .execute("DELETE FROM sessions WHERE expires_at < $1", &[&now])
+            .await?;
         client
             .execute(
                 "INSERT INTO sessions (token_sha256, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
@@ -492,7 +564,9 @@ impl Store for PgStore {
 
     async fn delete_session(&self, token_sha256: String) -> StoreResult<()> {
         let client = self.client().await?;
-        client.execute("DELETE FROM sessions WHERE token_sha256 = $1", &[&token_sha256]).await?;
+        client
+            .execute("DELETE FROM sessions WHERE token_sha256 = $1", &[&token_sha256])
+            .await?;
         Ok(())
     }
 
@@ -524,7 +598,13 @@ impl Store for PgStore {
         client
             .execute(
                 "INSERT INTO audit_log (at, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5)",
-                &[&entry.at, &entry.actor, &entry.action, &entry.subject, &entry.details.to_string()],
+                &[
+                    &entry.at,
+                    &entry.actor,
+                    &entry.action,
+                    &entry.subject,
+                    &entry.details.to_string(),
+                ],
             )
             .await?;
         Ok(())
@@ -533,7 +613,10 @@ impl Store for PgStore {
     async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
         let client = self.client().await?;
         let rows = client
-            .query("SELECT id, at, actor, action, subject, details FROM audit_log ORDER BY id DESC LIMIT $1", &[&limit])
+            .query(
+                "SELECT id, at, actor, action, subject, details FROM audit_log ORDER BY id DESC LIMIT $1",
+                &[&limit],
+            )
             .await?;
         rows.iter()
             .map(|r| {
@@ -550,4 +633,3 @@ impl Store for PgStore {
             .map_err(Into::into)
     }
 }
-

@@ -59,7 +59,10 @@ pub(crate) fn creative_filter(query: &CreativeQuery, placeholder: fn(usize) -> S
         clauses.push(format!("status = {}", bind(status.to_ascii_uppercase())));
     }
     if let Some(language) = present(&query.language) {
-        clauses.push(format!("languages LIKE {}", bind(format!("%,{},%", like_escape(&language.to_lowercase())))));
+        clauses.push(format!(
+            "languages LIKE {}",
+            bind(format!("%,{},%", like_escape(&language.to_lowercase())))
+        ));
         // The ESCAPE clause is appended below for every LIKE.
         if let Some(last) = clauses.last_mut() {
             last.push_str(" ESCAPE '\\'");
@@ -90,14 +93,16 @@ fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-pub(crate) const SUMMARY_COLUMNS: &str = "id, seat_id, creative_id, format, advertiser, width, height, canonical_size, \
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "id, seat_id, creative_id, format, advertiser, width, height, canonical_size, \
      size_category, status, languages, primary_destination, primary_domain, app_store, app_id, has_click_macro, \
      google_buyers_url, updated_at";
 
 pub(crate) const CONTENT_COLUMNS: &str = "html_snippet, vast_xml, video_url, video_duration_seconds, native_headline, \
      native_body, native_call_to_action, native_image_url, native_logo_url";
 
-pub(crate) const DETAIL_COLUMNS: &str = "resource_name, size_snapped, policy_statuses, declared_click_urls, destinations, \
+pub(crate) const DETAIL_COLUMNS: &str =
+    "resource_name, size_snapped, policy_statuses, declared_click_urls, destinations, \
      api_update_time, first_seen_at, raw_json";
 
 /// Columns written on insert/update, in bind order (after seat_id, creative_id).

@@ -62,7 +62,11 @@ fn applied_schema_version(conn: &Connection) -> StoreResult<i64> {
     if !has_history {
         return Ok(0);
     }
-    Ok(conn.query_row("SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 impl SqliteStore {
@@ -91,7 +95,10 @@ impl SqliteStore {
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));
         let readers = r2d2::Pool::builder().max_size(8).build(manager)?;
-        Ok(SqliteStore { writer: Arc::new(Mutex::new(writer)), readers })
+        Ok(SqliteStore {
+            writer: Arc::new(Mutex::new(writer)),
+            readers,
+        })
     }
 
     async fn read<T, F>(&self, work: F) -> StoreResult<T>
@@ -189,7 +196,12 @@ fn user_from(row: &Row<'_>) -> rusqlite::Result<User> {
 fn named_counts(conn: &Connection, sql: &str) -> StoreResult<Vec<NamedCount>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt
-        .query_map([], |r| Ok(NamedCount { name: r.get(0)?, count: r.get(1)? }))?
+        .query_map([], |r| {
+            Ok(NamedCount {
+                name: r.get(0)?,
+                count: r.get(1)?,
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -205,7 +217,12 @@ fn insert_user(conn: &Connection, user: &NewUser) -> StoreResult<User> {
         }
         other => other?,
     };
-    Ok(User { id: conn.last_insert_rowid(), email: user.email.clone(), role: user.role, created_at: user.now })
+    Ok(User {
+        id: conn.last_insert_rowid(),
+        email: user.email.clone(),
+        role: user.role,
+        created_at: user.now,
+    })
 }
 
 #[async_trait]
@@ -216,7 +233,10 @@ impl Store for SqliteStore {
 
     async fn health(&self) -> StoreResult<HealthInfo> {
         self.read(|conn| {
-            Ok(HealthInfo { backend: Backend::Sqlite, schema_version: applied_schema_version(conn)? })
+            Ok(HealthInfo {
+                backend: Backend::Sqlite,
+                schema_version: applied_schema_version(conn)?,
+            })
         })
         .await
     }
@@ -226,7 +246,8 @@ impl Store for SqliteStore {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut outcomes = Vec::with_capacity(creatives.len());
             {
-                let mut existing = tx.prepare_cached("SELECT raw_sha256 FROM creatives WHERE seat_id = ?1 AND creative_id = ?2")?;
+                let mut existing =
+                    tx.prepare_cached("SELECT raw_sha256 FROM creatives WHERE seat_id = ?1 AND creative_id = ?2")?;
                 let mut seat = tx.prepare_cached(
                     "INSERT INTO buyer_seats (seat_id, created_at, last_import_at) VALUES (?1, ?2, ?2) \
                      ON CONFLICT (seat_id) DO UPDATE SET last_import_at = excluded.last_import_at",
@@ -235,8 +256,9 @@ impl Store for SqliteStore {
                 let mut seats_touched = std::collections::HashSet::new();
                 for record in &creatives {
                     let c = &record.creative;
-                    let previous: Option<String> =
-                        existing.query_row(params![c.seat_id, c.creative_id], |r| r.get(0)).optional()?;
+                    let previous: Option<String> = existing
+                        .query_row(params![c.seat_id, c.creative_id], |r| r.get(0))
+                        .optional()?;
                     match previous {
                         Some(hash) if hash == record.raw_sha256 => {
                             outcomes.push(UpsertOutcome::Unchanged);
@@ -296,10 +318,9 @@ impl Store for SqliteStore {
     async fn list_creatives(&self, q: CreativeQuery) -> StoreResult<CreativePage> {
         self.read(move |conn| {
             let (filter, params) = query::creative_filter(&q, numbered);
-            let total: i64 = conn.prepare_cached(&format!("SELECT COUNT(*) FROM creatives {filter}"))?.query_row(
-                rusqlite::params_from_iter(params.iter()),
-                |r| r.get(0),
-            )?;
+            let total: i64 = conn
+                .prepare_cached(&format!("SELECT COUNT(*) FROM creatives {filter}"))?
+                .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
             let columns = if q.slim {
                 query::SUMMARY_COLUMNS.to_string()
             } else {
@@ -316,11 +337,20 @@ impl Store for SqliteStore {
                 .query_map(rusqlite::params_from_iter(params.iter()), |row| {
                     Ok(CreativeListItem {
                         summary: summary_from(row, 0)?,
-                        content: if q.slim { None } else { Some(content_from(row, SUMMARY_WIDTH)?) },
+                        content: if q.slim {
+                            None
+                        } else {
+                            Some(content_from(row, SUMMARY_WIDTH)?)
+                        },
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(CreativePage { items, total, page: q.page.max(1), page_size: q.page_size })
+            Ok(CreativePage {
+                items,
+                total,
+                page: q.page.max(1),
+                page_size: q.page_size,
+            })
         })
         .await
     }
@@ -358,18 +388,25 @@ impl Store for SqliteStore {
 
     async fn catalog_stats(&self) -> StoreResult<CatalogStats> {
         self.read(|conn| {
-            let (creatives, distinct_sizes, app_destinations, missing_click_macro): (i64, i64, i64, i64) = conn.query_row(
-                "SELECT COUNT(*), COUNT(DISTINCT canonical_size), COUNT(app_id), \
+            let (creatives, distinct_sizes, app_destinations, missing_click_macro): (i64, i64, i64, i64) = conn
+                .query_row(
+                    "SELECT COUNT(*), COUNT(DISTINCT canonical_size), COUNT(app_id), \
                  COALESCE(SUM(CASE WHEN has_click_macro = 0 THEN 1 ELSE 0 END), 0) FROM creatives",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?;
             let seats: i64 = conn.query_row("SELECT COUNT(*) FROM buyer_seats", [], |r| r.get(0))?;
             Ok(CatalogStats {
                 creatives,
                 seats,
-                by_format: named_counts(conn, "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 2 DESC, 1")?,
-                by_status: named_counts(conn, "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 2 DESC, 1")?,
+                by_format: named_counts(
+                    conn,
+                    "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 2 DESC, 1",
+                )?,
+                by_status: named_counts(
+                    conn,
+                    "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 2 DESC, 1",
+                )?,
                 distinct_sizes,
                 app_destinations,
                 missing_click_macro,
@@ -389,7 +426,12 @@ impl Store for SqliteStore {
                     let formats: String = r.get(3)?;
                     let mut formats: Vec<String> = formats.split(',').map(str::to_string).collect();
                     formats.sort();
-                    Ok(SizeCount { canonical_size: r.get(0)?, size_category: r.get(1)?, creatives: r.get(2)?, formats })
+                    Ok(SizeCount {
+                        canonical_size: r.get(0)?,
+                        size_category: r.get(1)?,
+                        creatives: r.get(2)?,
+                        formats,
+                    })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
@@ -434,10 +476,22 @@ impl Store for SqliteStore {
                 }
             }
             Ok(CatalogFacets {
-                seats: named_counts(conn, "SELECT seat_id, COUNT(*) FROM creatives GROUP BY seat_id ORDER BY 1")?,
-                formats: named_counts(conn, "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 1")?,
-                sizes: named_counts(conn, "SELECT canonical_size, COUNT(*) FROM creatives GROUP BY canonical_size ORDER BY 2 DESC, 1")?,
-                statuses: named_counts(conn, "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 1")?,
+                seats: named_counts(
+                    conn,
+                    "SELECT seat_id, COUNT(*) FROM creatives GROUP BY seat_id ORDER BY 1",
+                )?,
+                formats: named_counts(
+                    conn,
+                    "SELECT format, COUNT(*) FROM creatives GROUP BY format ORDER BY 1",
+                )?,
+                sizes: named_counts(
+                    conn,
+                    "SELECT canonical_size, COUNT(*) FROM creatives GROUP BY canonical_size ORDER BY 2 DESC, 1",
+                )?,
+                statuses: named_counts(
+                    conn,
+                    "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 1",
+                )?,
                 languages: sorted_language_counts(languages),
             })
         })
@@ -445,7 +499,8 @@ impl Store for SqliteStore {
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        self.read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)).await
+        self.read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?))
+            .await
     }
 
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
@@ -472,7 +527,13 @@ impl Store for SqliteStore {
                 .query_row(
                     "SELECT id, email, role, created_at, password_hash, disabled FROM users WHERE email = ?1",
                     params![email],
-                    |r| Ok(UserCredentials { user: user_from(r)?, password_hash: r.get(4)?, disabled: r.get(5)? }),
+                    |r| {
+                        Ok(UserCredentials {
+                            user: user_from(r)?,
+                            password_hash: r.get(4)?,
+                            disabled: r.get(5)?,
+                        })
+                    },
                 )
                 .optional()?)
         })
@@ -543,7 +604,13 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![entry.at, entry.actor, entry.action, entry.subject, entry.details.to_string()],
+                params![
+                    entry.at,
+                    entry.actor,
+                    entry.action,
+                    entry.subject,
+                    entry.details.to_string()
+                ],
             )?;
             Ok(())
         })
@@ -574,7 +641,10 @@ impl Store for SqliteStore {
 }
 
 pub(crate) fn sorted_language_counts(languages: std::collections::BTreeMap<String, i64>) -> Vec<NamedCount> {
-    let mut counts: Vec<NamedCount> = languages.into_iter().map(|(name, count)| NamedCount { name, count }).collect();
+    let mut counts: Vec<NamedCount> = languages
+        .into_iter()
+        .map(|(name, count)| NamedCount { name, count })
+        .collect();
     counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
     counts
 }

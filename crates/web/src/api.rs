@@ -56,7 +56,10 @@ struct SecurityAddon;
 impl Modify for SecurityAddon {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::session::SESSION_COOKIE))),
@@ -93,7 +96,12 @@ async fn health(State(state): State<AppState>) -> Response {
         .into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unreachable", "the database did not answer").into_response()
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unreachable",
+                "the database did not answer",
+            )
+            .into_response()
         }
     }
 }
@@ -155,7 +163,10 @@ pub fn creative_query(params: CreativeListParams, default_page_size: i64) -> Res
     };
     let status = match clean(params.status) {
         Some(s) => Some(PolicyStatus::parse(&s).map(|s| s.as_str().to_string()).ok_or_else(|| {
-            ApiError::bad_parameter("status", format!("{s:?} is not one of APPROVED, DISAPPROVED, PENDING_REVIEW, CERTIFICATE_REQUIRED"))
+            ApiError::bad_parameter(
+                "status",
+                format!("{s:?} is not one of APPROVED, DISAPPROVED, PENDING_REVIEW, CERTIFICATE_REQUIRED"),
+            )
         })?),
         None => None,
     };
@@ -167,12 +178,20 @@ pub fn creative_query(params: CreativeListParams, default_page_size: i64) -> Res
     let max_page_size = if slim { 10_000 } else { 500 };
     let page_size = params.page_size.unwrap_or(default_page_size);
     if !(1..=max_page_size).contains(&page_size) {
-        return Err(ApiError::bad_parameter("page_size", format!("must be between 1 and {max_page_size}")));
+        return Err(ApiError::bad_parameter(
+            "page_size",
+            format!("must be between 1 and {max_page_size}"),
+        ));
     }
     let sort = match clean(params.sort).as_deref() {
         None | Some("recent") => CreativeSort::Recent,
         Some("creative_id") | Some("id") => CreativeSort::CreativeId,
-        Some(other) => return Err(ApiError::bad_parameter("sort", format!("{other:?} is not one of recent, creative_id"))),
+        Some(other) => {
+            return Err(ApiError::bad_parameter(
+                "sort",
+                format!("{other:?} is not one of recent, creative_id"),
+            ))
+        }
     };
     Ok(CreativeQuery {
         seat_id: clean(params.seat),
@@ -219,14 +238,21 @@ async fn get_creative(
     params: Result<Query<CreativeDetailParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CreativeDetail>, ApiError> {
     let Query(params) = params?;
-    let mut found = state.store.creatives_by_id(creative_id.clone(), params.seat.clone()).await?;
+    let mut found = state
+        .store
+        .creatives_by_id(creative_id.clone(), params.seat.clone())
+        .await?;
     match found.len() {
         0 => Err(ApiError::not_found(format!("no creative {creative_id:?}"))),
         1 => Ok(Json(found.remove(0))),
         _ => {
             let seats: Vec<&str> = found.iter().map(|c| c.summary.seat_id.as_str()).collect();
-            Err(ApiError::new(StatusCode::CONFLICT, "ambiguous", format!("creative {creative_id:?} exists in several seats; pass ?seat="))
-                .with_details(serde_json::json!({ "seats": seats })))
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "ambiguous",
+                format!("creative {creative_id:?} exists in several seats; pass ?seat="),
+            )
+            .with_details(serde_json::json!({ "seats": seats })))
         }
     }
 }
@@ -264,8 +290,13 @@ async fn import_creatives(
 ) -> Result<Json<ImportSummary>, ApiError> {
     user.require(Role::Editor)?;
     let Query(params) = params?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_encoding", format!("the body is not UTF-8: {e}")))?;
+    let text = std::str::from_utf8(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_encoding",
+            format!("the body is not UTF-8: {e}"),
+        )
+    })?;
     let source = params.name.unwrap_or_else(|| "upload".into());
     let report = rtbcat_app::catalog::import_creatives(
         &state.store,

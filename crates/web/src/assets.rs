@@ -16,13 +16,22 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
     response
 }
 
 pub fn routes() -> Router<crate::AppState> {
     Router::new()
-        .route(&format!("/assets/{ASSET_VERSION}/app.css"), get(|| async { asset(APP_CSS, "text/css; charset=utf-8") }))
-        .route(&format!("/assets/{ASSET_VERSION}/app.js"), get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }))
+        .route(
+            &format!("/assets/{ASSET_VERSION}/app.css"),
+            get(|| async { asset(APP_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            &format!("/assets/{ASSET_VERSION}/app.js"),
+            get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
+        )
         .route("/favicon.svg", get(|| async { asset(FAVICON, "image/svg+xml") }))
 }

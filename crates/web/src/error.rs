@@ -29,7 +29,15 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, body: ErrorBody { error, message: message.into(), details: None }, retry_after_seconds: None }
+        ApiError {
+            status,
+            body: ErrorBody {
+                error,
+                message: message.into(),
+                details: None,
+            },
+            retry_after_seconds: None,
+        }
     }
 
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
@@ -38,17 +46,29 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in, or send Authorization: Bearer <API token>")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "sign in, or send Authorization: Bearer <API token>",
+        )
     }
 
     pub fn forbidden(needed: &str) -> Self {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("this needs the {needed} role"))
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this needs the {needed} role"),
+        )
     }
 
     pub fn bad_parameter(name: &str, reason: impl Into<String>) -> Self {
         let reason = reason.into();
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", format!("`{name}` {reason}"))
-            .with_details(serde_json::json!({ "parameter": name, "reason": reason }))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            format!("`{name}` {reason}"),
+        )
+        .with_details(serde_json::json!({ "parameter": name, "reason": reason }))
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -67,7 +87,11 @@ impl ApiError {
 
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "request failed");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; see the server log")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; see the server log",
+        )
     }
 }
 
@@ -87,7 +111,9 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound(what) => ApiError::not_found(what),
-            StoreError::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists")),
+            StoreError::Conflict(what) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists"))
+            }
             other => ApiError::internal(other),
         }
     }
@@ -97,7 +123,9 @@ impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
             AuthError::Invalid { field, reason } => ApiError::bad_parameter(field, reason),
-            AuthError::WrongCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", err.to_string()),
+            AuthError::WrongCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", err.to_string())
+            }
             AuthError::UnknownUser(_) => ApiError::not_found(err.to_string()),
             AuthError::SetupDone => ApiError::new(StatusCode::CONFLICT, "setup_done", err.to_string()),
             AuthError::Exists(_) => ApiError::new(StatusCode::CONFLICT, "conflict", err.to_string()),
@@ -109,7 +137,9 @@ impl From<AuthError> for ApiError {
 impl From<ImportError> for ApiError {
     fn from(err: ImportError) -> Self {
         match err {
-            ImportError::Invalid { errors, total_errors, .. } => ApiError::new(
+            ImportError::Invalid {
+                errors, total_errors, ..
+            } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_file",
                 format!("{total_errors} invalid element(s); nothing was imported"),

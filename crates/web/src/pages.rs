@@ -35,7 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/setup", get(setup_page).post(setup_submit))
         .route("/app/creatives", get(creatives_page))
         .route("/app/seats/{seat}/creatives/{creative_id}", get(creative_page))
-        .route("/app/seats/{seat}/creatives/{creative_id}/preview", get(creative_preview))
+        .route(
+            "/app/seats/{seat}/creatives/{creative_id}/preview",
+            get(creative_preview),
+        )
         .layer(axum::middleware::map_response(page_headers))
 }
 
@@ -46,7 +49,9 @@ async fn page_headers(mut response: Response) -> Response {
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
 
@@ -182,7 +187,11 @@ async fn logout(State(state): State<AppState>, jar: CookieJar, headers: HeaderMa
             return page_error(err.into());
         }
     }
-    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response()
+    (
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
 #[derive(Template)]
@@ -195,7 +204,11 @@ struct SetupPage {
 
 async fn setup_page(State(state): State<AppState>) -> Response {
     match state.store.count_users().await {
-        Ok(0) => render(&SetupPage { asset_version: ASSET_VERSION, email: String::new(), error: None }),
+        Ok(0) => render(&SetupPage {
+            asset_version: ASSET_VERSION,
+            email: String::new(),
+            error: None,
+        }),
         Ok(_) => Redirect::to("/login").into_response(),
         Err(err) => page_error(err.into()),
     }
@@ -207,7 +220,12 @@ struct SetupForm {
     password: String,
 }
 
-async fn setup_submit(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, Form(form): Form<SetupForm>) -> Response {
+async fn setup_submit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<SetupForm>,
+) -> Response {
     if let Err(err) = origin_check(&headers) {
         return page_error(err);
     }
@@ -216,7 +234,11 @@ async fn setup_submit(State(state): State<AppState>, jar: CookieJar, headers: He
         Ok(_) => {
             let ttl = state.config.session_ttl_hours * 3600;
             match rtbcat_app::auth::login(&state.store, &form.email, &form.password, ttl, now).await {
-                Ok(session) => (jar.add(session_cookie(&state, session.token)), Redirect::to("/app/creatives")).into_response(),
+                Ok(session) => (
+                    jar.add(session_cookie(&state, session.token)),
+                    Redirect::to("/app/creatives"),
+                )
+                    .into_response(),
                 Err(err) => page_error(err.into()),
             }
         }
@@ -294,18 +316,28 @@ fn status_view(status: &str) -> (String, &'static str) {
 }
 
 fn path_segment(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 fn creative_urls(seat: &str, creative_id: &str) -> (String, String) {
-    let base = format!("/app/seats/{}/creatives/{}", path_segment(seat), path_segment(creative_id));
+    let base = format!(
+        "/app/seats/{}/creatives/{}",
+        path_segment(seat),
+        path_segment(creative_id)
+    );
     let preview = format!("{base}/preview");
     (base, preview)
 }
 
 /// The frame size a creative renders at: its own size, or a sensible stand-in.
 fn natural_size(format: &str, width: Option<i64>, height: Option<i64>) -> (u32, u32) {
-    let clamp = |v: Option<i64>, fallback: u32| v.and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 1).map_or(fallback, |v| v.min(1600));
+    let clamp = |v: Option<i64>, fallback: u32| {
+        v.and_then(|v| u32::try_from(v).ok())
+            .filter(|v| *v > 1)
+            .map_or(fallback, |v| v.min(1600))
+    };
     match format {
         "HTML" => (clamp(width, 320), clamp(height, 250)),
         "NATIVE" => (360, 300),
@@ -321,7 +353,9 @@ fn card(item: &CreativeListItem) -> Card {
     let content = item.content.clone().unwrap_or_default();
     let (detail_url, preview_url) = creative_urls(&s.seat_id, &s.creative_id);
     let (natural_width, natural_height) = natural_size(&s.format, s.width, s.height);
-    let scale = (THUMB_WIDTH / f64::from(natural_width)).min(THUMB_HEIGHT / f64::from(natural_height)).min(1.0);
+    let scale = (THUMB_WIDTH / f64::from(natural_width))
+        .min(THUMB_HEIGHT / f64::from(natural_height))
+        .min(1.0);
     let (status_label, status_class) = status_view(&s.status);
     let thumb_kind = match s.format.as_str() {
         "HTML" if content.html_snippet.is_some() => "html",
@@ -352,7 +386,9 @@ fn card(item: &CreativeListItem) -> Card {
         natural_width,
         natural_height,
         scale: format!("{scale:.4}"),
-        native_image: content.native_image_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        native_image: content
+            .native_image_url
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
         native_headline: content.native_headline.unwrap_or_default(),
         native_cta: content.native_call_to_action.unwrap_or_default(),
         video_label,
@@ -432,7 +468,11 @@ fn user_header(user: &User) -> (String, &'static str) {
     (user.email.clone(), user.role.as_str())
 }
 
-async fn creatives_page(State(state): State<AppState>, PageUser(user): PageUser, Query(params): Query<CreativesPageParams>) -> Response {
+async fn creatives_page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(params): Query<CreativesPageParams>,
+) -> Response {
     let form = params.list.clone();
     let page = match form.page.as_deref().filter(|p| !p.is_empty()).map(str::parse::<i64>) {
         None => 1,
@@ -462,7 +502,15 @@ async fn creatives_page(State(state): State<AppState>, PageUser(user): PageUser,
     let page_count = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let first = (page - 1) * PAGE_SIZE + 1;
     let last = (first + result.items.len() as i64 - 1).max(first);
-    let catalog_empty = result.total == 0 && [&form.seat, &form.format, &form.size, &form.status, &form.language, &form.search]
+    let catalog_empty = result.total == 0
+        && [
+            &form.seat,
+            &form.format,
+            &form.size,
+            &form.status,
+            &form.language,
+            &form.search,
+        ]
         .iter()
         .all(|v| v.as_deref().is_none_or(str::is_empty));
     let grid = CreativeGrid {
@@ -498,7 +546,9 @@ async fn creatives_page(State(state): State<AppState>, PageUser(user): PageUser,
         user_role,
         active: "creatives",
         stats_line,
-        filters: FilterValues { search: form.search.clone().unwrap_or_default() },
+        filters: FilterValues {
+            search: form.search.clone().unwrap_or_default(),
+        },
         seat_options: options(&facets.seats, &form.seat, str::to_string),
         format_options: options(&facets.formats, &form.format, str::to_string),
         size_options: options(&facets.sizes, &form.size, str::to_string),
@@ -548,7 +598,11 @@ struct CreativePage {
     raw_json: String,
 }
 
-async fn creative_page(State(state): State<AppState>, PageUser(user): PageUser, Path((seat, creative_id)): Path<(String, String)>) -> Response {
+async fn creative_page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path((seat, creative_id)): Path<(String, String)>,
+) -> Response {
     let detail = match find_creative(&state, seat, creative_id).await {
         Ok(d) => d,
         Err(err) => return page_error(err),
@@ -571,9 +625,21 @@ async fn creative_page(State(state): State<AppState>, PageUser(user): PageUser, 
         ),
         (
             "Canonical size".to_string(),
-            format!("{} ({}){}", s.canonical_size, s.size_category, if detail.size_snapped { ", snapped" } else { "" }),
+            format!(
+                "{} ({}){}",
+                s.canonical_size,
+                s.size_category,
+                if detail.size_snapped { ", snapped" } else { "" }
+            ),
         ),
-        ("Languages".to_string(), if s.languages.is_empty() { "—".into() } else { s.languages.join(", ") }),
+        (
+            "Languages".to_string(),
+            if s.languages.is_empty() {
+                "—".into()
+            } else {
+                s.languages.join(", ")
+            },
+        ),
         ("Primary destination".to_string(), text(&s.primary_destination)),
         (
             "Click macro".to_string(),
@@ -595,7 +661,10 @@ async fn creative_page(State(state): State<AppState>, PageUser(user): PageUser, 
             list.iter()
                 .map(|d| {
                     let field = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                    let app = match (d.get("app_store").and_then(|v| v.as_str()), d.get("app_id").and_then(|v| v.as_str())) {
+                    let app = match (
+                        d.get("app_store").and_then(|v| v.as_str()),
+                        d.get("app_id").and_then(|v| v.as_str()),
+                    ) {
                         (Some(store), Some(id)) => format!("{} {id}", store.replace('_', " ")),
                         _ => "—".into(),
                     };
@@ -612,7 +681,11 @@ async fn creative_page(State(state): State<AppState>, PageUser(user): PageUser, 
                         final_url: field("final_url"),
                         domain: d.get("domain").and_then(|v| v.as_str()).unwrap_or("—").to_string(),
                         app,
-                        via: if via.is_empty() { "direct".into() } else { via.join(" → ") },
+                        via: if via.is_empty() {
+                            "direct".into()
+                        } else {
+                            via.join(" → ")
+                        },
                     }
                 })
                 .collect()
@@ -621,7 +694,11 @@ async fn creative_page(State(state): State<AppState>, PageUser(user): PageUser, 
     let policies = detail
         .policy_statuses
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").replace('_', " ").to_lowercase())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").replace('_', " ").to_lowercase()))
+                .collect()
+        })
         .unwrap_or_default();
     let (user_email, user_role) = user_header(&user);
     render(&CreativePage {
@@ -661,7 +738,11 @@ struct PreviewDocument {
 }
 
 /// The creative rendered alone, for the sandboxed preview frames.
-async fn creative_preview(State(state): State<AppState>, _user: PageUser, Path((seat, creative_id)): Path<(String, String)>) -> Response {
+async fn creative_preview(
+    State(state): State<AppState>,
+    _user: PageUser,
+    Path((seat, creative_id)): Path<(String, String)>,
+) -> Response {
     let detail = match find_creative(&state, seat, creative_id).await {
         Ok(d) => d,
         Err(err) => return page_error(err),
@@ -672,19 +753,29 @@ async fn creative_preview(State(state): State<AppState>, _user: PageUser, Path((
         "NATIVE" => "native",
         _ => "video",
     };
-    let media_url = c
-        .video_url
-        .clone()
-        .or_else(|| c.vast_xml.as_deref().and_then(|v| rtbcat_core::destination::find_urls(v).into_iter().find(|u| u.contains(".mp4") || u.contains(".webm"))));
+    let media_url = c.video_url.clone().or_else(|| {
+        c.vast_xml.as_deref().and_then(|v| {
+            rtbcat_core::destination::find_urls(v)
+                .into_iter()
+                .find(|u| u.contains(".mp4") || u.contains(".webm"))
+        })
+    });
     let document = PreviewDocument {
         kind,
         snippet: c.html_snippet.clone().unwrap_or_default(),
         native_image: c.native_image_url.clone(),
-        headline: c.native_headline.clone().unwrap_or_else(|| {
-            format!("{} video", detail.summary.advertiser.clone().unwrap_or_default())
-        }),
+        headline: c
+            .native_headline
+            .clone()
+            .unwrap_or_else(|| format!("{} video", detail.summary.advertiser.clone().unwrap_or_default())),
         body: c.native_body.clone().unwrap_or_else(|| {
-            format!("{}{}", detail.summary.canonical_size, c.video_duration_seconds.map(|s| format!(" · {s:.0}s")).unwrap_or_default())
+            format!(
+                "{}{}",
+                detail.summary.canonical_size,
+                c.video_duration_seconds
+                    .map(|s| format!(" · {s:.0}s"))
+                    .unwrap_or_default()
+            )
         }),
         cta: c.native_call_to_action.clone().unwrap_or_default(),
         advertiser: detail.summary.advertiser.clone().unwrap_or_default(),

@@ -84,7 +84,10 @@ impl IntoResponse for PageRejection {
     fn into_response(self) -> Response {
         match self {
             PageRejection::Login { next } => {
-                let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                let target = format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
                 Redirect::to(&target).into_response()
             }
             PageRejection::Error(err) => (err.status, err.body.message).into_response(),
@@ -107,7 +110,10 @@ where
                 Ok(PageUser(user))
             }
             None => Err(PageRejection::Login {
-                next: parts.uri.path_and_query().map_or_else(|| "/".to_string(), |p| p.to_string()),
+                next: parts
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| "/".to_string(), |p| p.to_string()),
             }),
         }
     }
@@ -120,7 +126,11 @@ pub fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) || bearer_token(parts).is_some() {
         return Ok(());
     }
-    let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
     let origin = parts
         .headers
         .get(header::ORIGIN)
@@ -137,6 +147,10 @@ pub fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
     if same {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "cross_site", "cross-site request refused (Origin does not match Host)"))
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site",
+            "cross-site request refused (Origin does not match Host)",
+        ))
     }
 }

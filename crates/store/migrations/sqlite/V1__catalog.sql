@@ -48,10 +48,14 @@ CREATE TABLE creatives (
     updated_at INTEGER NOT NULL,
     UNIQUE (seat_id, creative_id)
 );
+-- Listings are ordered newest first and paged; each filter gets an index in that order
+-- so a page reads its rows and no others.
+CREATE INDEX idx_creatives_recent ON creatives(updated_at DESC, id DESC);
 CREATE INDEX idx_creatives_creative_id ON creatives(creative_id);
-CREATE INDEX idx_creatives_format ON creatives(format, id);
-CREATE INDEX idx_creatives_size ON creatives(canonical_size, id);
-CREATE INDEX idx_creatives_status ON creatives(status, id);
+CREATE INDEX idx_creatives_seat ON creatives(seat_id, updated_at DESC, id DESC);
+CREATE INDEX idx_creatives_format ON creatives(format, updated_at DESC, id DESC);
+CREATE INDEX idx_creatives_size ON creatives(canonical_size, updated_at DESC, id DESC);
+CREATE INDEX idx_creatives_status ON creatives(status, updated_at DESC, id DESC);
 
 CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

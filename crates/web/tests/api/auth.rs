@@ -14,9 +14,20 @@ pub async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str) {
         .await
         .expect("login");
     assert_eq!(response.status(), 303, "login redirects");
-    assert_eq!(response.headers().get("location").and_then(|v| v.to_str().ok()), Some("/app/creatives"));
-    let cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert_eq!(
+        response.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/app/creatives")
+    );
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 }
 
 #[tokio::test]
@@ -30,12 +41,21 @@ async fn protected_routes_need_credentials() {
         let body: Value = response.json().await.expect("json");
         assert_eq!(body["error"], "unauthorized", "{path}");
     }
-    let response = anonymous.post(app.url("/api/creatives/import")).body("[]").send().await.expect("request");
+    let response = anonymous
+        .post(app.url("/api/creatives/import"))
+        .body("[]")
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), 401);
     for path in ["/app/creatives", "/app/seats/1/creatives/2"] {
         let response = anonymous.get(app.url(path)).send().await.expect("request");
         assert_eq!(response.status(), 303, "{path}");
-        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         assert!(location.starts_with("/login?next="), "{path} → {location}");
     }
     let wrong_token = reqwest::Client::new()
@@ -51,12 +71,27 @@ async fn protected_routes_need_credentials() {
 async fn viewers_read_but_cannot_write() {
     let app = spawn_app(Backend::Sqlite).await;
     let viewer = app.client_as(Role::Viewer).await;
-    assert_eq!(viewer.get(app.url("/creatives")).send().await.expect("list").status(), 200);
-    let response = viewer.post(app.url("/api/creatives/import")).body("[]").send().await.expect("import");
+    assert_eq!(
+        viewer.get(app.url("/creatives")).send().await.expect("list").status(),
+        200
+    );
+    let response = viewer
+        .post(app.url("/api/creatives/import"))
+        .body("[]")
+        .send()
+        .await
+        .expect("import");
     assert_eq!(response.status(), 403);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"], "forbidden");
-    let me: Value = viewer.get(app.url("/api/me")).send().await.expect("me").json().await.expect("json");
+    let me: Value = viewer
+        .get(app.url("/api/me"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(me["role"], "viewer");
 }
 
@@ -66,8 +101,20 @@ async fn sessions_work_and_cross_site_writes_are_refused() {
     app.add_user("ed@example.com", Role::Editor).await;
     let client = browser();
     sign_in(&app, &client, "ed@example.com").await;
-    assert_eq!(client.get(app.url("/creatives")).send().await.expect("api").status(), 200, "session works on the API");
-    assert_eq!(client.get(app.url("/app/creatives")).send().await.expect("page").status(), 200);
+    assert_eq!(
+        client.get(app.url("/creatives")).send().await.expect("api").status(),
+        200,
+        "session works on the API"
+    );
+    assert_eq!(
+        client
+            .get(app.url("/app/creatives"))
+            .send()
+            .await
+            .expect("page")
+            .status(),
+        200
+    );
 
     let cross_site = client
         .post(app.url("/api/creatives/import"))
@@ -77,14 +124,34 @@ async fn sessions_work_and_cross_site_writes_are_refused() {
         .await
         .expect("post");
     assert_eq!(cross_site.status(), 403);
-    let no_origin = client.post(app.url("/api/creatives/import")).body("[]").send().await.expect("post");
+    let no_origin = client
+        .post(app.url("/api/creatives/import"))
+        .body("[]")
+        .send()
+        .await
+        .expect("post");
     assert_eq!(no_origin.status(), 403, "cookie-authenticated writes need an Origin");
-    let same_site = client.post(app.url("/api/creatives/import")).header("Origin", &app.base).body("[]").send().await.expect("post");
+    let same_site = client
+        .post(app.url("/api/creatives/import"))
+        .header("Origin", &app.base)
+        .body("[]")
+        .send()
+        .await
+        .expect("post");
     assert_eq!(same_site.status(), 200);
 
-    let logout = client.post(app.url("/logout")).header("Origin", &app.base).send().await.expect("logout");
+    let logout = client
+        .post(app.url("/logout"))
+        .header("Origin", &app.base)
+        .send()
+        .await
+        .expect("logout");
     assert_eq!(logout.status(), 303);
-    assert_eq!(client.get(app.url("/creatives")).send().await.expect("api").status(), 401, "session ended");
+    assert_eq!(
+        client.get(app.url("/creatives")).send().await.expect("api").status(),
+        401,
+        "session ended"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +166,11 @@ async fn login_redirects_only_to_local_paths() {
             .send()
             .await
             .expect("login");
-        assert_eq!(response.headers().get("location").and_then(|v| v.to_str().ok()), Some("/app/creatives"), "{next}");
+        assert_eq!(
+            response.headers().get("location").and_then(|v| v.to_str().ok()),
+            Some("/app/creatives"),
+            "{next}"
+        );
     }
 }
 
@@ -138,8 +209,17 @@ async fn login_is_rate_limited_per_client() {
 async fn passwords_are_stored_as_argon2() {
     let app = spawn_app(Backend::Sqlite).await;
     app.add_user("ed@example.com", Role::Editor).await;
-    let credentials = app.store.user_credentials("ed@example.com".into()).await.expect("query").expect("user");
-    assert!(credentials.password_hash.starts_with("$argon2id$"), "{}", credentials.password_hash);
+    let credentials = app
+        .store
+        .user_credentials("ed@example.com".into())
+        .await
+        .expect("query")
+        .expect("user");
+    assert!(
+        credentials.password_hash.starts_with("$argon2id$"),
+        "{}",
+        credentials.password_hash
+    );
     assert!(!credentials.password_hash.contains(PASSWORD));
 }
 
@@ -148,7 +228,10 @@ async fn first_run_setup_creates_one_admin_then_closes() {
     let app = spawn_app(Backend::Sqlite).await;
     let client = browser();
     let home = client.get(app.url("/")).send().await.expect("home");
-    assert_eq!(home.headers().get("location").and_then(|v| v.to_str().ok()), Some("/setup"));
+    assert_eq!(
+        home.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/setup")
+    );
     assert_eq!(client.get(app.url("/setup")).send().await.expect("setup").status(), 200);
 
     let weak = client
@@ -169,7 +252,14 @@ async fn first_run_setup_creates_one_admin_then_closes() {
         .await
         .expect("setup");
     assert_eq!(created.status(), 303);
-    let me: Value = client.get(app.url("/api/me")).send().await.expect("me").json().await.expect("json");
+    let me: Value = client
+        .get(app.url("/api/me"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(me["role"], "admin", "setup signs the admin in");
 
     let again = browser()
@@ -179,8 +269,15 @@ async fn first_run_setup_creates_one_admin_then_closes() {
         .send()
         .await
         .expect("setup");
-    assert_eq!(again.headers().get("location").and_then(|v| v.to_str().ok()), Some("/login"));
-    assert_eq!(app.store.count_users().await.expect("count"), 1, "setup never runs twice");
+    assert_eq!(
+        again.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/login")
+    );
+    assert_eq!(
+        app.store.count_users().await.expect("count"),
+        1,
+        "setup never runs twice"
+    );
     let page = browser().get(app.url("/setup")).send().await.expect("setup");
     assert_eq!(page.status(), 303);
 }
@@ -190,13 +287,26 @@ async fn first_run_setup_creates_one_admin_then_closes() {
 async fn accounts_on_postgres() {
     let app = spawn_app(Backend::Postgres).await;
     let viewer = app.client_as(Role::Viewer).await;
-    assert_eq!(viewer.get(app.url("/creatives")).send().await.expect("list").status(), 200);
-    assert_eq!(viewer.post(app.url("/api/creatives/import")).body("[]").send().await.expect("import").status(), 403);
+    assert_eq!(
+        viewer.get(app.url("/creatives")).send().await.expect("list").status(),
+        200
+    );
+    assert_eq!(
+        viewer
+            .post(app.url("/api/creatives/import"))
+            .body("[]")
+            .send()
+            .await
+            .expect("import")
+            .status(),
+        403
+    );
     app.add_user("ed@example.com", Role::Editor).await;
     let client = browser();
     sign_in(&app, &client, "ed@example.com").await;
     assert_eq!(client.get(app.url("/api/me")).send().await.expect("me").status(), 200);
-    let duplicate = rtbcat_app::auth::create_user(&app.store, "ed@example.com", PASSWORD, Role::Viewer, "test", 0).await;
+    let duplicate =
+        rtbcat_app::auth::create_user(&app.store, "ed@example.com", PASSWORD, Role::Viewer, "test", 0).await;
     assert!(matches!(duplicate, Err(rtbcat_app::auth::AuthError::Exists(_))));
     let first_admin = rtbcat_app::auth::setup_first_admin(&app.store, "late@example.com", PASSWORD, 0).await;
     assert!(matches!(first_admin, Err(rtbcat_app::auth::AuthError::SetupDone)));

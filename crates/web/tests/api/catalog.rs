@@ -20,19 +20,41 @@ async fn catalog_scenario(backend: Backend) {
     let count_format = |format: &str| expected.iter().filter(|c| c["creativeFormat"] == format).count() as i64;
 
     // Import, then import again: the second changes nothing.
-    let response = editor.post(app.url("/api/creatives/import?name=demo.json")).body(document.clone()).send().await.expect("import");
+    let response = editor
+        .post(app.url("/api/creatives/import?name=demo.json"))
+        .body(document.clone())
+        .send()
+        .await
+        .expect("import");
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.expect("report");
     assert_eq!(report["inserted"], 120);
     assert_eq!(report["by_format"]["VIDEO"]["creatives"], count_format("VIDEO"));
-    let response = editor.post(app.url("/api/creatives/import")).body(document.clone()).send().await.expect("import");
+    let response = editor
+        .post(app.url("/api/creatives/import"))
+        .body(document.clone())
+        .send()
+        .await
+        .expect("import");
     let report: Value = response.json().await.expect("report");
-    assert_eq!((report["inserted"].as_i64(), report["updated"].as_i64(), report["unchanged"].as_i64()), (Some(0), Some(0), Some(120)));
+    assert_eq!(
+        (
+            report["inserted"].as_i64(),
+            report["updated"].as_i64(),
+            report["unchanged"].as_i64()
+        ),
+        (Some(0), Some(0), Some(120))
+    );
 
     // A changed creative is an update.
     let mut changed = expected[0].clone();
     changed["advertiserName"] = Value::String("Renamed Advertiser".into());
-    let response = editor.post(app.url("/api/creatives/import")).body(changed.to_string()).send().await.expect("import");
+    let response = editor
+        .post(app.url("/api/creatives/import"))
+        .body(changed.to_string())
+        .send()
+        .await
+        .expect("import");
     let report: Value = response.json().await.expect("report");
     assert_eq!(report["updated"], 1);
 
@@ -41,7 +63,12 @@ async fn catalog_scenario(backend: Backend) {
         {"name": "buyers/999/creatives/new-good-one", "creativeFormat": "HTML"},
         {"name": "buyers/999/creatives/bad-one", "html": {"width": "wide"}}
     ]});
-    let response = editor.post(app.url("/api/creatives/import")).body(bad.to_string()).send().await.expect("import");
+    let response = editor
+        .post(app.url("/api/creatives/import"))
+        .body(bad.to_string())
+        .send()
+        .await
+        .expect("import");
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.expect("error body");
     assert_eq!(body["error"], "invalid_file");
@@ -56,21 +83,46 @@ async fn catalog_scenario(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(page["total"], 120);
     assert_eq!(page["items"].as_array().map(Vec::len), Some(100), "default page size");
-    assert!(page["items"][0].get("html_snippet").is_some(), "full listing carries content");
+    assert!(
+        page["items"][0].get("html_snippet").is_some(),
+        "full listing carries content"
+    );
 
     let (_, video) = get_json(&editor, app.url("/creatives?format=video&page_size=500")).await;
     assert_eq!(video["total"].as_i64(), Some(count_format("VIDEO")));
-    assert!(video["items"].as_array().expect("items").iter().all(|c| c["format"] == "VIDEO"));
+    assert!(video["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .all(|c| c["format"] == "VIDEO"));
 
     let (_, slim) = get_json(&editor, app.url("/creatives?slim=true&page_size=1000")).await;
     let items = slim["items"].as_array().expect("items");
     assert_eq!(items.len(), 120);
-    assert!(items.iter().all(|c| c.get("html_snippet").is_none() && c.get("vast_xml").is_none()), "slim omits content");
+    assert!(
+        items
+            .iter()
+            .all(|c| c.get("html_snippet").is_none() && c.get("vast_xml").is_none()),
+        "slim omits content"
+    );
 
-    let (_, first) = get_json(&editor, app.url("/creatives?slim=true&page_size=10&page=1&sort=creative_id")).await;
-    let (_, second) = get_json(&editor, app.url("/creatives?slim=true&page_size=10&page=2&sort=creative_id")).await;
+    let (_, first) = get_json(
+        &editor,
+        app.url("/creatives?slim=true&page_size=10&page=1&sort=creative_id"),
+    )
+    .await;
+    let (_, second) = get_json(
+        &editor,
+        app.url("/creatives?slim=true&page_size=10&page=2&sort=creative_id"),
+    )
+    .await;
     let ids = |v: &Value| -> HashSet<String> {
-        v["items"].as_array().expect("items").iter().map(|c| c["creative_id"].as_str().unwrap_or_default().to_string()).collect()
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|c| c["creative_id"].as_str().unwrap_or_default().to_string())
+            .collect()
     };
     assert_eq!(ids(&first).len(), 10);
     assert!(ids(&first).is_disjoint(&ids(&second)), "pages do not overlap");
@@ -78,17 +130,28 @@ async fn catalog_scenario(backend: Backend) {
     let (_, sizes) = get_json(&editor, app.url("/sizes")).await;
     let top_size = sizes[0]["canonical_size"].as_str().expect("size").to_string();
     let top_count = sizes[0]["creatives"].as_i64();
-    let (_, by_size) = get_json(&editor, app.url(&format!("/creatives?size={}&slim=true", url_encode(&top_size)))).await;
+    let (_, by_size) = get_json(
+        &editor,
+        app.url(&format!("/creatives?size={}&slim=true", url_encode(&top_size))),
+    )
+    .await;
     assert_eq!(by_size["total"].as_i64(), top_count);
 
     let (_, approved) = get_json(&editor, app.url("/creatives?status=approved&slim=true&page_size=1000")).await;
-    let expected_approved = expected.iter().filter(|c| c["creativeServingDecision"]["networkPolicyCompliance"]["status"] == "APPROVED").count();
+    let expected_approved = expected
+        .iter()
+        .filter(|c| c["creativeServingDecision"]["networkPolicyCompliance"]["status"] == "APPROVED")
+        .count();
     assert_eq!(approved["total"].as_u64(), Some(expected_approved as u64));
 
     let (_, portuguese) = get_json(&editor, app.url("/creatives?language=pt&slim=true&page_size=1000")).await;
     let expected_pt = expected
         .iter()
-        .filter(|c| c["creativeServingDecision"]["detectedLanguages"].as_array().is_some_and(|l| l.iter().any(|x| x == "pt")))
+        .filter(|c| {
+            c["creativeServingDecision"]["detectedLanguages"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|x| x == "pt"))
+        })
         .count();
     assert_eq!(portuguese["total"].as_u64(), Some(expected_pt as u64));
     assert!(expected_pt > 0);
@@ -99,13 +162,28 @@ async fn catalog_scenario(backend: Backend) {
     assert_eq!(wildcard["total"], 0, "LIKE wildcards in a search are literal");
 
     let (_, seat) = get_json(&editor, app.url("/creatives?seat=7654321&slim=true&page_size=1000")).await;
-    assert!(seat["items"].as_array().expect("items").iter().all(|c| c["seat_id"] == "7654321"));
+    assert!(seat["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .all(|c| c["seat_id"] == "7654321"));
     let (_, seats) = get_json(&editor, app.url("/seats")).await;
-    let seat_total: i64 = seats.as_array().expect("seats").iter().map(|s| s["creatives"].as_i64().unwrap_or(0)).sum();
+    let seat_total: i64 = seats
+        .as_array()
+        .expect("seats")
+        .iter()
+        .map(|s| s["creatives"].as_i64().unwrap_or(0))
+        .sum();
     assert_eq!(seat_total, 120);
 
     // Bad parameters are named.
-    for (query, parameter) in [("format=GIF", "format"), ("status=MAYBE", "status"), ("page=0", "page"), ("page_size=501", "page_size"), ("sort=spendiest", "sort")] {
+    for (query, parameter) in [
+        ("format=GIF", "format"),
+        ("status=MAYBE", "status"),
+        ("page=0", "page"),
+        ("page_size=501", "page_size"),
+        ("sort=spendiest", "sort"),
+    ] {
         let (status, body) = get_json(&editor, app.url(&format!("/creatives?{query}"))).await;
         assert_eq!(status, 400, "{query}");
         assert_eq!(body["details"]["parameter"], parameter, "{query}: {body}");
@@ -120,7 +198,9 @@ async fn catalog_scenario(backend: Backend) {
     assert_eq!(detail["creative_id"], creative_id);
     assert_eq!(detail["raw"]["creativeId"], creative_id, "raw JSON kept");
     assert!(detail["destinations"].as_array().is_some_and(|d| !d.is_empty()));
-    assert!(detail["google_buyers_url"].as_str().is_some_and(|u| u.contains(creative_id)));
+    assert!(detail["google_buyers_url"]
+        .as_str()
+        .is_some_and(|u| u.contains(creative_id)));
     let (status, body) = get_json(&editor, app.url("/creatives/does-not-exist")).await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
 
@@ -128,7 +208,12 @@ async fn catalog_scenario(backend: Backend) {
     let mut twin = expected[1].clone();
     twin["name"] = Value::String(format!("buyers/5555555/creatives/{creative_id}"));
     twin["accountId"] = Value::String("5555555".into());
-    let response = editor.post(app.url("/api/creatives/import")).body(twin.to_string()).send().await.expect("import");
+    let response = editor
+        .post(app.url("/api/creatives/import"))
+        .body(twin.to_string())
+        .send()
+        .await
+        .expect("import");
     assert_eq!(response.status(), 200);
     let (status, body) = get_json(&editor, app.url(&format!("/creatives/{creative_id}"))).await;
     assert_eq!(status, 409);
@@ -140,7 +225,12 @@ async fn catalog_scenario(backend: Backend) {
     let (_, stats) = get_json(&editor, app.url("/stats")).await;
     assert_eq!(stats["creatives"], 121);
     assert_eq!(stats["seats"], 3);
-    let by_format: i64 = stats["by_format"].as_array().expect("formats").iter().map(|f| f["count"].as_i64().unwrap_or(0)).sum();
+    let by_format: i64 = stats["by_format"]
+        .as_array()
+        .expect("formats")
+        .iter()
+        .map(|f| f["count"].as_i64().unwrap_or(0))
+        .sum();
     assert_eq!(by_format, 121);
 }
 
@@ -174,7 +264,15 @@ async fn openapi_documents_every_route() {
     let app = spawn_app(Backend::Sqlite).await;
     let (status, spec) = get_json(&reqwest::Client::new(), app.url("/openapi.json")).await;
     assert_eq!(status, 200);
-    for path in ["/health", "/stats", "/sizes", "/seats", "/creatives", "/creatives/{creative_id}", "/api/creatives/import"] {
+    for path in [
+        "/health",
+        "/stats",
+        "/sizes",
+        "/seats",
+        "/creatives",
+        "/creatives/{creative_id}",
+        "/api/creatives/import",
+    ] {
         assert!(spec["paths"].get(path).is_some(), "{path} is documented");
     }
     let docs = reqwest::get(app.url("/docs/")).await.expect("docs");
@@ -194,28 +292,65 @@ async fn creative_pages_render_escaped_and_previews_are_sandboxed() {
         "creativeFormat": "HTML",
         "html": {"snippet": "<b>ad</b><script>parent.document.title='owned'</script>", "width": 300, "height": 250}
     });
-    let response = editor.post(app.url("/api/creatives/import")).body(hostile.to_string()).send().await.expect("import");
+    let response = editor
+        .post(app.url("/api/creatives/import"))
+        .body(hostile.to_string())
+        .send()
+        .await
+        .expect("import");
     assert_eq!(response.status(), 200);
 
     let browser = crate::support::browser();
     crate::auth::sign_in(&app, &browser, "editor@example.com").await;
     let page = browser.get(app.url("/app/creatives")).send().await.expect("page");
     assert_eq!(page.status(), 200);
-    let csp = page.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     let html = page.text().await.expect("html");
-    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "advertiser escaped");
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "advertiser escaped"
+    );
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("sandbox=\"\""), "thumbnails are sandboxed iframes");
 
-    let preview = browser.get(app.url("/app/seats/1/creatives/xss/preview")).send().await.expect("preview");
-    let csp = preview.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    assert!(csp.starts_with("sandbox;") && csp.contains("default-src 'none'"), "preview CSP: {csp}");
+    let preview = browser
+        .get(app.url("/app/seats/1/creatives/xss/preview"))
+        .send()
+        .await
+        .expect("preview");
+    let csp = preview
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        csp.starts_with("sandbox;") && csp.contains("default-src 'none'"),
+        "preview CSP: {csp}"
+    );
     assert!(!csp.contains("script-src"), "no scripts in previews");
 
-    let detail = browser.get(app.url("/app/seats/1/creatives/xss")).send().await.expect("detail");
+    let detail = browser
+        .get(app.url("/app/seats/1/creatives/xss"))
+        .send()
+        .await
+        .expect("detail");
     assert_eq!(detail.status(), 200);
-    let missing = browser.get(app.url("/app/seats/1/creatives/nope")).send().await.expect("missing");
+    let missing = browser
+        .get(app.url("/app/seats/1/creatives/nope"))
+        .send()
+        .await
+        .expect("missing");
     assert_eq!(missing.status(), 404);
 }
 
@@ -232,5 +367,14 @@ async fn schema_newer_than_the_binary_is_refused() {
     .expect("simulate a newer binary's migration");
     drop(conn);
     let err = rtbcat_store::open(&url).await.err().expect("refused");
-    assert!(matches!(err, rtbcat_store::StoreError::SchemaTooNew { database: 999, binary: 1 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            rtbcat_store::StoreError::SchemaTooNew {
+                database: 999,
+                binary: 1
+            }
+        ),
+        "{err}"
+    );
 }

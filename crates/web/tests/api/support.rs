@@ -38,11 +38,17 @@ impl Drop for TestDatabase {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop the database on a fresh runtime thread: Drop cannot await.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 runtime.block_on(async move {
                     let (client, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.ok()?;
                     tokio::spawn(connection);
-                    client.execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[]).await.ok()
+                    client
+                        .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
+                        .await
+                        .ok()
                 })
             })
             .join();
@@ -58,8 +64,9 @@ pub enum Backend {
 }
 
 pub fn postgres_url() -> String {
-    std::env::var("RTBCAT_TEST_POSTGRES_URL")
-        .expect("RTBCAT_TEST_POSTGRES_URL must name a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+    std::env::var("RTBCAT_TEST_POSTGRES_URL").expect(
+        "RTBCAT_TEST_POSTGRES_URL must name a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres",
+    )
 }
 
 async fn fresh_database(backend: Backend) -> (String, TestDatabase) {
@@ -76,8 +83,14 @@ async fn fresh_database(backend: Backend) -> (String, TestDatabase) {
                 .await
                 .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at RTBCAT_TEST_POSTGRES_URL: {e}"));
             tokio::spawn(connection);
-            client.execute(&format!("CREATE DATABASE {name}"), &[]).await.expect("create test database");
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
+            client
+                .execute(&format!("CREATE DATABASE {name}"), &[])
+                .await
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base)
+                .to_string();
             (format!("{base}/{name}"), TestDatabase::Postgres { admin_url, name })
         }
     }
@@ -86,7 +99,10 @@ async fn fresh_database(backend: Backend) -> (String, TestDatabase) {
 pub fn config(database_url: &str, login_attempts_per_minute: u32) -> Config {
     let mut env = HashMap::new();
     env.insert("DATABASE_URL".to_string(), database_url.to_string());
-    env.insert("RTBCAT_LOGIN_ATTEMPTS_PER_MINUTE".to_string(), login_attempts_per_minute.to_string());
+    env.insert(
+        "RTBCAT_LOGIN_ATTEMPTS_PER_MINUTE".to_string(),
+        login_attempts_per_minute.to_string(),
+    );
     Config::load(None, &env, None).expect("test config")
 }
 
@@ -97,32 +113,48 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, login_attempts_per_minute: u32) -> TestApp {
     let (url, database) = fresh_database(backend).await;
     let store = rtbcat_store::open(&url).await.expect("open store");
-    let state = rtbcat_web::AppState::new(store.clone(), config(&url, login_attempts_per_minute), Arc::new(FixedClock::at(NOW)));
+    let state = rtbcat_web::AppState::new(
+        store.clone(),
+        config(&url, login_attempts_per_minute),
+        Arc::new(FixedClock::at(NOW)),
+    );
     let app = rtbcat_web::App::bind("127.0.0.1:0", state).await.expect("bind");
     let base = format!("http://{}", app.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run(async {
         let _ = rx.await;
     }));
-    TestApp { base, store, _database: database, shutdown: Some(tx) }
+    TestApp {
+        base,
+        store,
+        _database: database,
+        shutdown: Some(tx),
+    }
 }
 
 impl TestApp {
     pub async fn add_user(&self, email: &str, role: Role) {
-        rtbcat_app::auth::create_user(&self.store, email, PASSWORD, role, "test", NOW).await.expect("add user");
+        rtbcat_app::auth::create_user(&self.store, email, PASSWORD, role, "test", NOW)
+            .await
+            .expect("add user");
     }
 
     /// A client authenticated with a fresh API token of a new user with this role.
     pub async fn client_as(&self, role: Role) -> reqwest::Client {
         let email = format!("{}@example.com", role.as_str());
         self.add_user(&email, role).await;
-        let token = rtbcat_app::auth::create_api_token(&self.store, &email, "test", "test", NOW).await.expect("token");
+        let token = rtbcat_app::auth::create_api_token(&self.store, &email, "test", "test", NOW)
+            .await
+            .expect("token");
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             reqwest::header::AUTHORIZATION,
             format!("Bearer {token}").parse().expect("header"),
         );
-        reqwest::Client::builder().default_headers(headers).build().expect("client")
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("client")
     }
 
     pub fn url(&self, path: &str) -> String {
