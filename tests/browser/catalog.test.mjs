@@ -54,7 +54,9 @@ test("sign in, filter by format, open a preview", async () => {
   await dialog.waitFor({ state: "visible" });
   assert.match(await page.textContent("#preview-title"), new RegExp(creativeId));
   assert.match(await page.getAttribute("#preview-frame", "src"), /\/preview$/);
-  await page.screenshot({ path: process.env.SCREENSHOT_DIR ? `${process.env.SCREENSHOT_DIR}/preview.png` : "/dev/null" });
+  if (process.env.SCREENSHOT_DIR) {
+    await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/preview.png` });
+  }
   await page.keyboard.press("Escape");
   await dialog.waitFor({ state: "hidden" });
   assert.deepEqual(consoleErrors, []);

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use rtbcat_core::account::Role;
 use rtbcat_core::creative::{CreativeFormat, PolicyStatus};
 use rtbcat_store::{
-    CatalogStats, CreativeDetail, CreativePage, CreativeQuery, CreativeSort, SeatSummary, SizeCount, User,
+    AuditEntry, CatalogStats, CreativeDetail, CreativePage, CreativeQuery, CreativeSort, SeatSummary, SizeCount, User,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/creatives/{creative_id}", get(get_creative))
         .route("/api/creatives/import", post(import_creatives))
         .route("/api/me", get(me))
+        .route("/api/audit", get(audit_log))
         .route("/openapi.json", get(openapi_json))
 }
 
@@ -43,8 +44,8 @@ pub fn docs_routes() -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "rtbcat API", description = "Creative intelligence and offer popups. Authenticate with a session cookie (sign in at /login) or `Authorization: Bearer <token>` (create one with `rtbcat token create`)."),
-    paths(health, stats, sizes, seats, list_creatives, get_creative, import_creatives, me),
-    components(schemas(ErrorBody, Health, CatalogStats, SizeCount, SeatSummary, CreativePage, CreativeDetail, User, ImportSummary)),
+    paths(health, stats, sizes, seats, list_creatives, get_creative, import_creatives, me, audit_log),
+    components(schemas(ErrorBody, Health, CatalogStats, SizeCount, SeatSummary, CreativePage, CreativeDetail, User, ImportSummary, AuditEntry)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
     tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"))
@@ -322,4 +323,28 @@ async fn import_creatives(
 #[utoipa::path(get, path = "/api/me", tag = "account", responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
 async fn me(user: ApiUser) -> Json<User> {
     Json(user.0)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// How many entries, newest first: 1–1000, default 100.
+    pub limit: Option<i64>,
+}
+
+/// The audit log: sign-ins, failed sign-ins, imports, accounts and tokens. Admins only.
+#[utoipa::path(get, path = "/api/audit", tag = "account", params(AuditParams),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
+async fn audit_log(
+    State(state): State<AppState>,
+    user: ApiUser,
+    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    user.require(Role::Admin)?;
+    let Query(params) = params?;
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_parameter("limit", "must be between 1 and 1000"));
+    }
+    Ok(Json(state.store.recent_audit(limit).await?))
 }
