@@ -311,3 +311,52 @@ async fn accounts_on_postgres() {
     let first_admin = rtbcat_app::auth::setup_first_admin(&app.store, "late@example.com", PASSWORD, 0).await;
     assert!(matches!(first_admin, Err(rtbcat_app::auth::AuthError::SetupDone)));
 }
+
+#[tokio::test]
+async fn admins_read_the_audit_log_others_do_not() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let viewer = app.client_as(Role::Viewer).await;
+    assert_eq!(
+        viewer.get(app.url("/api/audit")).send().await.expect("audit").status(),
+        403
+    );
+    let editor = app.client_as(Role::Editor).await;
+    assert_eq!(
+        editor.get(app.url("/api/audit")).send().await.expect("audit").status(),
+        403
+    );
+    let import = editor
+        .post(app.url("/api/creatives/import?name=some.json"))
+        .body("[]")
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(import.status(), 200);
+    let admin = app.client_as(Role::Admin).await;
+    let entries: Value = admin
+        .get(app.url("/api/audit?limit=50"))
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    let actions: Vec<&str> = entries
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in ["creatives.import", "token.create", "user.create"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    assert_eq!(
+        admin
+            .get(app.url("/api/audit?limit=0"))
+            .send()
+            .await
+            .expect("audit")
+            .status(),
+        400
+    );
+}
