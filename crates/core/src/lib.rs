@@ -6,6 +6,8 @@
 pub mod account;
 pub mod creative;
 pub mod destination;
+pub mod money;
+pub mod report;
 pub mod secrets;
 pub mod size;
 

@@ -1,0 +1,730 @@
+//! Reading the performance and traffic reports users really have.
+//!
+//! Authorized Buyers exports carry `#Day` headers, BOMs, M/D/YY dates, country names,
+//! `$1,234.50` spend and a totals row; the seed's CSV is tidy; bidders' own traffic logs are
+//! something else again. This module recognises a report from its header and turns each
+//! row into a checked fact, naming line, column and reason when it cannot.
+
+use crate::money::parse_money_micros;
+use serde::Serialize;
+use std::collections::HashMap;
+use time::{Date, Month};
+
+/// The report kinds we recognise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// The seed's tidy CSV: creative_id,date,impressions,clicks,spend,geography,device_type.
+    SeedCsv,
+    /// Authorized Buyers performance report (creative-level).
+    Performance,
+    FunnelByGeo,
+    FunnelByPublisher,
+    BidFiltering,
+    Quality,
+    /// The bidder's own request counts by size.
+    Traffic,
+}
+
+impl ReportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::SeedCsv => "seed_csv",
+            ReportKind::Performance => "performance",
+            ReportKind::FunnelByGeo => "funnel_by_geo",
+            ReportKind::FunnelByPublisher => "funnel_by_publisher",
+            ReportKind::BidFiltering => "bid_filtering",
+            ReportKind::Quality => "quality",
+            ReportKind::Traffic => "traffic",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportKind::SeedCsv => "performance CSV (seed format)",
+            ReportKind::Performance => "Authorized Buyers performance report",
+            ReportKind::FunnelByGeo => "Authorized Buyers funnel report by geo",
+            ReportKind::FunnelByPublisher => "Authorized Buyers funnel report by publisher",
+            ReportKind::BidFiltering => "Authorized Buyers bid filtering report",
+            ReportKind::Quality => "Authorized Buyers quality report",
+            ReportKind::Traffic => "bidder traffic CSV",
+        }
+    }
+
+    /// True for reports whose rows are creative performance facts.
+    pub fn is_performance(self) -> bool {
+        matches!(self, ReportKind::SeedCsv | ReportKind::Performance)
+    }
+}
+
+/// A column we understand, whatever the report calls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Date,
+    Hour,
+    CreativeId,
+    Country,
+    Device,
+    Placement,
+    Impressions,
+    Clicks,
+    Spend,
+    Size,
+    Format,
+    BillingId,
+    BuyerAccountId,
+    PublisherId,
+    PublisherName,
+    PublisherDomain,
+    MobileAppId,
+    ReachedQueries,
+    Bids,
+    BidRequests,
+    InventoryMatches,
+    SuccessfulResponses,
+    BidsInAuction,
+    AuctionsWon,
+    FilteringReason,
+    IvtCredited,
+    Billed,
+    Viewable,
+    Measurable,
+    Requests,
+}
+
+/// `#Day`, `\u{feff}Creative Size `, `Spend (buyer currency)` → comparable names.
+pub fn normalize_header(name: &str) -> String {
+    let trimmed = name.trim_start_matches('\u{feff}').trim().trim_start_matches('#').trim();
+    trimmed.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+fn column_for(normalized: &str) -> Option<Column> {
+    Some(match normalized {
+        "day" | "date" => Column::Date,
+        "hour" | "hour of day" => Column::Hour,
+        "creative id" | "creative_id" | "creativeid" => Column::CreativeId,
+        "country" | "geography" | "geo" | "country code" => Column::Country,
+        "device" | "device_type" | "device type" | "platform" => Column::Device,
+        "placement" => Column::Placement,
+        "impressions" => Column::Impressions,
+        "clicks" => Column::Clicks,
+        "spend" | "spend (buyer currency)" | "spend (bidder currency)" | "spend_usd" | "cost" => Column::Spend,
+        "creative size" | "size" => Column::Size,
+        "creative format" | "format" => Column::Format,
+        "billing id" => Column::BillingId,
+        "buyer account id" | "seat" | "seat_id" | "buyer_id" => Column::BuyerAccountId,
+        "publisher id" => Column::PublisherId,
+        "publisher name" => Column::PublisherName,
+        "publisher domain" => Column::PublisherDomain,
+        "mobile app id" => Column::MobileAppId,
+        "reached queries" => Column::ReachedQueries,
+        "bids" => Column::Bids,
+        "bid requests" => Column::BidRequests,
+        "inventory matches" => Column::InventoryMatches,
+        "successful responses" => Column::SuccessfulResponses,
+        "bids in auction" => Column::BidsInAuction,
+        "auctions won" => Column::AuctionsWon,
+        "bid filtering reason" => Column::FilteringReason,
+        "ivt credited impressions" => Column::IvtCredited,
+        "billed impressions" => Column::Billed,
+        "active view viewable" => Column::Viewable,
+        "active view measurable" => Column::Measurable,
+        "requests" | "qps" | "bid_requests" => Column::Requests,
+        _ => return None,
+    })
+}
+
+/// How a report's columns map to what we store.
+#[derive(Debug, Clone)]
+pub struct ReportLayout {
+    pub kind: ReportKind,
+    positions: HashMap<Column, usize>,
+    header: Vec<String>,
+}
+
+/// Why a header cannot be placed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct HeaderError {
+    pub message: String,
+}
+
+const EXPECTED: &str = "expected one of: the seed CSV (creative_id,date,impressions,clicks,spend,geography,device_type); \
+an Authorized Buyers performance report (Day, Creative ID, Impressions, Clicks, Spend (buyer currency), …); \
+a funnel report (Day, Country, Bid requests, …); a bid filtering report (Day, Bid filtering reason, Bids); \
+a quality report (Day, Publisher ID, Impressions, IVT credited impressions / Billed impressions); \
+a traffic CSV (date,size,format,country,device,requests)";
+
+impl ReportLayout {
+    /// Recognise a report from its header row.
+    pub fn detect(header: &[&str]) -> Result<ReportLayout, HeaderError> {
+        let normalized: Vec<String> = header.iter().map(|h| normalize_header(h)).collect();
+        let mut positions = HashMap::new();
+        for (i, name) in normalized.iter().enumerate() {
+            if let Some(column) = column_for(name) {
+                if positions.insert(column, i).is_some() {
+                    return Err(HeaderError { message: format!("column {:?} appears twice", header[i].trim()) });
+                }
+            }
+        }
+        let has = |c: Column| positions.contains_key(&c);
+        let kind = if has(Column::CreativeId) {
+            if normalized.iter().any(|n| n == "creative_id") {
+                ReportKind::SeedCsv
+            } else {
+                ReportKind::Performance
+            }
+        } else if has(Column::FilteringReason) {
+            ReportKind::BidFiltering
+        } else if has(Column::IvtCredited) || has(Column::Billed) || has(Column::Viewable) {
+            ReportKind::Quality
+        } else if has(Column::BidRequests) || has(Column::InventoryMatches) {
+            if has(Column::PublisherId) || has(Column::PublisherName) {
+                ReportKind::FunnelByPublisher
+            } else {
+                ReportKind::FunnelByGeo
+            }
+        } else if has(Column::Size) && has(Column::Requests) {
+            ReportKind::Traffic
+        } else {
+            let found: Vec<&str> = header.iter().map(|h| h.trim()).collect();
+            return Err(HeaderError { message: format!("cannot tell which report this is from its columns {found:?}; {EXPECTED}") });
+        };
+        let required: &[Column] = match kind {
+            ReportKind::SeedCsv | ReportKind::Performance => {
+                &[Column::Date, Column::CreativeId, Column::Impressions, Column::Clicks, Column::Spend]
+            }
+            ReportKind::FunnelByGeo | ReportKind::FunnelByPublisher => &[Column::Date, Column::BidRequests],
+            ReportKind::BidFiltering => &[Column::Date, Column::FilteringReason, Column::Bids],
+            ReportKind::Quality => &[Column::Date, Column::Impressions],
+            ReportKind::Traffic => &[Column::Date, Column::Size, Column::Requests],
+        };
+        let missing: Vec<&str> = required.iter().filter(|c| !has(**c)).map(|c| column_title(*c)).collect();
+        if !missing.is_empty() {
+            return Err(HeaderError {
+                message: format!("this looks like a {}, but it lacks the column(s) {}", kind.label(), missing.join(", ")),
+            });
+        }
+        Ok(ReportLayout { kind, positions, header: header.iter().map(|h| normalize_header(h)).collect() })
+    }
+
+    pub fn has(&self, column: Column) -> bool {
+        self.positions.contains_key(&column)
+    }
+
+    /// The header as the file spells it (normalised), for error messages.
+    pub fn column_name(&self, column: Column) -> String {
+        self.positions.get(&column).and_then(|i| self.header.get(*i)).cloned().unwrap_or_else(|| column_title(column).into())
+    }
+}
+
+fn column_title(column: Column) -> &'static str {
+    match column {
+        Column::Date => "Day",
+        Column::Hour => "Hour",
+        Column::CreativeId => "Creative ID",
+        Column::Country => "Country",
+        Column::Device => "Platform",
+        Column::Placement => "Placement",
+        Column::Impressions => "Impressions",
+        Column::Clicks => "Clicks",
+        Column::Spend => "Spend",
+        Column::Size => "Creative size",
+        Column::Format => "Creative format",
+        Column::BillingId => "Billing ID",
+        Column::BuyerAccountId => "Buyer account ID",
+        Column::PublisherId => "Publisher ID",
+        Column::PublisherName => "Publisher name",
+        Column::PublisherDomain => "Publisher domain",
+        Column::MobileAppId => "Mobile app ID",
+        Column::ReachedQueries => "Reached queries",
+        Column::Bids => "Bids",
+        Column::BidRequests => "Bid requests",
+        Column::InventoryMatches => "Inventory matches",
+        Column::SuccessfulResponses => "Successful responses",
+        Column::BidsInAuction => "Bids in auction",
+        Column::AuctionsWon => "Auctions won",
+        Column::FilteringReason => "Bid filtering reason",
+        Column::IvtCredited => "IVT credited impressions",
+        Column::Billed => "Billed impressions",
+        Column::Viewable => "Active view viewable",
+        Column::Measurable => "Active view measurable",
+        Column::Requests => "requests",
+    }
+}
+
+/// Device classes; report spellings map onto these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    Desktop,
+    Mobile,
+    Tablet,
+    Ctv,
+    Unknown,
+}
+
+impl Device {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Device::Desktop => "desktop",
+            Device::Mobile => "mobile",
+            Device::Tablet => "tablet",
+            Device::Ctv => "ctv",
+            Device::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Device> {
+        Some(match text.trim().to_lowercase().as_str() {
+            "desktop" | "desktops" | "pc" | "computer" | "personal computer" | "computers" => Device::Desktop,
+            "mobile" | "smartphone" | "smartphones" | "phone" | "high-end mobile devices" | "mobile devices"
+            | "feature phones" | "android" | "ios" | "mobile app" | "mobile web" => Device::Mobile,
+            "tablet" | "tablets" => Device::Tablet,
+            "ctv" | "connected tv" | "connected tvs" | "tv" | "smart tv" => Device::Ctv,
+            "" | "unknown" | "other" | "other devices" | "-" | "--" => Device::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+/// ISO 3166-1 alpha-2 for a code or an English name, via the `celes` country table plus the
+/// spellings Google's reports use that it lacks.
+pub fn country_code(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    if trimmed.len() == 2 && trimmed.chars().all(|c| c.is_ascii_alphabetic()) {
+        let upper = trimmed.to_ascii_uppercase();
+        return celes::Country::from_alpha2(&upper).ok().map(|c| c.alpha2.to_string());
+    }
+    let lower = trimmed.to_lowercase();
+    let special = match lower.as_str() {
+        "united states" | "usa" | "united states of america" => Some("US"),
+        "united kingdom" | "uk" | "great britain" => Some("GB"),
+        "south korea" | "korea" | "republic of korea" => Some("KR"),
+        "north korea" => Some("KP"),
+        "russia" => Some("RU"),
+        "vietnam" | "viet nam" => Some("VN"),
+        "czechia" | "czech republic" => Some("CZ"),
+        "turkey" | "türkiye" | "turkiye" => Some("TR"),
+        "côte d'ivoire" | "cote d'ivoire" | "ivory coast" => Some("CI"),
+        "taiwan" => Some("TW"),
+        "hong kong" => Some("HK"),
+        "macau" | "macao" => Some("MO"),
+        "iran" => Some("IR"),
+        "syria" => Some("SY"),
+        "laos" => Some("LA"),
+        "bolivia" => Some("BO"),
+        "venezuela" => Some("VE"),
+        "tanzania" => Some("TZ"),
+        "moldova" => Some("MD"),
+        "the netherlands" | "netherlands" => Some("NL"),
+        "democratic republic of the congo" | "congo (dra)" | "dr congo" => Some("CD"),
+        "republic of the congo" | "congo" => Some("CG"),
+        "palestine" => Some("PS"),
+        "brunei" => Some("BN"),
+        "north macedonia" | "macedonia" => Some("MK"),
+        "eswatini" | "swaziland" => Some("SZ"),
+        "cape verde" | "cabo verde" => Some("CV"),
+        "micronesia" => Some("FM"),
+        "kosovo" => Some("XK"),
+        _ => None,
+    };
+    if let Some(code) = special {
+        return Some(code.to_string());
+    }
+    let compact: String = trimmed.chars().filter(|c| c.is_alphanumeric()).collect();
+    compact.parse::<celes::Country>().ok().map(|c| c.alpha2.to_string())
+}
+
+/// Read a report date: `2026-01-11`, `2026/01/11`, `1/11/26` (M/D/YY), `1/11/2026`.
+pub fn parse_report_date(text: &str) -> Option<Date> {
+    let text = text.trim();
+    let number = |s: &str| s.trim().parse::<i32>().ok();
+    let build = |y: i32, m: i32, d: i32| {
+        let month = Month::try_from(u8::try_from(m).ok()?).ok()?;
+        Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()
+    };
+    if let Some((y, rest)) = text.split_once(['-', '/']) {
+        if y.len() == 4 {
+            let (m, d) = rest.split_once(['-', '/'])?;
+            return build(number(y)?, number(m)?, number(d)?);
+        }
+    }
+    let parts: Vec<&str> = text.split('/').collect();
+    if let [m, d, y] = parts.as_slice() {
+        let year = match y.trim().len() {
+            2 => 2000 + number(y)?,
+            4 => number(y)?,
+            _ => return None,
+        };
+        return build(year, number(m)?, number(d)?);
+    }
+    None
+}
+
+/// A whole count as reports spell it: `1234`, `1,234`, `1 234`.
+fn parse_count(text: &str) -> Result<i64, String> {
+    let cleaned: String = text.trim().chars().filter(|c| !matches!(c, ',' | ' ' | '\u{a0}')).collect();
+    if cleaned.is_empty() || cleaned == "-" || cleaned == "--" {
+        return Ok(0);
+    }
+    if let Some(rest) = cleaned.strip_prefix('-') {
+        if rest.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty() {
+            return Err(format!("{} is negative", text.trim()));
+        }
+    }
+    // Some exports write counts as `1234.0`.
+    let integral = cleaned.strip_suffix(".0").or_else(|| cleaned.strip_suffix(".00")).unwrap_or(&cleaned);
+    integral.parse::<i64>().map_err(|_| format!("{:?} is not a whole number", text.trim()))
+}
+
+/// One creative-day(-hour) performance fact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PerformanceFact {
+    /// Billing ID / buyer account, when the report carries one.
+    pub seat_id: Option<String>,
+    pub creative_id: String,
+    pub date: Date,
+    pub hour: Option<u8>,
+    /// ISO alpha-2, or `ZZ` when the report has no country dimension.
+    pub country: String,
+    pub device: Device,
+    /// Publisher / app / placement, empty when the report has none.
+    pub placement: String,
+    pub impressions: i64,
+    pub clicks: i64,
+    pub spend_micros: i64,
+    pub reached_queries: Option<i64>,
+    pub bids: Option<i64>,
+}
+
+/// A traffic or quality fact: funnel, bid filtering, quality reports and the bidder's own
+/// request counts. Only the metrics the report carries are set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct TrafficFact {
+    pub kind: &'static str,
+    pub date: Option<Date>,
+    pub hour: Option<u8>,
+    pub country: String,
+    pub device: String,
+    pub seat_id: String,
+    pub publisher: String,
+    pub size: String,
+    pub format: String,
+    pub filtering_reason: String,
+    pub bid_requests: Option<i64>,
+    pub inventory_matches: Option<i64>,
+    pub successful_responses: Option<i64>,
+    pub reached_queries: Option<i64>,
+    pub bids: Option<i64>,
+    pub bids_in_auction: Option<i64>,
+    pub auctions_won: Option<i64>,
+    pub impressions: Option<i64>,
+    pub clicks: Option<i64>,
+    pub ivt_credited_impressions: Option<i64>,
+    pub billed_impressions: Option<i64>,
+    pub viewable_impressions: Option<i64>,
+    pub measurable_impressions: Option<i64>,
+    pub requests: Option<i64>,
+}
+
+/// What one data row became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParsedRow {
+    Performance(PerformanceFact),
+    Traffic(TrafficFact),
+    /// A totals/summary line, skipped.
+    Totals,
+}
+
+/// A row that could not be read: line (1-based, header is line 1), column, reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("line {line}, column {column}: {reason}")]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl ReportLayout {
+    fn field<'a>(&self, row: &[&'a str], column: Column) -> Option<&'a str> {
+        self.positions.get(&column).and_then(|i| row.get(*i)).map(|v| v.trim())
+    }
+
+    fn error(&self, line: u64, column: Column, reason: impl Into<String>) -> RowError {
+        RowError { line, column: self.column_name(column), reason: reason.into() }
+    }
+
+    fn count(&self, row: &[&str], line: u64, column: Column) -> Result<Option<i64>, RowError> {
+        match self.field(row, column) {
+            None => Ok(None),
+            Some(text) => parse_count(text).map(Some).map_err(|reason| self.error(line, column, reason)),
+        }
+    }
+
+    /// Parse one data row. `today` bounds dates: a report cannot describe the future.
+    pub fn parse_row(&self, row: &[&str], line: u64, today: Date) -> Result<ParsedRow, RowError> {
+        let first = row.first().map(|f| f.trim().to_lowercase()).unwrap_or_default();
+        let date_text = self.field(row, Column::Date).unwrap_or("");
+        // Authorized Buyers ends some exports with a totals line: "Total" in the first
+        // column, or empty dimensions and summed metrics.
+        if first.starts_with("total") || first.starts_with("grand total") || (date_text.is_empty() && first.is_empty()) {
+            return Ok(ParsedRow::Totals);
+        }
+        let date = parse_report_date(date_text).ok_or_else(|| {
+            self.error(line, Column::Date, format!("{date_text:?} is not a date (expected 2026-01-11 or 1/11/26)"))
+        })?;
+        if date > today {
+            return Err(self.error(line, Column::Date, format!("{date} is in the future")));
+        }
+        let hour = match self.field(row, Column::Hour).filter(|h| !h.is_empty()) {
+            None => None,
+            Some(text) => {
+                let value: i64 = text.parse().map_err(|_| self.error(line, Column::Hour, format!("{text:?} is not an hour 0–23")))?;
+                if !(0..=23).contains(&value) {
+                    return Err(self.error(line, Column::Hour, format!("hour {value} is not 0–23")));
+                }
+                Some(value as u8)
+            }
+        };
+        let country = match self.field(row, Column::Country) {
+            None => "ZZ".to_string(),
+            Some(text) => country_code(text).ok_or_else(|| self.error(line, Column::Country, format!("unknown country {text:?}")))?,
+        };
+        let device = match self.field(row, Column::Device) {
+            None => Device::Unknown,
+            Some(text) => Device::parse(text).ok_or_else(|| {
+                self.error(line, Column::Device, format!("unknown device {text:?} (expected desktop, mobile, tablet, ctv)"))
+            })?,
+        };
+        let seat_id = self
+            .field(row, Column::BuyerAccountId)
+            .or_else(|| self.field(row, Column::BillingId))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let placement = [Column::Placement, Column::PublisherId, Column::MobileAppId, Column::PublisherDomain, Column::PublisherName]
+            .iter()
+            .find_map(|c| self.field(row, *c).filter(|v| !v.is_empty()))
+            .unwrap_or("")
+            .to_string();
+        let impressions = self.count(row, line, Column::Impressions)?;
+        let clicks = self.count(row, line, Column::Clicks)?;
+        if let (Some(i), Some(c)) = (impressions, clicks) {
+            if c > i {
+                return Err(self.error(line, Column::Clicks, format!("clicks ({c}) exceed impressions ({i})")));
+            }
+        }
+        if self.kind.is_performance() {
+            let creative_id = self.field(row, Column::CreativeId).unwrap_or("");
+            if creative_id.is_empty() {
+                return Err(self.error(line, Column::CreativeId, "is empty"));
+            }
+            let spend_text = self.field(row, Column::Spend).unwrap_or("");
+            let spend_micros = if spend_text.is_empty() {
+                0
+            } else {
+                parse_money_micros(spend_text).map_err(|e| self.error(line, Column::Spend, e.to_string()))?
+            };
+            return Ok(ParsedRow::Performance(PerformanceFact {
+                seat_id,
+                creative_id: creative_id.to_string(),
+                date,
+                hour,
+                country,
+                device,
+                placement,
+                impressions: impressions.unwrap_or(0),
+                clicks: clicks.unwrap_or(0),
+                spend_micros,
+                reached_queries: self.count(row, line, Column::ReachedQueries)?,
+                bids: self.count(row, line, Column::Bids)?,
+            }));
+        }
+        let size = match self.field(row, Column::Size).filter(|s| !s.is_empty()) {
+            None => String::new(),
+            Some(text) => crate::size::parse_size_text(text).map(|s| s.label).map_err(|e| self.error(line, Column::Size, e.to_string()))?,
+        };
+        Ok(ParsedRow::Traffic(TrafficFact {
+            kind: self.kind.as_str(),
+            date: Some(date),
+            hour,
+            country,
+            device: device.as_str().to_string(),
+            seat_id: seat_id.unwrap_or_default(),
+            publisher: placement,
+            size,
+            format: self.field(row, Column::Format).unwrap_or("").to_ascii_uppercase(),
+            filtering_reason: self.field(row, Column::FilteringReason).unwrap_or("").to_string(),
+            bid_requests: self.count(row, line, Column::BidRequests)?,
+            inventory_matches: self.count(row, line, Column::InventoryMatches)?,
+            successful_responses: self.count(row, line, Column::SuccessfulResponses)?,
+            reached_queries: self.count(row, line, Column::ReachedQueries)?,
+            bids: self.count(row, line, Column::Bids)?,
+            bids_in_auction: self.count(row, line, Column::BidsInAuction)?,
+            auctions_won: self.count(row, line, Column::AuctionsWon)?,
+            impressions,
+            clicks,
+            ivt_credited_impressions: self.count(row, line, Column::IvtCredited)?,
+            billed_impressions: self.count(row, line, Column::Billed)?,
+            viewable_impressions: self.count(row, line, Column::Viewable)?,
+            measurable_impressions: self.count(row, line, Column::Measurable)?,
+            requests: self.count(row, line, Column::Requests)?,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 20);
+
+    fn layout(header: &[&str]) -> ReportLayout {
+        ReportLayout::detect(header).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn performance(layout: &ReportLayout, row: &[&str]) -> PerformanceFact {
+        match layout.parse_row(row, 2, TODAY) {
+            Ok(ParsedRow::Performance(fact)) => fact,
+            other => panic!("expected a performance fact, got {other:?}"),
+        }
+    }
+
+    fn error(layout: &ReportLayout, row: &[&str]) -> RowError {
+        layout.parse_row(row, 7, TODAY).expect_err("row must be rejected")
+    }
+
+    #[test]
+    fn detects_every_kind() {
+        let cases: &[(&[&str], ReportKind)] = &[
+            (&["creative_id", "date", "impressions", "clicks", "spend", "geography", "device_type"], ReportKind::SeedCsv),
+            (&["\u{feff}#Day", "Creative ID", "Creative size", "Country", "Impressions", "Clicks", "Spend (buyer currency)"], ReportKind::Performance),
+            (&["Day", "Country", "Buyer account ID", "Bid requests", "Inventory matches", "Auctions won", "Impressions"], ReportKind::FunnelByGeo),
+            (&["Day", "Country", "Buyer account ID", "Publisher ID", "Publisher name", "Bid requests", "Bids"], ReportKind::FunnelByPublisher),
+            (&["Day", "Country", "Buyer account ID", "Bid filtering reason", "Bids", "Bids in auction"], ReportKind::BidFiltering),
+            (&["Day", "Publisher ID", "Publisher name", "Country", "Impressions", "IVT credited impressions", "Billed impressions"], ReportKind::Quality),
+            (&["date", "size", "format", "country", "device", "requests"], ReportKind::Traffic),
+        ];
+        for (header, kind) in cases {
+            assert_eq!(layout(header).kind, *kind, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn header_quirks() {
+        assert_eq!(normalize_header("\u{feff}#Day"), "day");
+        assert_eq!(normalize_header("  Creative   Size "), "creative size");
+        let mixed = layout(&["#DAY", "CREATIVE ID", "Creative Size", "COUNTRY", "Impressions", "Clicks", "Spend (Bidder Currency)"]);
+        assert_eq!(mixed.kind, ReportKind::Performance);
+        let old = layout(&["Day", "Creative ID", "Impressions", "Clicks", "Spend"]);
+        assert!(old.has(Column::Spend));
+    }
+
+    #[test]
+    fn unplaceable_headers_say_what_was_expected() {
+        let err = ReportLayout::detect(&["foo", "bar"]).expect_err("unknown");
+        assert!(err.message.contains("foo") && err.message.contains("creative_id,date"), "{}", err.message);
+        let err = ReportLayout::detect(&["Day", "Creative ID", "Impressions"]).expect_err("missing");
+        assert!(err.message.contains("Clicks") && err.message.contains("Spend"), "{}", err.message);
+        let err = ReportLayout::detect(&["Day", "Day", "Creative ID"]).expect_err("twice");
+        assert!(err.message.contains("twice"));
+    }
+
+    #[test]
+    fn seed_rows() {
+        let l = layout(&["creative_id", "date", "impressions", "clicks", "spend", "geography", "device_type", "hour", "placement"]);
+        let fact = performance(&l, &["79783", "2025-11-29", "10000", "250", "125.50", "BR", "mobile", "13", "app.example"]);
+        assert_eq!(fact.creative_id, "79783");
+        assert_eq!(fact.date, date!(2025 - 11 - 29));
+        assert_eq!((fact.impressions, fact.clicks, fact.spend_micros), (10_000, 250, 125_500_000));
+        assert_eq!((fact.country.as_str(), fact.device, fact.hour), ("BR", Device::Mobile, Some(13)));
+        assert_eq!(fact.placement, "app.example");
+    }
+
+    #[test]
+    fn authorized_buyers_rows() {
+        let l = layout(&["#Day", "Billing ID", "Creative ID", "Creative size", "Country", "Platform", "Reached queries", "Impressions", "Clicks", "Spend (buyer currency)"]);
+        let fact = performance(&l, &["1/11/26", "998877", "144634", "320×50", "Brazil", "High-end mobile devices", "1,500,000", "50,000", "800", "$1,234.50"]);
+        assert_eq!(fact.date, date!(2026 - 01 - 11));
+        assert_eq!(fact.seat_id.as_deref(), Some("998877"));
+        assert_eq!(fact.country, "BR");
+        assert_eq!(fact.device, Device::Mobile);
+        assert_eq!(fact.reached_queries, Some(1_500_000));
+        assert_eq!((fact.impressions, fact.clicks, fact.spend_micros), (50_000, 800, 1_234_500_000));
+        for (name, code) in [("United States", "US"), ("United Kingdom", "GB"), ("South Korea", "KR"), ("Germany", "DE"), ("Japan", "JP"), ("Türkiye", "TR"), ("Viet Nam", "VN"), ("Angola", "AO"), ("ie", "IE")] {
+            assert_eq!(country_code(name).as_deref(), Some(code), "{name}");
+        }
+    }
+
+    #[test]
+    fn totals_rows_are_skipped() {
+        let l = layout(&["#Day", "Creative ID", "Country", "Impressions", "Clicks", "Spend (buyer currency)"]);
+        assert_eq!(l.parse_row(&["Total", "", "", "1,000", "10", "$5.00"], 9, TODAY), Ok(ParsedRow::Totals));
+        assert_eq!(l.parse_row(&["", "", "", "1,000", "10", "$5.00"], 9, TODAY), Ok(ParsedRow::Totals));
+    }
+
+    #[test]
+    fn every_validation_rule() {
+        let l = layout(&["creative_id", "date", "impressions", "clicks", "spend", "geography", "device_type", "hour"]);
+        let ok = ["1", "2026-11-19", "100", "5", "1.00", "BR", "mobile", "3"];
+        performance(&l, &ok);
+        let cases: &[(usize, &str, &str, &str)] = &[
+            (1, "2026-11-21", "date", "future"),
+            (1, "2026-13-01", "date", "not a date"),
+            (1, "yesterday", "date", "not a date"),
+            (3, "101", "clicks", "exceed impressions"),
+            (2, "-5", "impressions", "negative"),
+            (3, "-1", "clicks", "negative"),
+            (4, "-1.00", "spend", "negative"),
+            (4, "lots", "spend", "not an amount"),
+            (7, "24", "hour", "not 0–23"),
+            (7, "-1", "hour", "not 0–23"),
+            (5, "Narnia", "geography", "unknown country"),
+            (5, "XX", "geography", "unknown country"),
+            (6, "toaster", "device_type", "unknown device"),
+            (0, "", "creative_id", "empty"),
+        ];
+        for &(index, value, column, reason) in cases {
+            let mut row = ok;
+            row[index] = value;
+            let err = error(&l, &row);
+            assert_eq!(err.column, column, "{value}: {err}");
+            assert!(err.reason.contains(reason), "{value}: {err}");
+            assert_eq!(err.line, 7);
+        }
+    }
+
+    #[test]
+    fn traffic_and_quality_rows() {
+        let l = layout(&["date", "size", "format", "country", "device", "requests"]);
+        match l.parse_row(&["2026-11-01", "300 X 250", "html", "US", "desktop", "12,000"], 2, TODAY) {
+            Ok(ParsedRow::Traffic(fact)) => {
+                assert_eq!((fact.size.as_str(), fact.format.as_str(), fact.requests), ("300x250", "HTML", Some(12_000)));
+                assert_eq!(fact.kind, "traffic");
+            }
+            other => panic!("{other:?}"),
+        }
+        let q = layout(&["Day", "Publisher ID", "Publisher name", "Country", "Impressions", "IVT credited impressions", "Billed impressions"]);
+        match q.parse_row(&["11/1/2026", "pub-123", "News Site", "Mexico", "10,000", "120", "9,800"], 2, TODAY) {
+            Ok(ParsedRow::Traffic(fact)) => {
+                assert_eq!((fact.country.as_str(), fact.publisher.as_str()), ("MX", "pub-123"));
+                assert_eq!((fact.ivt_credited_impressions, fact.billed_impressions), (Some(120), Some(9_800)));
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = l.parse_row(&["2026-11-01", "huge", "html", "US", "desktop", "1"], 4, TODAY).expect_err("bad size");
+        assert_eq!(bad.column, "size");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_report_date("2026-01-11"), Some(date!(2026 - 01 - 11)));
+        assert_eq!(parse_report_date("2026/01/11"), Some(date!(2026 - 01 - 11)));
+        assert_eq!(parse_report_date("1/11/26"), Some(date!(2026 - 01 - 11)));
+        assert_eq!(parse_report_date("12/31/2025"), Some(date!(2025 - 12 - 31)));
+        for bad in ["", "2026-02-30", "13/1/26", "1/11", "11.01.2026", "1/11/026"] {
+            assert_eq!(parse_report_date(bad), None, "{bad}");
+        }
+    }
+}
