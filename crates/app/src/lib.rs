@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod performance;
 
 pub use clock::{Clock, SystemClock};
 pub use config::Config;

@@ -74,6 +74,19 @@ enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Performance and traffic reports (CSV, gzip accepted): the seed CSV, Authorized Buyers
+    /// performance, funnel, bid-filtering and quality exports, a bidder traffic CSV. The
+    /// kind is recognised from the header. Bad rows are skipped and listed; good rows land.
+    Performance {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Reject rows for creatives the catalog does not know (default: keep and warn).
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -134,6 +147,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo(args) => demo(config, clock, args).await,
         Command::Import(ImportCommand::Creatives { files, json }) => import_creatives(config, clock, files, json).await,
+        Command::Import(ImportCommand::Performance { files, json, strict }) => {
+            import_performance(config, clock, files, json, strict).await
+        }
         Command::User(UserCommand::Add { email, role }) => {
             let store = open_store(&config).await?;
             let password = read_password()?;
@@ -321,6 +337,107 @@ async fn import_creatives(config: Config, clock: Arc<dyn Clock>, files: Vec<Path
     }
     if failed {
         bail!("some files were rejected");
+    }
+    Ok(())
+}
+
+async fn import_performance(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    files: Vec<PathBuf>,
+    json: bool,
+    strict: bool,
+) -> Result<()> {
+    use rtbcat_app::performance::{import_report, ImportOptions, ImportProgress};
+    use std::sync::atomic::Ordering;
+    let store = open_store(&config).await?;
+    let mut any_errors = false;
+    for file in files {
+        let name = file.display().to_string();
+        let total_bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        let reader: Box<dyn Read + Send> = if name == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(std::fs::File::open(&file).with_context(|| format!("opening {name}"))?)
+        };
+        let progress = Arc::new(ImportProgress::default());
+        let bar = (!json && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+            let bar = indicatif::ProgressBar::new(total_bytes);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {bytes}/{total_bytes} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_prefix(name.clone());
+            bar
+        });
+        let ticker = bar.clone().map(|bar| {
+            let progress = progress.clone();
+            let started = Instant::now();
+            tokio::spawn(async move {
+                loop {
+                    let rows = progress.rows.load(Ordering::Relaxed);
+                    bar.set_position(progress.bytes.load(Ordering::Relaxed));
+                    let rate = rows as f64 / started.elapsed().as_secs_f64().max(0.001);
+                    bar.set_message(format!("{rows} rows, {rate:.0} rows/s"));
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            })
+        });
+        let now = clock.now();
+        let options = ImportOptions {
+            file_name: name.clone(),
+            actor: "cli".into(),
+            strict,
+            now_unix: now.unix_timestamp(),
+            today: now.date(),
+        };
+        let result = import_report(&store, reader, options, progress).await;
+        if let Some(ticker) = ticker {
+            ticker.abort();
+        }
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let report = result?;
+        any_errors |= report.errors_total > 0;
+        if json {
+            println!("{}", serde_json::to_string(&report)?);
+            continue;
+        }
+        let seconds = report.duration_ms as f64 / 1000.0;
+        println!(
+            "{name}: {} — {} rows in {seconds:.2}s ({:.0} rows/s)",
+            report.kind_label,
+            report.rows_read,
+            report.rows_read as f64 / seconds.max(0.001)
+        );
+        println!(
+            "  imported {}, updated {}, skipped {}, warnings {}{}",
+            report.imported,
+            report.updated,
+            report.skipped,
+            report.warnings,
+            if report.totals_rows > 0 {
+                format!(", totals rows ignored {}", report.totals_rows)
+            } else {
+                String::new()
+            }
+        );
+        if !report.unknown_creatives.is_empty() {
+            println!(
+                "  not in the catalog yet (kept; they join when the creatives arrive): {}",
+                report.unknown_creatives.join(", ")
+            );
+        }
+        for error in &report.errors {
+            println!("  {error}");
+        }
+        if report.errors_total > report.errors.len() as u64 {
+            println!("  … and {} more", report.errors_total - report.errors.len() as u64);
+        }
+    }
+    if any_errors {
+        eprintln!("some rows were skipped (see above); the good rows were imported");
     }
     Ok(())
 }

@@ -29,7 +29,10 @@ pub fn parse_money_micros(text: &str) -> Result<i64, MoneyError> {
         }
     }
     let negative = cleaned.starts_with('-') || (cleaned.starts_with('(') && cleaned.ends_with(')'));
-    let digits = cleaned.trim_start_matches('-').trim_start_matches('(').trim_end_matches(')');
+    let digits = cleaned
+        .trim_start_matches('-')
+        .trim_start_matches('(')
+        .trim_end_matches(')');
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     let valid = !(whole.is_empty() && fraction.is_empty())
         && whole.bytes().all(|b| b.is_ascii_digit())
@@ -49,7 +52,9 @@ pub fn parse_money_micros(text: &str) -> Result<i64, MoneyError> {
     while micros_text.len() < 6 {
         micros_text.push('0');
     }
-    let mut micros: i64 = micros_text.parse().map_err(|_| MoneyError::NotANumber(original.clone()))?;
+    let mut micros: i64 = micros_text
+        .parse()
+        .map_err(|_| MoneyError::NotANumber(original.clone()))?;
     if fraction.as_bytes().get(6).is_some_and(|d| *d >= b'5') {
         micros += 1;
     }
@@ -66,12 +71,16 @@ pub fn format_micros(micros: i64) -> String {
     let mut grouped = String::new();
     let digits = units.to_string();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
     }
-    format!("{}{grouped}.{:02}", if micros < 0 { "-" } else { "" }, (cents % 100).abs())
+    format!(
+        "{}{grouped}.{:02}",
+        if micros < 0 { "-" } else { "" },
+        (cents % 100).abs()
+    )
 }
 
 #[cfg(test)]
@@ -104,9 +113,15 @@ mod tests {
         assert!(matches!(parse_money_micros("-1.00"), Err(MoneyError::Negative(_))));
         assert!(matches!(parse_money_micros("($5.00)"), Err(MoneyError::Negative(_))));
         for text in ["", "abc", "1.2.3", "$", "1e5", "12a"] {
-            assert!(matches!(parse_money_micros(text), Err(MoneyError::NotANumber(_))), "{text}");
+            assert!(
+                matches!(parse_money_micros(text), Err(MoneyError::NotANumber(_))),
+                "{text}"
+            );
         }
-        assert!(matches!(parse_money_micros("99999999999999999999"), Err(MoneyError::TooLarge(_))));
+        assert!(matches!(
+            parse_money_micros("99999999999999999999"),
+            Err(MoneyError::TooLarge(_))
+        ));
     }
 
     #[test]

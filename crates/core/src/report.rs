@@ -94,7 +94,11 @@ pub enum Column {
 
 /// `#Day`, `\u{feff}Creative Size `, `Spend (buyer currency)` → comparable names.
 pub fn normalize_header(name: &str) -> String {
-    let trimmed = name.trim_start_matches('\u{feff}').trim().trim_start_matches('#').trim();
+    let trimmed = name
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .trim_start_matches('#')
+        .trim();
     trimmed.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
@@ -149,7 +153,8 @@ pub struct HeaderError {
     pub message: String,
 }
 
-const EXPECTED: &str = "expected one of: the seed CSV (creative_id,date,impressions,clicks,spend,geography,device_type); \
+const EXPECTED: &str =
+    "expected one of: the seed CSV (creative_id,date,impressions,clicks,spend,geography,device_type); \
 an Authorized Buyers performance report (Day, Creative ID, Impressions, Clicks, Spend (buyer currency), …); \
 a funnel report (Day, Country, Bid requests, …); a bid filtering report (Day, Bid filtering reason, Bids); \
 a quality report (Day, Publisher ID, Impressions, IVT credited impressions / Billed impressions); \
@@ -163,7 +168,9 @@ impl ReportLayout {
         for (i, name) in normalized.iter().enumerate() {
             if let Some(column) = column_for(name) {
                 if positions.insert(column, i).is_some() {
-                    return Err(HeaderError { message: format!("column {:?} appears twice", header[i].trim()) });
+                    return Err(HeaderError {
+                        message: format!("column {:?} appears twice", header[i].trim()),
+                    });
                 }
             }
         }
@@ -188,24 +195,42 @@ impl ReportLayout {
             ReportKind::Traffic
         } else {
             let found: Vec<&str> = header.iter().map(|h| h.trim()).collect();
-            return Err(HeaderError { message: format!("cannot tell which report this is from its columns {found:?}; {EXPECTED}") });
+            return Err(HeaderError {
+                message: format!("cannot tell which report this is from its columns {found:?}; {EXPECTED}"),
+            });
         };
         let required: &[Column] = match kind {
-            ReportKind::SeedCsv | ReportKind::Performance => {
-                &[Column::Date, Column::CreativeId, Column::Impressions, Column::Clicks, Column::Spend]
-            }
+            ReportKind::SeedCsv | ReportKind::Performance => &[
+                Column::Date,
+                Column::CreativeId,
+                Column::Impressions,
+                Column::Clicks,
+                Column::Spend,
+            ],
             ReportKind::FunnelByGeo | ReportKind::FunnelByPublisher => &[Column::Date, Column::BidRequests],
             ReportKind::BidFiltering => &[Column::Date, Column::FilteringReason, Column::Bids],
             ReportKind::Quality => &[Column::Date, Column::Impressions],
             ReportKind::Traffic => &[Column::Date, Column::Size, Column::Requests],
         };
-        let missing: Vec<&str> = required.iter().filter(|c| !has(**c)).map(|c| column_title(*c)).collect();
+        let missing: Vec<&str> = required
+            .iter()
+            .filter(|c| !has(**c))
+            .map(|c| column_title(*c))
+            .collect();
         if !missing.is_empty() {
             return Err(HeaderError {
-                message: format!("this looks like a {}, but it lacks the column(s) {}", kind.label(), missing.join(", ")),
+                message: format!(
+                    "this looks like a {}, but it lacks the column(s) {}",
+                    kind.label(),
+                    missing.join(", ")
+                ),
             });
         }
-        Ok(ReportLayout { kind, positions, header: header.iter().map(|h| normalize_header(h)).collect() })
+        Ok(ReportLayout {
+            kind,
+            positions,
+            header: header.iter().map(|h| normalize_header(h)).collect(),
+        })
     }
 
     pub fn has(&self, column: Column) -> bool {
@@ -214,7 +239,11 @@ impl ReportLayout {
 
     /// The header as the file spells it (normalised), for error messages.
     pub fn column_name(&self, column: Column) -> String {
-        self.positions.get(&column).and_then(|i| self.header.get(*i)).cloned().unwrap_or_else(|| column_title(column).into())
+        self.positions
+            .get(&column)
+            .and_then(|i| self.header.get(*i))
+            .cloned()
+            .unwrap_or_else(|| column_title(column).into())
     }
 }
 
@@ -278,8 +307,17 @@ impl Device {
     pub fn parse(text: &str) -> Option<Device> {
         Some(match text.trim().to_lowercase().as_str() {
             "desktop" | "desktops" | "pc" | "computer" | "personal computer" | "computers" => Device::Desktop,
-            "mobile" | "smartphone" | "smartphones" | "phone" | "high-end mobile devices" | "mobile devices"
-            | "feature phones" | "android" | "ios" | "mobile app" | "mobile web" => Device::Mobile,
+            "mobile"
+            | "smartphone"
+            | "smartphones"
+            | "phone"
+            | "high-end mobile devices"
+            | "mobile devices"
+            | "feature phones"
+            | "android"
+            | "ios"
+            | "mobile app"
+            | "mobile web" => Device::Mobile,
             "tablet" | "tablets" => Device::Tablet,
             "ctv" | "connected tv" | "connected tvs" | "tv" | "smart tv" => Device::Ctv,
             "" | "unknown" | "other" | "other devices" | "-" | "--" => Device::Unknown,
@@ -364,7 +402,11 @@ pub fn parse_report_date(text: &str) -> Option<Date> {
 
 /// A whole count as reports spell it: `1234`, `1,234`, `1 234`.
 fn parse_count(text: &str) -> Result<i64, String> {
-    let cleaned: String = text.trim().chars().filter(|c| !matches!(c, ',' | ' ' | '\u{a0}')).collect();
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}'))
+        .collect();
     if cleaned.is_empty() || cleaned == "-" || cleaned == "--" {
         return Ok(0);
     }
@@ -374,8 +416,13 @@ fn parse_count(text: &str) -> Result<i64, String> {
         }
     }
     // Some exports write counts as `1234.0`.
-    let integral = cleaned.strip_suffix(".0").or_else(|| cleaned.strip_suffix(".00")).unwrap_or(&cleaned);
-    integral.parse::<i64>().map_err(|_| format!("{:?} is not a whole number", text.trim()))
+    let integral = cleaned
+        .strip_suffix(".0")
+        .or_else(|| cleaned.strip_suffix(".00"))
+        .unwrap_or(&cleaned);
+    integral
+        .parse::<i64>()
+        .map_err(|_| format!("{:?} is not a whole number", text.trim()))
 }
 
 /// One creative-day(-hour) performance fact.
@@ -432,7 +479,8 @@ pub struct TrafficFact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParsedRow {
     Performance(PerformanceFact),
-    Traffic(TrafficFact),
+    /// Boxed: traffic rows are rare and wide, performance rows are the hot path.
+    Traffic(Box<TrafficFact>),
     /// A totals/summary line, skipped.
     Totals,
 }
@@ -452,13 +500,19 @@ impl ReportLayout {
     }
 
     fn error(&self, line: u64, column: Column, reason: impl Into<String>) -> RowError {
-        RowError { line, column: self.column_name(column), reason: reason.into() }
+        RowError {
+            line,
+            column: self.column_name(column),
+            reason: reason.into(),
+        }
     }
 
     fn count(&self, row: &[&str], line: u64, column: Column) -> Result<Option<i64>, RowError> {
         match self.field(row, column) {
             None => Ok(None),
-            Some(text) => parse_count(text).map(Some).map_err(|reason| self.error(line, column, reason)),
+            Some(text) => parse_count(text)
+                .map(Some)
+                .map_err(|reason| self.error(line, column, reason)),
         }
     }
 
@@ -468,11 +522,16 @@ impl ReportLayout {
         let date_text = self.field(row, Column::Date).unwrap_or("");
         // Authorized Buyers ends some exports with a totals line: "Total" in the first
         // column, or empty dimensions and summed metrics.
-        if first.starts_with("total") || first.starts_with("grand total") || (date_text.is_empty() && first.is_empty()) {
+        if first.starts_with("total") || first.starts_with("grand total") || (date_text.is_empty() && first.is_empty())
+        {
             return Ok(ParsedRow::Totals);
         }
         let date = parse_report_date(date_text).ok_or_else(|| {
-            self.error(line, Column::Date, format!("{date_text:?} is not a date (expected 2026-01-11 or 1/11/26)"))
+            self.error(
+                line,
+                Column::Date,
+                format!("{date_text:?} is not a date (expected 2026-01-11 or 1/11/26)"),
+            )
         })?;
         if date > today {
             return Err(self.error(line, Column::Date, format!("{date} is in the future")));
@@ -480,7 +539,9 @@ impl ReportLayout {
         let hour = match self.field(row, Column::Hour).filter(|h| !h.is_empty()) {
             None => None,
             Some(text) => {
-                let value: i64 = text.parse().map_err(|_| self.error(line, Column::Hour, format!("{text:?} is not an hour 0–23")))?;
+                let value: i64 = text
+                    .parse()
+                    .map_err(|_| self.error(line, Column::Hour, format!("{text:?} is not an hour 0–23")))?;
                 if !(0..=23).contains(&value) {
                     return Err(self.error(line, Column::Hour, format!("hour {value} is not 0–23")));
                 }
@@ -489,12 +550,17 @@ impl ReportLayout {
         };
         let country = match self.field(row, Column::Country) {
             None => "ZZ".to_string(),
-            Some(text) => country_code(text).ok_or_else(|| self.error(line, Column::Country, format!("unknown country {text:?}")))?,
+            Some(text) => country_code(text)
+                .ok_or_else(|| self.error(line, Column::Country, format!("unknown country {text:?}")))?,
         };
         let device = match self.field(row, Column::Device) {
             None => Device::Unknown,
             Some(text) => Device::parse(text).ok_or_else(|| {
-                self.error(line, Column::Device, format!("unknown device {text:?} (expected desktop, mobile, tablet, ctv)"))
+                self.error(
+                    line,
+                    Column::Device,
+                    format!("unknown device {text:?} (expected desktop, mobile, tablet, ctv)"),
+                )
             })?,
         };
         let seat_id = self
@@ -502,11 +568,17 @@ impl ReportLayout {
             .or_else(|| self.field(row, Column::BillingId))
             .filter(|s| !s.is_empty())
             .map(str::to_string);
-        let placement = [Column::Placement, Column::PublisherId, Column::MobileAppId, Column::PublisherDomain, Column::PublisherName]
-            .iter()
-            .find_map(|c| self.field(row, *c).filter(|v| !v.is_empty()))
-            .unwrap_or("")
-            .to_string();
+        let placement = [
+            Column::Placement,
+            Column::PublisherId,
+            Column::MobileAppId,
+            Column::PublisherDomain,
+            Column::PublisherName,
+        ]
+        .iter()
+        .find_map(|c| self.field(row, *c).filter(|v| !v.is_empty()))
+        .unwrap_or("")
+        .to_string();
         let impressions = self.count(row, line, Column::Impressions)?;
         let clicks = self.count(row, line, Column::Clicks)?;
         if let (Some(i), Some(c)) = (impressions, clicks) {
@@ -542,9 +614,11 @@ impl ReportLayout {
         }
         let size = match self.field(row, Column::Size).filter(|s| !s.is_empty()) {
             None => String::new(),
-            Some(text) => crate::size::parse_size_text(text).map(|s| s.label).map_err(|e| self.error(line, Column::Size, e.to_string()))?,
+            Some(text) => crate::size::parse_size_text(text)
+                .map(|s| s.label)
+                .map_err(|e| self.error(line, Column::Size, e.to_string()))?,
         };
-        Ok(ParsedRow::Traffic(TrafficFact {
+        Ok(ParsedRow::Traffic(Box::new(TrafficFact {
             kind: self.kind.as_str(),
             date: Some(date),
             hour,
@@ -569,7 +643,7 @@ impl ReportLayout {
             viewable_impressions: self.count(row, line, Column::Viewable)?,
             measurable_impressions: self.count(row, line, Column::Measurable)?,
             requests: self.count(row, line, Column::Requests)?,
-        }))
+        })))
     }
 }
 
@@ -598,13 +672,81 @@ mod tests {
     #[test]
     fn detects_every_kind() {
         let cases: &[(&[&str], ReportKind)] = &[
-            (&["creative_id", "date", "impressions", "clicks", "spend", "geography", "device_type"], ReportKind::SeedCsv),
-            (&["\u{feff}#Day", "Creative ID", "Creative size", "Country", "Impressions", "Clicks", "Spend (buyer currency)"], ReportKind::Performance),
-            (&["Day", "Country", "Buyer account ID", "Bid requests", "Inventory matches", "Auctions won", "Impressions"], ReportKind::FunnelByGeo),
-            (&["Day", "Country", "Buyer account ID", "Publisher ID", "Publisher name", "Bid requests", "Bids"], ReportKind::FunnelByPublisher),
-            (&["Day", "Country", "Buyer account ID", "Bid filtering reason", "Bids", "Bids in auction"], ReportKind::BidFiltering),
-            (&["Day", "Publisher ID", "Publisher name", "Country", "Impressions", "IVT credited impressions", "Billed impressions"], ReportKind::Quality),
-            (&["date", "size", "format", "country", "device", "requests"], ReportKind::Traffic),
+            (
+                &[
+                    "creative_id",
+                    "date",
+                    "impressions",
+                    "clicks",
+                    "spend",
+                    "geography",
+                    "device_type",
+                ],
+                ReportKind::SeedCsv,
+            ),
+            (
+                &[
+                    "\u{feff}#Day",
+                    "Creative ID",
+                    "Creative size",
+                    "Country",
+                    "Impressions",
+                    "Clicks",
+                    "Spend (buyer currency)",
+                ],
+                ReportKind::Performance,
+            ),
+            (
+                &[
+                    "Day",
+                    "Country",
+                    "Buyer account ID",
+                    "Bid requests",
+                    "Inventory matches",
+                    "Auctions won",
+                    "Impressions",
+                ],
+                ReportKind::FunnelByGeo,
+            ),
+            (
+                &[
+                    "Day",
+                    "Country",
+                    "Buyer account ID",
+                    "Publisher ID",
+                    "Publisher name",
+                    "Bid requests",
+                    "Bids",
+                ],
+                ReportKind::FunnelByPublisher,
+            ),
+            (
+                &[
+                    "Day",
+                    "Country",
+                    "Buyer account ID",
+                    "Bid filtering reason",
+                    "Bids",
+                    "Bids in auction",
+                ],
+                ReportKind::BidFiltering,
+            ),
+            (
+                &[
+                    "Day",
+                    "Publisher ID",
+                    "Publisher name",
+                    "Country",
+                    "Impressions",
+                    "IVT credited impressions",
+                    "Billed impressions",
+                ],
+                ReportKind::Quality,
+            ),
+            (
+                &["date", "size", "format", "country", "device", "requests"],
+                ReportKind::Traffic,
+            ),
         ];
         for (header, kind) in cases {
             assert_eq!(layout(header).kind, *kind, "{header:?}");
@@ -615,7 +757,15 @@ mod tests {
     fn header_quirks() {
         assert_eq!(normalize_header("\u{feff}#Day"), "day");
         assert_eq!(normalize_header("  Creative   Size "), "creative size");
-        let mixed = layout(&["#DAY", "CREATIVE ID", "Creative Size", "COUNTRY", "Impressions", "Clicks", "Spend (Bidder Currency)"]);
+        let mixed = layout(&[
+            "#DAY",
+            "CREATIVE ID",
+            "Creative Size",
+            "COUNTRY",
+            "Impressions",
+            "Clicks",
+            "Spend (Bidder Currency)",
+        ]);
         assert_eq!(mixed.kind, ReportKind::Performance);
         let old = layout(&["Day", "Creative ID", "Impressions", "Clicks", "Spend"]);
         assert!(old.has(Column::Spend));
@@ -624,49 +774,146 @@ mod tests {
     #[test]
     fn unplaceable_headers_say_what_was_expected() {
         let err = ReportLayout::detect(&["foo", "bar"]).expect_err("unknown");
-        assert!(err.message.contains("foo") && err.message.contains("creative_id,date"), "{}", err.message);
+        assert!(
+            err.message.contains("foo") && err.message.contains("creative_id,date"),
+            "{}",
+            err.message
+        );
         let err = ReportLayout::detect(&["Day", "Creative ID", "Impressions"]).expect_err("missing");
-        assert!(err.message.contains("Clicks") && err.message.contains("Spend"), "{}", err.message);
+        assert!(
+            err.message.contains("Clicks") && err.message.contains("Spend"),
+            "{}",
+            err.message
+        );
         let err = ReportLayout::detect(&["Day", "Day", "Creative ID"]).expect_err("twice");
         assert!(err.message.contains("twice"));
     }
 
     #[test]
     fn seed_rows() {
-        let l = layout(&["creative_id", "date", "impressions", "clicks", "spend", "geography", "device_type", "hour", "placement"]);
-        let fact = performance(&l, &["79783", "2025-11-29", "10000", "250", "125.50", "BR", "mobile", "13", "app.example"]);
+        let l = layout(&[
+            "creative_id",
+            "date",
+            "impressions",
+            "clicks",
+            "spend",
+            "geography",
+            "device_type",
+            "hour",
+            "placement",
+        ]);
+        let fact = performance(
+            &l,
+            &[
+                "79783",
+                "2025-11-29",
+                "10000",
+                "250",
+                "125.50",
+                "BR",
+                "mobile",
+                "13",
+                "app.example",
+            ],
+        );
         assert_eq!(fact.creative_id, "79783");
         assert_eq!(fact.date, date!(2025 - 11 - 29));
-        assert_eq!((fact.impressions, fact.clicks, fact.spend_micros), (10_000, 250, 125_500_000));
-        assert_eq!((fact.country.as_str(), fact.device, fact.hour), ("BR", Device::Mobile, Some(13)));
+        assert_eq!(
+            (fact.impressions, fact.clicks, fact.spend_micros),
+            (10_000, 250, 125_500_000)
+        );
+        assert_eq!(
+            (fact.country.as_str(), fact.device, fact.hour),
+            ("BR", Device::Mobile, Some(13))
+        );
         assert_eq!(fact.placement, "app.example");
     }
 
     #[test]
     fn authorized_buyers_rows() {
-        let l = layout(&["#Day", "Billing ID", "Creative ID", "Creative size", "Country", "Platform", "Reached queries", "Impressions", "Clicks", "Spend (buyer currency)"]);
-        let fact = performance(&l, &["1/11/26", "998877", "144634", "320×50", "Brazil", "High-end mobile devices", "1,500,000", "50,000", "800", "$1,234.50"]);
+        let l = layout(&[
+            "#Day",
+            "Billing ID",
+            "Creative ID",
+            "Creative size",
+            "Country",
+            "Platform",
+            "Reached queries",
+            "Impressions",
+            "Clicks",
+            "Spend (buyer currency)",
+        ]);
+        let fact = performance(
+            &l,
+            &[
+                "1/11/26",
+                "998877",
+                "144634",
+                "320×50",
+                "Brazil",
+                "High-end mobile devices",
+                "1,500,000",
+                "50,000",
+                "800",
+                "$1,234.50",
+            ],
+        );
         assert_eq!(fact.date, date!(2026 - 01 - 11));
         assert_eq!(fact.seat_id.as_deref(), Some("998877"));
         assert_eq!(fact.country, "BR");
         assert_eq!(fact.device, Device::Mobile);
         assert_eq!(fact.reached_queries, Some(1_500_000));
-        assert_eq!((fact.impressions, fact.clicks, fact.spend_micros), (50_000, 800, 1_234_500_000));
-        for (name, code) in [("United States", "US"), ("United Kingdom", "GB"), ("South Korea", "KR"), ("Germany", "DE"), ("Japan", "JP"), ("Türkiye", "TR"), ("Viet Nam", "VN"), ("Angola", "AO"), ("ie", "IE")] {
+        assert_eq!(
+            (fact.impressions, fact.clicks, fact.spend_micros),
+            (50_000, 800, 1_234_500_000)
+        );
+        for (name, code) in [
+            ("United States", "US"),
+            ("United Kingdom", "GB"),
+            ("South Korea", "KR"),
+            ("Germany", "DE"),
+            ("Japan", "JP"),
+            ("Türkiye", "TR"),
+            ("Viet Nam", "VN"),
+            ("Angola", "AO"),
+            ("ie", "IE"),
+        ] {
             assert_eq!(country_code(name).as_deref(), Some(code), "{name}");
         }
     }
 
     #[test]
     fn totals_rows_are_skipped() {
-        let l = layout(&["#Day", "Creative ID", "Country", "Impressions", "Clicks", "Spend (buyer currency)"]);
-        assert_eq!(l.parse_row(&["Total", "", "", "1,000", "10", "$5.00"], 9, TODAY), Ok(ParsedRow::Totals));
-        assert_eq!(l.parse_row(&["", "", "", "1,000", "10", "$5.00"], 9, TODAY), Ok(ParsedRow::Totals));
+        let l = layout(&[
+            "#Day",
+            "Creative ID",
+            "Country",
+            "Impressions",
+            "Clicks",
+            "Spend (buyer currency)",
+        ]);
+        assert_eq!(
+            l.parse_row(&["Total", "", "", "1,000", "10", "$5.00"], 9, TODAY),
+            Ok(ParsedRow::Totals)
+        );
+        assert_eq!(
+            l.parse_row(&["", "", "", "1,000", "10", "$5.00"], 9, TODAY),
+            Ok(ParsedRow::Totals)
+        );
     }
 
     #[test]
     fn every_validation_rule() {
-        let l = layout(&["creative_id", "date", "impressions", "clicks", "spend", "geography", "device_type", "hour"]);
+        let l = layout(&[
+            "creative_id",
+            "date",
+            "impressions",
+            "clicks",
+            "spend",
+            "geography",
+            "device_type",
+            "hour",
+        ]);
         let ok = ["1", "2026-11-19", "100", "5", "1.00", "BR", "mobile", "3"];
         performance(&l, &ok);
         let cases: &[(usize, &str, &str, &str)] = &[
@@ -698,22 +945,46 @@ mod tests {
     #[test]
     fn traffic_and_quality_rows() {
         let l = layout(&["date", "size", "format", "country", "device", "requests"]);
-        match l.parse_row(&["2026-11-01", "300 X 250", "html", "US", "desktop", "12,000"], 2, TODAY) {
+        match l.parse_row(
+            &["2026-11-01", "300 X 250", "html", "US", "desktop", "12,000"],
+            2,
+            TODAY,
+        ) {
             Ok(ParsedRow::Traffic(fact)) => {
-                assert_eq!((fact.size.as_str(), fact.format.as_str(), fact.requests), ("300x250", "HTML", Some(12_000)));
+                assert_eq!(
+                    (fact.size.as_str(), fact.format.as_str(), fact.requests),
+                    ("300x250", "HTML", Some(12_000))
+                );
                 assert_eq!(fact.kind, "traffic");
             }
             other => panic!("{other:?}"),
         }
-        let q = layout(&["Day", "Publisher ID", "Publisher name", "Country", "Impressions", "IVT credited impressions", "Billed impressions"]);
-        match q.parse_row(&["11/1/2026", "pub-123", "News Site", "Mexico", "10,000", "120", "9,800"], 2, TODAY) {
+        let q = layout(&[
+            "Day",
+            "Publisher ID",
+            "Publisher name",
+            "Country",
+            "Impressions",
+            "IVT credited impressions",
+            "Billed impressions",
+        ]);
+        match q.parse_row(
+            &["11/1/2026", "pub-123", "News Site", "Mexico", "10,000", "120", "9,800"],
+            2,
+            TODAY,
+        ) {
             Ok(ParsedRow::Traffic(fact)) => {
                 assert_eq!((fact.country.as_str(), fact.publisher.as_str()), ("MX", "pub-123"));
-                assert_eq!((fact.ivt_credited_impressions, fact.billed_impressions), (Some(120), Some(9_800)));
+                assert_eq!(
+                    (fact.ivt_credited_impressions, fact.billed_impressions),
+                    (Some(120), Some(9_800))
+                );
             }
             other => panic!("{other:?}"),
         }
-        let bad = l.parse_row(&["2026-11-01", "huge", "html", "US", "desktop", "1"], 4, TODAY).expect_err("bad size");
+        let bad = l
+            .parse_row(&["2026-11-01", "huge", "html", "US", "desktop", "1"], 4, TODAY)
+            .expect_err("bad size");
         assert_eq!(bad.column, "size");
     }
 

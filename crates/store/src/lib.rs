@@ -4,6 +4,7 @@
 //! their own embedded, versioned migrations, run at open. A database whose schema is newer
 //! than this binary is refused rather than half-understood.
 
+mod facts;
 mod models;
 mod postgres;
 mod query;
@@ -64,6 +65,15 @@ pub trait Store: Send + Sync + 'static {
     async fn size_counts(&self) -> StoreResult<Vec<SizeCount>>;
     async fn seats(&self) -> StoreResult<Vec<SeatSummary>>;
     async fn facet_values(&self) -> StoreResult<CatalogFacets>;
+
+    // ------------------------------------------------------------ performance
+    /// (creative id, seat) of every creative in the catalog: facts for unknown creatives are
+    /// flagged, and facts are filed under the creative's seat.
+    async fn creative_seats(&self) -> StoreResult<Vec<(String, String)>>;
+    /// Upsert streamed facts in one transaction (see [`FactBatch`]).
+    async fn write_facts(&self, batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts>;
+    async fn record_import(&self, record: ImportRecord) -> StoreResult<i64>;
+    async fn recent_imports(&self, limit: i64) -> StoreResult<Vec<ImportRecord>>;
 
     // ------------------------------------------------------------ accounts
     async fn count_users(&self) -> StoreResult<i64>;

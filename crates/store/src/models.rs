@@ -208,3 +208,43 @@ pub(crate) fn split_languages(stored: &str) -> Vec<String> {
 pub(crate) fn join_languages(languages: &[String]) -> String {
     format!(",{},", languages.join(","))
 }
+
+/// Facts streamed into the store during an import. The store writes everything in one
+/// transaction and commits only when it receives `Commit`: an import that stops half-way
+/// (killed, failed) leaves no trace, and re-running it completes it.
+#[derive(Debug)]
+pub enum FactBatch {
+    Performance(Vec<rtbcat_core::report::PerformanceFact>),
+    Traffic(Vec<rtbcat_core::report::TrafficFact>),
+    Commit,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FactCounts {
+    /// Rows that were new.
+    pub inserted: u64,
+    /// Rows that replaced an earlier import of the same key.
+    pub updated: u64,
+}
+
+/// One line of the import history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub file_name: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub kind: String,
+    /// `done`, `rejected` (nothing imported) or `failed`.
+    pub status: String,
+    pub rows_read: i64,
+    pub imported: i64,
+    pub updated: i64,
+    pub skipped: i64,
+    pub warnings: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub first_errors: serde_json::Value,
+    pub duration_ms: i64,
+    pub actor: String,
+    pub started_at: i64,
+}

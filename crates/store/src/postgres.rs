@@ -3,6 +3,7 @@
 //! Several `rtbcat serve` instances may share one database, so migrations run under an
 //! advisory lock and nothing here keeps state between calls.
 
+use crate::facts;
 use crate::models::*;
 use crate::query::{self, CreativeQuery, DerivedColumns};
 use crate::sqlite::sorted_language_counts;
@@ -490,6 +491,238 @@ impl Store for PgStore {
             .await?,
             languages: sorted_language_counts(languages),
         })
+    }
+
+    async fn creative_seats(&self) -> StoreResult<Vec<(String, String)>> {
+        let client = self.client().await?;
+        let rows = client.query("SELECT creative_id, seat_id FROM creatives", &[]).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn write_facts(&self, mut batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts> {
+        use tokio_postgres::binary_copy::BinaryCopyInWriter;
+        use tokio_postgres::types::Type;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Facts stream through binary COPY into staging tables, then one set-based upsert
+        // each; `seq` keeps the file order so the last of duplicate keys wins.
+        tx.batch_execute(
+            "CREATE TEMP TABLE perf_staging (seq BIGSERIAL, seat_id TEXT, creative_id TEXT, date DATE, hour BIGINT,                country TEXT, device TEXT, placement TEXT, impressions BIGINT, clicks BIGINT, spend_micros BIGINT,                reached_queries BIGINT, bids BIGINT) ON COMMIT DROP;              CREATE TEMP TABLE traffic_staging (seq BIGSERIAL, kind TEXT, date DATE, hour BIGINT, country TEXT, device TEXT,                seat_id TEXT, publisher TEXT, size TEXT, format TEXT, filtering_reason TEXT, bid_requests BIGINT,                inventory_matches BIGINT, successful_responses BIGINT, reached_queries BIGINT, bids BIGINT,                bids_in_auction BIGINT, auctions_won BIGINT, impressions BIGINT, clicks BIGINT, ivt_credited_impressions BIGINT,                billed_impressions BIGINT, viewable_impressions BIGINT, measurable_impressions BIGINT, requests BIGINT) ON COMMIT DROP;",
+        )
+        .await?;
+        let perf_sink = tx
+            .copy_in(&format!(
+                "COPY perf_staging ({}) FROM STDIN (FORMAT binary)",
+                facts::PERFORMANCE_COLUMNS
+            ))
+            .await?;
+        let perf_types = [
+            Type::TEXT,
+            Type::TEXT,
+            Type::DATE,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+        ];
+        let mut perf_writer = std::pin::pin!(BinaryCopyInWriter::new(perf_sink, &perf_types));
+        let mut traffic_rows: Vec<rtbcat_core::report::TrafficFact> = Vec::new();
+        let mut committed = false;
+        while let Some(batch) = batches.recv().await {
+            match batch {
+                FactBatch::Performance(rows) => {
+                    for f in rows {
+                        let hour = facts::stored_hour(f.hour);
+                        let seat = f.seat_id.clone().unwrap_or_default();
+                        perf_writer
+                            .as_mut()
+                            .write(&[
+                                &seat,
+                                &f.creative_id,
+                                &f.date,
+                                &hour,
+                                &f.country,
+                                &f.device.as_str(),
+                                &f.placement,
+                                &f.impressions,
+                                &f.clicks,
+                                &f.spend_micros,
+                                &f.reached_queries,
+                                &f.bids,
+                            ])
+                            .await?;
+                    }
+                }
+                // Traffic files are small (aggregated by day and size): buffered, then copied.
+                FactBatch::Traffic(rows) => traffic_rows.extend(rows),
+                FactBatch::Commit => {
+                    committed = true;
+                    break;
+                }
+            }
+        }
+        perf_writer.as_mut().finish().await?;
+        if !committed {
+            return Err(StoreError::Backend(
+                "the import stopped before its end; nothing was written".into(),
+            ));
+        }
+        if !traffic_rows.is_empty() {
+            let sink = tx
+                .copy_in(&format!(
+                    "COPY traffic_staging ({}) FROM STDIN (FORMAT binary)",
+                    facts::TRAFFIC_COLUMNS
+                ))
+                .await?;
+            let mut types = vec![
+                Type::TEXT,
+                Type::DATE,
+                Type::INT8,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+            ];
+            types.extend(std::iter::repeat_n(Type::INT8, facts::TRAFFIC_METRICS.len()));
+            let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
+            for f in &traffic_rows {
+                let hour = facts::stored_hour(f.hour);
+                writer
+                    .as_mut()
+                    .write(&[
+                        &f.kind,
+                        &f.date,
+                        &hour,
+                        &f.country,
+                        &f.device,
+                        &f.seat_id,
+                        &f.publisher,
+                        &f.size,
+                        &f.format,
+                        &f.filtering_reason,
+                        &f.bid_requests,
+                        &f.inventory_matches,
+                        &f.successful_responses,
+                        &f.reached_queries,
+                        &f.bids,
+                        &f.bids_in_auction,
+                        &f.auctions_won,
+                        &f.impressions,
+                        &f.clicks,
+                        &f.ivt_credited_impressions,
+                        &f.billed_impressions,
+                        &f.viewable_impressions,
+                        &f.measurable_impressions,
+                        &f.requests,
+                    ])
+                    .await?;
+            }
+            writer.as_mut().finish().await?;
+        }
+        let upsert = |table: &str, staging: &str, columns: &str, key: &str, update: &str| {
+            format!(
+                "WITH up AS (INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM {staging}                  ORDER BY {key}, seq DESC ON CONFLICT ({key}) DO UPDATE SET {update} RETURNING (xmax = 0) AS inserted)                  SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up"
+            )
+        };
+        let mut counts = FactCounts::default();
+        for sql in [
+            upsert(
+                "performance_metrics",
+                "perf_staging",
+                facts::PERFORMANCE_COLUMNS,
+                facts::PERFORMANCE_KEY,
+                facts::PERFORMANCE_UPDATE,
+            ),
+            upsert(
+                "rtb_traffic",
+                "traffic_staging",
+                facts::TRAFFIC_COLUMNS,
+                facts::TRAFFIC_KEY,
+                &facts::traffic_update(),
+            ),
+        ] {
+            let row = tx.query_one(&sql, &[]).await?;
+            counts.inserted += u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0);
+            counts.updated += u64::try_from(row.try_get::<_, i64>(1)?).unwrap_or(0);
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn record_import(&self, record: ImportRecord) -> StoreResult<i64> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                &format!(
+                    "INSERT INTO imports ({}) VALUES ({}) RETURNING id",
+                    facts::IMPORT_COLUMNS,
+                    facts::placeholders(14, numbered)
+                ),
+                &[
+                    &record.file_name,
+                    &record.size_bytes,
+                    &record.sha256,
+                    &record.kind,
+                    &record.status,
+                    &record.rows_read,
+                    &record.imported,
+                    &record.updated,
+                    &record.skipped,
+                    &record.warnings,
+                    &record.first_errors.to_string(),
+                    &record.duration_ms,
+                    &record.actor,
+                    &record.started_at,
+                ],
+            )
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    async fn recent_imports(&self, limit: i64) -> StoreResult<Vec<ImportRecord>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT id, {} FROM imports ORDER BY id DESC LIMIT $1",
+                    facts::IMPORT_COLUMNS
+                ),
+                &[&limit],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ImportRecord {
+                    id: r.try_get(0)?,
+                    file_name: r.try_get(1)?,
+                    size_bytes: r.try_get(2)?,
+                    sha256: r.try_get(3)?,
+                    kind: r.try_get(4)?,
+                    status: r.try_get(5)?,
+                    rows_read: r.try_get(6)?,
+                    imported: r.try_get(7)?,
+                    updated: r.try_get(8)?,
+                    skipped: r.try_get(9)?,
+                    warnings: r.try_get(10)?,
+                    first_errors: json_column(r.try_get(11)?),
+                    duration_ms: r.try_get(12)?,
+                    actor: r.try_get(13)?,
+                    started_at: r.try_get(14)?,
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
     }
 
     async fn count_users(&self) -> StoreResult<i64> {

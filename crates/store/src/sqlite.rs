@@ -3,6 +3,7 @@
 //! SQLite allows one writer at a time; funnelling writes through one connection avoids
 //! "database is locked" under load, while WAL lets readers proceed beside it.
 
+use crate::facts;
 use crate::models::*;
 use crate::query::{self, CreativeQuery, DerivedColumns};
 use crate::{Backend, Store, StoreError, StoreResult};
@@ -494,6 +495,187 @@ impl Store for SqliteStore {
                 )?,
                 languages: sorted_language_counts(languages),
             })
+        })
+        .await
+    }
+
+    async fn creative_seats(&self) -> StoreResult<Vec<(String, String)>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT creative_id, seat_id FROM creatives")?;
+            let pairs = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(pairs)
+        })
+        .await
+    }
+
+    async fn write_facts(&self, mut batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Rows created by this import get ids above today's highest: that tells new from replaced.
+            let perf_max: i64 =
+                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM performance_metrics", [], |r| r.get(0))?;
+            let traffic_max: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM rtb_traffic", [], |r| r.get(0))?;
+            let mut counts = FactCounts::default();
+            let mut committed = false;
+            {
+                let mut perf = tx.prepare_cached(&format!(
+                    "INSERT INTO performance_metrics ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {} RETURNING id",
+                    facts::PERFORMANCE_COLUMNS,
+                    facts::placeholders(12, numbered),
+                    facts::PERFORMANCE_KEY,
+                    facts::PERFORMANCE_UPDATE
+                ))?;
+                let mut traffic = tx.prepare_cached(&format!(
+                    "INSERT INTO rtb_traffic ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {} RETURNING id",
+                    facts::TRAFFIC_COLUMNS,
+                    facts::placeholders(24, numbered),
+                    facts::TRAFFIC_KEY,
+                    facts::traffic_update()
+                ))?;
+                let mut count = |id: i64, max: i64| {
+                    if id > max {
+                        counts.inserted += 1;
+                    } else {
+                        counts.updated += 1;
+                    }
+                };
+                while let Some(batch) = batches.blocking_recv() {
+                    match batch {
+                        FactBatch::Performance(rows) => {
+                            for f in rows {
+                                let id: i64 = perf.query_row(
+                                    params![
+                                        f.seat_id.as_deref().unwrap_or(""),
+                                        f.creative_id,
+                                        f.date.to_string(),
+                                        facts::stored_hour(f.hour),
+                                        f.country,
+                                        f.device.as_str(),
+                                        f.placement,
+                                        f.impressions,
+                                        f.clicks,
+                                        f.spend_micros,
+                                        f.reached_queries,
+                                        f.bids
+                                    ],
+                                    |r| r.get(0),
+                                )?;
+                                count(id, perf_max);
+                            }
+                        }
+                        FactBatch::Traffic(rows) => {
+                            for f in rows {
+                                let id: i64 = traffic.query_row(
+                                    params![
+                                        f.kind,
+                                        f.date.map(|d| d.to_string()).unwrap_or_default(),
+                                        facts::stored_hour(f.hour),
+                                        f.country,
+                                        f.device,
+                                        f.seat_id,
+                                        f.publisher,
+                                        f.size,
+                                        f.format,
+                                        f.filtering_reason,
+                                        f.bid_requests,
+                                        f.inventory_matches,
+                                        f.successful_responses,
+                                        f.reached_queries,
+                                        f.bids,
+                                        f.bids_in_auction,
+                                        f.auctions_won,
+                                        f.impressions,
+                                        f.clicks,
+                                        f.ivt_credited_impressions,
+                                        f.billed_impressions,
+                                        f.viewable_impressions,
+                                        f.measurable_impressions,
+                                        f.requests
+                                    ],
+                                    |r| r.get(0),
+                                )?;
+                                count(id, traffic_max);
+                            }
+                        }
+                        FactBatch::Commit => {
+                            committed = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            if !committed {
+                // Dropping the transaction rolls it back.
+                return Err(StoreError::Backend(
+                    "the import stopped before its end; nothing was written".into(),
+                ));
+            }
+            tx.commit()?;
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn record_import(&self, record: ImportRecord) -> StoreResult<i64> {
+        self.write(move |conn| {
+            conn.execute(
+                &format!(
+                    "INSERT INTO imports ({}) VALUES ({})",
+                    facts::IMPORT_COLUMNS,
+                    facts::placeholders(14, numbered)
+                ),
+                params![
+                    record.file_name,
+                    record.size_bytes,
+                    record.sha256,
+                    record.kind,
+                    record.status,
+                    record.rows_read,
+                    record.imported,
+                    record.updated,
+                    record.skipped,
+                    record.warnings,
+                    record.first_errors.to_string(),
+                    record.duration_ms,
+                    record.actor,
+                    record.started_at
+                ],
+            )?;
+            Ok(conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn recent_imports(&self, limit: i64) -> StoreResult<Vec<ImportRecord>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT id, {} FROM imports ORDER BY id DESC LIMIT ?1",
+                facts::IMPORT_COLUMNS
+            ))?;
+            let rows = stmt
+                .query_map(params![limit], |r| {
+                    Ok(ImportRecord {
+                        id: r.get(0)?,
+                        file_name: r.get(1)?,
+                        size_bytes: r.get(2)?,
+                        sha256: r.get(3)?,
+                        kind: r.get(4)?,
+                        status: r.get(5)?,
+                        rows_read: r.get(6)?,
+                        imported: r.get(7)?,
+                        updated: r.get(8)?,
+                        skipped: r.get(9)?,
+                        warnings: r.get(10)?,
+                        first_errors: json_column(r.get(11)?),
+                        duration_ms: r.get(12)?,
+                        actor: r.get(13)?,
+                        started_at: r.get(14)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
         .await
     }

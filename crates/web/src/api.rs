@@ -29,6 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/creatives/import", post(import_creatives))
         .route("/api/me", get(me))
         .route("/api/audit", get(audit_log))
+        .route(
+            "/api/performance/import",
+            post(import_performance).layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024 * 1024)),
+        )
+        .route("/api/performance/imports", get(list_imports))
         .route("/openapi.json", get(openapi_json))
 }
 
@@ -44,8 +49,8 @@ pub fn docs_routes() -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "rtbcat API", description = "Creative intelligence and offer popups. Authenticate with a session cookie (sign in at /login) or `Authorization: Bearer <token>` (create one with `rtbcat token create`)."),
-    paths(health, stats, sizes, seats, list_creatives, get_creative, import_creatives, me, audit_log),
-    components(schemas(ErrorBody, Health, CatalogStats, SizeCount, SeatSummary, CreativePage, CreativeDetail, User, ImportSummary, AuditEntry)),
+    paths(health, stats, sizes, seats, list_creatives, get_creative, import_creatives, me, audit_log, import_performance, list_imports),
+    components(schemas(ErrorBody, Health, CatalogStats, SizeCount, SeatSummary, CreativePage, CreativeDetail, User, ImportSummary, AuditEntry, rtbcat_app::performance::PerformanceImportReport, rtbcat_store::ImportRecord)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
     tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"))
@@ -347,4 +352,92 @@ async fn audit_log(
         return Err(ApiError::bad_parameter("limit", "must be between 1 and 1000"));
     }
     Ok(Json(state.store.recent_audit(limit).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PerformanceImportParams {
+    /// Reject rows for creatives the catalog does not know (default: keep and warn).
+    pub strict: Option<bool>,
+}
+
+/// Upload a performance or traffic report (multipart field `file`; CSV or gzip). The kind
+/// is recognised from the header. Streams to the importer: large files are fine. Bad rows
+/// are skipped and listed with line, column and reason; good rows land.
+#[utoipa::path(post, path = "/api/performance/import", tag = "performance", params(PerformanceImportParams),
+    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV (or .csv.gz) report"),
+    responses((status = 200, body = rtbcat_app::performance::PerformanceImportReport),
+        (status = 422, body = ErrorBody, description = "report kind not recognised"), (status = 403, body = ErrorBody)))]
+async fn import_performance(
+    State(state): State<AppState>,
+    user: ApiUser,
+    params: Result<Query<PerformanceImportParams>, axum::extract::rejection::QueryRejection>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Json<rtbcat_app::performance::PerformanceImportReport>, ApiError> {
+    use rtbcat_app::performance::{
+        import_report, ChannelReader, ImportOptions, ImportProgress, PerformanceImportError,
+    };
+    user.require(Role::Editor)?;
+    let Query(params) = params?;
+    let bad_upload = |reason: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_upload", reason);
+    let mut field = loop {
+        match multipart.next_field().await.map_err(|e| bad_upload(e.body_text()))? {
+            Some(field) if field.name() == Some("file") => break field,
+            Some(_) => continue,
+            None => return Err(bad_upload("no multipart field named `file`".into())),
+        }
+    };
+    let file_name = field
+        .file_name()
+        .map_or_else(|| "upload.csv".to_string(), str::to_string);
+    let (chunk_tx, chunk_rx) = tokio::sync::mpsc::channel(16);
+    let now = state.clock.now();
+    let options = ImportOptions {
+        file_name,
+        actor: user.0.email.clone(),
+        strict: params.strict.unwrap_or(false),
+        now_unix: now.unix_timestamp(),
+        today: now.date(),
+    };
+    let pump = async move {
+        loop {
+            let next = field.chunk().await;
+            let message = match next {
+                Ok(Some(bytes)) => Ok(bytes.to_vec()),
+                Ok(None) => break,
+                Err(err) => Err(std::io::Error::other(err.body_text())),
+            };
+            let failed = message.is_err();
+            if chunk_tx.send(message).await.is_err() || failed {
+                break;
+            }
+        }
+    };
+    let import = import_report(
+        &state.store,
+        ChannelReader::new(chunk_rx),
+        options,
+        std::sync::Arc::new(ImportProgress::default()),
+    );
+    let (report, ()) = tokio::join!(import, pump);
+    match report {
+        Ok(report) => Ok(Json(report)),
+        Err(PerformanceImportError::Unrecognised { message, .. }) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unrecognised_report",
+            message,
+        )),
+        Err(PerformanceImportError::Read { message, .. }) => Err(bad_upload(message)),
+        Err(PerformanceImportError::Store(err)) => Err(err.into()),
+    }
+}
+
+/// The import history, newest first.
+#[utoipa::path(get, path = "/api/performance/imports", tag = "performance",
+    responses((status = 200, body = Vec<rtbcat_store::ImportRecord>), (status = 401, body = ErrorBody)))]
+async fn list_imports(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Result<Json<Vec<rtbcat_store::ImportRecord>>, ApiError> {
+    Ok(Json(state.store.recent_imports(100).await?))
 }

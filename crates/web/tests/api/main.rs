@@ -6,4 +6,5 @@
 
 mod auth;
 mod catalog;
+mod performance;
 mod support;

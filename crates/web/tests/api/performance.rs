@@ -1,0 +1,241 @@
+//! Performance report import over HTTP, on both backends.
+
+use crate::support::{spawn_app, Backend, TestApp};
+use rtbcat_core::account::Role;
+use serde_json::Value;
+
+/// An Authorized Buyers export as users get it: BOM, CRLF, `#Day`, M/D/YY, country names,
+/// formatted money, Unicode ×, mixed-case headers, a bad row and a totals line.
+fn authorized_buyers_report(first_creative: &str, second_creative: &str) -> Vec<u8> {
+    let mut text = String::from("\u{feff}#Day,Billing ID,Creative ID,Creative Size,Country,Platform,Reached queries,Impressions,Clicks,Spend (buyer currency)\r\n");
+    text.push_str(&format!(
+        "1/11/26,111,{first_creative},300 X 250,Brazil,Desktop,\"12,000\",\"1,000\",10,\"$1,234.50\"\r\n"
+    ));
+    text.push_str(&format!(
+        "1/11/26,111,{second_creative},320×50,United States,High-end mobile devices,900,500,5,$4.16\r\n"
+    ));
+    text.push_str("1/12/26,111,unknown-creative,300x250,Angola,Tablets,10,10,1,$0.30\r\n");
+    text.push_str(&format!(
+        "1/12/26,111,{first_creative},300x250,Narnia,Desktop,1,1,0,$0.01\r\n"
+    ));
+    text.push_str(&format!(
+        "1/12/26,111,{first_creative},300x250,Brazil,Desktop,5,5,9,$0.01\r\n"
+    ));
+    text.push_str("Total,,,,,,\"12,916\",\"1,516\",25,\"$1,238.98\"\r\n");
+    text.into_bytes()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("compress");
+    encoder.finish().expect("finish gzip")
+}
+
+async fn upload(app: &TestApp, client: &reqwest::Client, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    let response = client
+        .post(app.url("/api/performance/import"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn performance_import_scenario(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let editor = app.client_as(Role::Editor).await;
+    let document = crate::support::demo_document(10);
+    let creatives: Value = serde_json::from_str(&document).expect("json");
+    let first = creatives["creatives"][0]["creativeId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let second = creatives["creatives"][1]["creativeId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let response = editor
+        .post(app.url("/api/creatives/import"))
+        .body(document)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(response.status(), 200);
+
+    let report_bytes = authorized_buyers_report(&first, &second);
+    let (status, report) = upload(&app, &editor, "ab-export.csv", report_bytes.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["kind"], "performance");
+    assert_eq!(report["rows_read"], 6);
+    assert_eq!(report["imported"], 3, "{report}");
+    assert_eq!(report["skipped"], 2);
+    assert_eq!(report["totals_rows"], 1);
+    assert_eq!(report["warnings"], 1, "unknown creative kept with a warning");
+    assert_eq!(report["unknown_creatives"][0], "unknown-creative");
+    let errors = report["errors"].as_array().expect("errors");
+    assert_eq!(
+        (errors[0]["line"].as_u64(), errors[0]["column"].as_str()),
+        (Some(5), Some("country"))
+    );
+    assert!(errors[0]["reason"].as_str().is_some_and(|r| r.contains("Narnia")));
+    assert_eq!(
+        (errors[1]["line"].as_u64(), errors[1]["column"].as_str()),
+        (Some(6), Some("clicks"))
+    );
+
+    // The same rows again, gzip-compressed: replaced, never double-counted.
+    let (status, again) = upload(&app, &editor, "ab-export.csv.gz", gzip(&report_bytes)).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (again["imported"].as_u64(), again["updated"].as_u64()),
+        (Some(0), Some(3)),
+        "{again}"
+    );
+    assert_eq!(again["sha256"].as_str().map(str::len), Some(64));
+
+    // The seed CSV names the creative without a seat: it lands on the same key.
+    let seed = format!("creative_id,date,impressions,clicks,spend,geography,device_type\n{first},2026-01-11,1000,10,1234.50,BR,desktop\n");
+    let (_, seed_report) = upload(&app, &editor, "seed.csv", seed.into_bytes()).await;
+    assert_eq!(
+        (seed_report["kind"].as_str(), seed_report["updated"].as_u64()),
+        (Some("seed_csv"), Some(1)),
+        "{seed_report}"
+    );
+
+    let traffic = "date,size,format,country,device,requests\n2026-01-11,300x250,HTML,BR,mobile,\"1,200,000\"\n2026-01-11,728 X 90,HTML,US,desktop,500\n";
+    let (status, traffic_report) = upload(&app, &editor, "traffic.csv", traffic.as_bytes().to_vec()).await;
+    assert_eq!(
+        (
+            status,
+            traffic_report["kind"].as_str(),
+            traffic_report["imported"].as_u64()
+        ),
+        (200, Some("traffic"), Some(2))
+    );
+
+    let (status, unknown) = upload(&app, &editor, "what.csv", b"foo,bar\n1,2\n".to_vec()).await;
+    assert_eq!((status, unknown["error"].as_str()), (422, Some("unrecognised_report")));
+    assert!(
+        unknown["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("creative_id,date")),
+        "{unknown}"
+    );
+
+    let strict = editor
+        .post(app.url("/api/performance/import?strict=true"))
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(authorized_buyers_report(&first, &second)).file_name("s.csv"),
+        ))
+        .send()
+        .await
+        .expect("strict");
+    let strict: Value = strict.json().await.expect("json");
+    assert_eq!(
+        (strict["warnings"].as_u64(), strict["skipped"].as_u64()),
+        (Some(0), Some(3)),
+        "--strict rejects unknown creatives"
+    );
+
+    let history: Value = editor
+        .get(app.url("/api/performance/imports"))
+        .send()
+        .await
+        .expect("history")
+        .json()
+        .await
+        .expect("json");
+    let history = history.as_array().expect("history");
+    assert_eq!(history.len(), 5);
+    assert_eq!(history[0]["file_name"], "s.csv");
+    assert_eq!(history.iter().filter(|h| h["kind"] == "performance").count(), 3);
+
+    let viewer = app.client_as(Role::Viewer).await;
+    let (status, _) = upload(
+        &app,
+        &viewer,
+        "x.csv",
+        b"creative_id,date,impressions,clicks,spend\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+/// An import cut off before its end writes nothing; running it again completes it.
+async fn interrupted_import_leaves_nothing(backend: Backend) {
+    use rtbcat_core::report::{Device, PerformanceFact};
+    use rtbcat_store::FactBatch;
+    let app = spawn_app(backend).await;
+    let fact = |n: i64| PerformanceFact {
+        seat_id: None,
+        creative_id: format!("c{n}"),
+        date: time::macros::date!(2026 - 01 - 11),
+        hour: Some((n % 24) as u8),
+        country: "BR".into(),
+        device: Device::Mobile,
+        placement: String::new(),
+        impressions: 100,
+        clicks: 1,
+        spend_micros: 1_000,
+        reached_queries: None,
+        bids: None,
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let writer = tokio::spawn({
+        let store = app.store.clone();
+        async move { store.write_facts(rx).await }
+    });
+    tx.send(FactBatch::Performance((0..500).map(fact).collect()))
+        .await
+        .expect("send");
+    drop(tx); // the process "dies" before Commit
+    assert!(
+        writer.await.expect("join").is_err(),
+        "an import without its end is refused"
+    );
+
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let writer = tokio::spawn({
+        let store = app.store.clone();
+        async move { store.write_facts(rx).await }
+    });
+    tx.send(FactBatch::Performance((0..500).map(fact).collect()))
+        .await
+        .expect("send");
+    tx.send(FactBatch::Commit).await.expect("send");
+    let counts = writer.await.expect("join").expect("write");
+    assert_eq!(
+        (counts.inserted, counts.updated),
+        (500, 0),
+        "nothing of the interrupted import was left behind"
+    );
+}
+
+#[tokio::test]
+async fn performance_import_on_sqlite() {
+    performance_import_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set RTBCAT_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+async fn performance_import_on_postgres() {
+    performance_import_scenario(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn interrupted_import_on_sqlite() {
+    interrupted_import_leaves_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set RTBCAT_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+async fn interrupted_import_on_postgres() {
+    interrupted_import_leaves_nothing(Backend::Postgres).await;
+}
