@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Performance-import benchmark: rows/s of `rtbcat import performance` (validating and
+# upserting) against the databases' own bulk loaders on the same file, measured here:
+#  - SQLite: `sqlite3 .import --csv` into a plain table;
+#  - PostgreSQL: `psql \copy` into a plain table (set BENCH_POSTGRES_URL to run it).
+# Peak memory of the importer from /usr/bin/time. Usage: bench/import.sh [ROWS] (1000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-1000000}
+cargo build --release --quiet
+bin=$PWD/target/release/rtbcat
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export RUST_LOG=warn
+unset DATABASE_URL
+
+python3 - "$work" "$rows" <<'PY'
+import random, sys
+work, rows = sys.argv[1], int(sys.argv[2])
+rng = random.Random(7)
+countries = [("BR", "Brazil"), ("US", "United States"), ("IE", "Ireland"), ("IN", "India"), ("AO", "Angola"), ("DE", "Germany")]
+devices = [("mobile", "High-end mobile devices"), ("desktop", "Desktop"), ("tablet", "Tablets")]
+with open(f"{work}/seed.csv", "w") as seed, open(f"{work}/ab.csv", "w", newline="") as ab:
+    seed.write("creative_id,date,hour,impressions,clicks,spend,geography,device_type\n")
+    ab.write("\ufeff#Day,Hour,Creative ID,Creative size,Country,Platform,Impressions,Clicks,Spend (buyer currency)\r\n")
+    for n in range(rows):
+        creative = 70000 + (n % 652) * 37
+        day = 1 + (n // 652 // 24 // 18) % 28
+        hour = (n // 652) % 24
+        cc, country = countries[(n // (652 * 24)) % len(countries)]
+        dev, platform = devices[(n // (652 * 24 * 6)) % len(devices)]
+        imps = rng.randint(100, 50000)
+        clicks = rng.randint(0, imps // 50)
+        spend = imps * rng.randint(50, 400) / 100000
+        seed.write(f"{creative},2026-10-{day:02d},{hour},{imps},{clicks},{spend:.2f},{cc},{dev}\n")
+        ab.write(f'10/{day}/26,{hour},{creative},300 X 250,{country},{platform},"{imps:,}",{clicks},"${spend:,.2f}"\r\n')
+PY
+echo "files: $rows rows each; seed $(du -h "$work/seed.csv" | cut -f1), Authorized Buyers $(du -h "$work/ab.csv" | cut -f1)"
+
+RTBCAT_DATA_DIR=$work/catalog "$bin" demo >/dev/null
+
+measure() { # label data_dir file
+  local label=$1 dir=$2 file=$3
+  cp -r "$work/catalog" "$dir"
+  local start end
+  start=$(date +%s.%N)
+  RTBCAT_DATA_DIR=$dir /usr/bin/time -f "%M" -o "$work/mem" "$bin" import performance --json "$file" >"$work/report.json"
+  end=$(date +%s.%N)
+  python3 - "$label" "$start" "$end" "$work/mem" "$work/report.json" "$rows" <<'PY'
+import json, sys
+label, start, end, mem, report, rows = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+r = json.load(open(report))
+secs = end - start
+print(f"{label:<40} {rows / secs:>10,.0f} rows/s  ({secs:.2f} s, imported {r['imported']}, skipped {r['skipped']}, peak {int(open(mem).read().split()[-1]) / 1024:.0f} MB)")
+open(report + ".rate", "w").write(str(rows / secs))
+PY
+}
+
+echo "== SQLite"
+start=$(date +%s.%N)
+sqlite3 "$work/baseline.db" ".import --csv $work/seed.csv perf_plain"
+end=$(date +%s.%N)
+baseline=$(python3 -c "print($rows / ($end - $start))")
+python3 -c "print(f\"{'sqlite3 .import --csv (baseline)':<40} {$baseline:>10,.0f} rows/s\")"
+measure "rtbcat import, seed CSV" "$work/s1" "$work/seed.csv"
+seed_rate=$(cat "$work/report.json.rate")
+measure "rtbcat import, Authorized Buyers report" "$work/s2" "$work/ab.csv"
+ab_rate=$(cat "$work/report.json.rate")
+measure "rtbcat re-import (all updates)" "$work/s1b" "$work/seed.csv"
+python3 -c "print(f'ratio to sqlite3 .import: seed {$seed_rate / $baseline:.2f}, Authorized Buyers {$ab_rate / $baseline:.2f} (aim >= 0.8; 300,000 rows/s)')"
+
+if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+  echo "== PostgreSQL"
+  db=rtbcat_bench_$$
+  psql -q "$BENCH_POSTGRES_URL" -c "CREATE DATABASE $db"
+  url=${BENCH_POSTGRES_URL%/*}/$db
+  psql -q "$url" -c "CREATE TABLE perf_plain (creative_id TEXT, date TEXT, hour INT, impressions BIGINT, clicks BIGINT, spend TEXT, geography TEXT, device_type TEXT)"
+  start=$(date +%s.%N)
+  psql -q "$url" -c "\\copy perf_plain FROM '$work/seed.csv' WITH (FORMAT csv, HEADER true)"
+  end=$(date +%s.%N)
+  pg_baseline=$(python3 -c "print($rows / ($end - $start))")
+  python3 -c "print(f\"{'psql \\\\copy (baseline)':<40} {$pg_baseline:>10,.0f} rows/s\")"
+  DATABASE_URL=$url RTBCAT_DATA_DIR=$work/pgcat "$bin" demo >/dev/null
+  start=$(date +%s.%N)
+  DATABASE_URL=$url /usr/bin/time -f "%M" -o "$work/mem" "$bin" import performance --json "$work/seed.csv" >"$work/report.json"
+  end=$(date +%s.%N)
+  python3 -c "r=$rows/($end-$start); print(f\"{'rtbcat import, seed CSV (PostgreSQL)':<40} {r:>10,.0f} rows/s  peak $(cat "$work/mem" | tail -1) KB; ratio to psql \\\\copy {r/$pg_baseline:.2f}\")"
+  psql -q "$BENCH_POSTGRES_URL" -c "DROP DATABASE $db WITH (FORCE)"
+fi
