@@ -39,9 +39,9 @@ echo "files: $rows rows each; seed $(du -h "$work/seed.csv" | cut -f1), Authoriz
 
 RTBCAT_DATA_DIR=$work/catalog "$bin" demo >/dev/null
 
-measure() { # label data_dir file
+measure() { # label data_dir file — a new data dir starts from the demo catalog
   local label=$1 dir=$2 file=$3
-  cp -r "$work/catalog" "$dir"
+  [ -d "$dir" ] || cp -r "$work/catalog" "$dir"
   local start end
   start=$(date +%s.%N)
   RTBCAT_DATA_DIR=$dir /usr/bin/time -f "%M" -o "$work/mem" "$bin" import performance --json "$file" >"$work/report.json"
@@ -66,7 +66,7 @@ measure "rtbcat import, seed CSV" "$work/s1" "$work/seed.csv"
 seed_rate=$(cat "$work/report.json.rate")
 measure "rtbcat import, Authorized Buyers report" "$work/s2" "$work/ab.csv"
 ab_rate=$(cat "$work/report.json.rate")
-measure "rtbcat re-import (all updates)" "$work/s1b" "$work/seed.csv"
+measure "rtbcat re-import (all updates)" "$work/s1" "$work/seed.csv"
 python3 -c "print(f'ratio to sqlite3 .import: seed {$seed_rate / $baseline:.2f}, Authorized Buyers {$ab_rate / $baseline:.2f} (aim >= 0.8; 300,000 rows/s)')"
 
 if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
@@ -79,11 +79,11 @@ if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
   psql -q "$url" -c "\\copy perf_plain FROM '$work/seed.csv' WITH (FORMAT csv, HEADER true)"
   end=$(date +%s.%N)
   pg_baseline=$(python3 -c "print($rows / ($end - $start))")
-  python3 -c "print(f\"{'psql \\\\copy (baseline)':<40} {$pg_baseline:>10,.0f} rows/s\")"
+  python3 -c "print('{:<40} {:>10,.0f} rows/s'.format('psql copy (baseline)', $pg_baseline))"
   DATABASE_URL=$url RTBCAT_DATA_DIR=$work/pgcat "$bin" demo >/dev/null
   start=$(date +%s.%N)
   DATABASE_URL=$url /usr/bin/time -f "%M" -o "$work/mem" "$bin" import performance --json "$work/seed.csv" >"$work/report.json"
   end=$(date +%s.%N)
-  python3 -c "r=$rows/($end-$start); print(f\"{'rtbcat import, seed CSV (PostgreSQL)':<40} {r:>10,.0f} rows/s  peak $(cat "$work/mem" | tail -1) KB; ratio to psql \\\\copy {r/$pg_baseline:.2f}\")"
+  python3 -c "r=$rows/($end-$start); print('{:<40} {:>10,.0f} rows/s  peak {:.0f} MB; ratio to psql copy {:.2f}'.format('rtbcat import, seed CSV (PostgreSQL)', r, $(tail -1 "$work/mem")/1024, r/$pg_baseline))"
   psql -q "$BENCH_POSTGRES_URL" -c "DROP DATABASE $db WITH (FORCE)"
 fi
