@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod catalog_view;
 pub mod clock;
 pub mod config;
 pub mod demo;

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod creative;
 pub mod destination;
+pub mod metrics;
 pub mod money;
 pub mod report;
 pub mod secrets;

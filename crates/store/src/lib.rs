@@ -73,6 +73,17 @@ pub trait Store: Send + Sync + 'static {
     /// Upsert streamed facts in one transaction (see [`FactBatch`]).
     async fn write_facts(&self, batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts>;
     async fn record_import(&self, record: ImportRecord) -> StoreResult<i64>;
+    /// The newest date with performance facts, if any.
+    async fn latest_fact_date(&self) -> StoreResult<Option<String>>;
+    /// Per-creative sums over the filter, for creatives with any facts in it.
+    async fn performance_totals(&self, filter: FactFilter) -> StoreResult<Vec<CreativeTotals>>;
+    /// Sums per creative and per date/hour/country/device.
+    async fn performance_breakdown(
+        &self,
+        creative_ids: Vec<String>,
+        filter: FactFilter,
+        by: Breakdown,
+    ) -> StoreResult<Vec<BreakdownRow>>;
     async fn recent_imports(&self, limit: i64) -> StoreResult<Vec<ImportRecord>>;
 
     // ------------------------------------------------------------ accounts

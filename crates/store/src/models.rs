@@ -72,6 +72,10 @@ pub struct CreativeListItem {
     /// Absent in `slim` listings.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub content: Option<CreativeContent>,
+    /// Present when the listing asked for a period, a performance sort, tier or geo.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub performance: Option<rtbcat_core::metrics::PerformanceSummary>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -247,4 +251,40 @@ pub struct ImportRecord {
     pub duration_ms: i64,
     pub actor: String,
     pub started_at: i64,
+}
+
+/// Sums of one creative's facts over a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CreativeTotals {
+    pub creative_id: String,
+    pub spend_micros: i64,
+    pub impressions: i64,
+    pub clicks: i64,
+}
+
+/// How to break a creative's facts down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    Date,
+    Hour,
+    Country,
+    Device,
+}
+
+/// One group of a breakdown: `key` is the date, hour, country or device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakdownRow {
+    pub creative_id: String,
+    pub key: String,
+    pub spend_micros: i64,
+    pub impressions: i64,
+    pub clicks: i64,
+}
+
+/// Which facts to sum: dates are inclusive ISO `YYYY-MM-DD`; `None` is unbounded.
+#[derive(Debug, Clone, Default)]
+pub struct FactFilter {
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub country: Option<String>,
 }

@@ -336,6 +336,7 @@ impl Store for PgStore {
                     } else {
                         Some(content_from(row, SUMMARY_WIDTH)?)
                     },
+                    performance: None,
                 })
             })
             .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
@@ -688,6 +689,77 @@ impl Store for PgStore {
             )
             .await?;
         Ok(row.try_get(0)?)
+    }
+
+    async fn latest_fact_date(&self) -> StoreResult<Option<String>> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT to_char(MAX(date), 'YYYY-MM-DD') FROM performance_metrics", &[])
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    async fn performance_totals(&self, filter: FactFilter) -> StoreResult<Vec<CreativeTotals>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT creative_id, SUM(spend_micros)::BIGINT, SUM(impressions)::BIGINT, SUM(clicks)::BIGINT FROM performance_metrics \
+                 WHERE ($1::TEXT IS NULL OR date >= $1::DATE) AND ($2::TEXT IS NULL OR date <= $2::DATE) \
+                 AND ($3::TEXT IS NULL OR country = $3) GROUP BY creative_id",
+                &[&filter.start, &filter.end, &filter.country],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CreativeTotals {
+                    creative_id: r.try_get(0)?,
+                    spend_micros: r.try_get(1)?,
+                    impressions: r.try_get(2)?,
+                    clicks: r.try_get(3)?,
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn performance_breakdown(
+        &self,
+        creative_ids: Vec<String>,
+        filter: FactFilter,
+        by: Breakdown,
+    ) -> StoreResult<Vec<BreakdownRow>> {
+        if creative_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key = match by {
+            Breakdown::Date => "to_char(date, 'YYYY-MM-DD')",
+            Breakdown::Hour => "hour::TEXT",
+            Breakdown::Country => "country",
+            Breakdown::Device => "device",
+        };
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT creative_id, {key} AS k, SUM(spend_micros)::BIGINT, SUM(impressions)::BIGINT, SUM(clicks)::BIGINT \
+                     FROM performance_metrics WHERE ($1::TEXT IS NULL OR date >= $1::DATE) AND ($2::TEXT IS NULL OR date <= $2::DATE) \
+                     AND ($3::TEXT IS NULL OR country = $3) AND creative_id = ANY($4) GROUP BY creative_id, k ORDER BY creative_id, k"
+                ),
+                &[&filter.start, &filter.end, &filter.country, &creative_ids],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BreakdownRow {
+                    creative_id: r.try_get(0)?,
+                    key: r.try_get(1)?,
+                    spend_micros: r.try_get(2)?,
+                    impressions: r.try_get(3)?,
+                    clicks: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
     }
 
     async fn recent_imports(&self, limit: i64) -> StoreResult<Vec<ImportRecord>> {

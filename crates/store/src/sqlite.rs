@@ -346,6 +346,7 @@ impl Store for SqliteStore {
                         } else {
                             Some(content_from(row, SUMMARY_WIDTH)?)
                         },
+                        performance: None,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -647,6 +648,75 @@ impl Store for SqliteStore {
                 ],
             )?;
             Ok(conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn latest_fact_date(&self) -> StoreResult<Option<String>> {
+        self.read(|conn| Ok(conn.query_row("SELECT MAX(date) FROM performance_metrics", [], |r| r.get(0))?))
+            .await
+    }
+
+    async fn performance_totals(&self, filter: FactFilter) -> StoreResult<Vec<CreativeTotals>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT creative_id, SUM(spend_micros), SUM(impressions), SUM(clicks) FROM performance_metrics \
+                 WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2) AND (?3 IS NULL OR country = ?3) \
+                 GROUP BY creative_id",
+            )?;
+            let rows = stmt
+                .query_map(params![filter.start, filter.end, filter.country], |r| {
+                    Ok(CreativeTotals {
+                        creative_id: r.get(0)?,
+                        spend_micros: r.get(1)?,
+                        impressions: r.get(2)?,
+                        clicks: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn performance_breakdown(
+        &self,
+        creative_ids: Vec<String>,
+        filter: FactFilter,
+        by: Breakdown,
+    ) -> StoreResult<Vec<BreakdownRow>> {
+        if creative_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(move |conn| {
+            let key = match by {
+                Breakdown::Date => "date",
+                Breakdown::Hour => "CAST(hour AS TEXT)",
+                Breakdown::Country => "country",
+                Breakdown::Device => "device",
+            };
+            let ids: Vec<String> = (4..4 + creative_ids.len()).map(numbered).collect();
+            let sql = format!(
+                "SELECT creative_id, {key} AS k, SUM(spend_micros), SUM(impressions), SUM(clicks) FROM performance_metrics \
+                 WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2) AND (?3 IS NULL OR country = ?3) \
+                 AND creative_id IN ({}) GROUP BY creative_id, k ORDER BY creative_id, k",
+                ids.join(", ")
+            );
+            let mut values: Vec<Option<String>> = vec![filter.start, filter.end, filter.country];
+            values.extend(creative_ids.into_iter().map(Some));
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+                    Ok(BreakdownRow {
+                        creative_id: r.get(0)?,
+                        key: r.get(1)?,
+                        spend_micros: r.get(2)?,
+                        impressions: r.get(3)?,
+                        clicks: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
         .await
     }

@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
             post(import_performance).layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024 * 1024)),
         )
         .route("/api/performance/imports", get(list_imports))
+        .route("/api/performance/metrics/{creative_id}", get(creative_metrics))
         .route("/openapi.json", get(openapi_json))
 }
 
@@ -49,8 +50,8 @@ pub fn docs_routes() -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "rtbcat API", description = "Creative intelligence and offer popups. Authenticate with a session cookie (sign in at /login) or `Authorization: Bearer <token>` (create one with `rtbcat token create`)."),
-    paths(health, stats, sizes, seats, list_creatives, get_creative, import_creatives, me, audit_log, import_performance, list_imports),
-    components(schemas(ErrorBody, Health, CatalogStats, SizeCount, SeatSummary, CreativePage, CreativeDetail, User, ImportSummary, AuditEntry, rtbcat_app::performance::PerformanceImportReport, rtbcat_store::ImportRecord)),
+    paths(health, stats, sizes, seats, list_creatives, get_creative, import_creatives, me, audit_log, import_performance, list_imports, creative_metrics),
+    components(schemas(ErrorBody, Health, CatalogStats, SizeCount, SeatSummary, CreativePage, CreativeDetail, User, ImportSummary, AuditEntry, rtbcat_app::performance::PerformanceImportReport, rtbcat_store::ImportRecord, MetricsRow)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
     tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"))
@@ -152,8 +153,88 @@ pub struct CreativeListParams {
     pub page: Option<i64>,
     /// Items per page: 1–500, or up to 10,000 with `slim=true`. Default 100.
     pub page_size: Option<i64>,
-    /// `recent` (default) or `creative_id`.
+    /// `recent` (default), `creative_id`, or a performance metric: `spend`, `cpc`, `cpm`,
+    /// `ctr`, `impressions`, `clicks`.
     pub sort: Option<String>,
+    /// `desc` (default for metrics) or `asc`.
+    pub order: Option<String>,
+    /// Performance period: `1d`, `7d` (default), `30d`, `all`. Any of period, as_of, geo,
+    /// tier or a metric sort adds a `performance` block to each creative.
+    pub period: Option<String>,
+    /// Last day of the period (YYYY-MM-DD); default: the newest imported date.
+    pub as_of: Option<String>,
+    /// Only creatives with traffic in this country (ISO code or name); totals for it alone.
+    pub geo: Option<String>,
+    /// Spend tier within the period: `high` (top 25%), `medium`, `low` (bottom 25%), `zero`.
+    pub tier: Option<String>,
+}
+
+/// The performance part of a listing, when one was asked for.
+pub fn performance_listing(
+    params: &CreativeListParams,
+) -> Result<Option<rtbcat_app::catalog_view::PerformanceListing>, ApiError> {
+    use rtbcat_app::catalog_view::{PerformanceListing, PerformanceSort};
+    use rtbcat_core::metrics::{Period, Tier};
+    let clean = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let metric = clean(&params.sort).and_then(|s| PerformanceSort::parse(&s));
+    let (period, as_of, geo, tier) = (
+        clean(&params.period),
+        clean(&params.as_of),
+        clean(&params.geo),
+        clean(&params.tier),
+    );
+    if metric.is_none() && period.is_none() && as_of.is_none() && geo.is_none() && tier.is_none() {
+        return Ok(None);
+    }
+    let period = match period {
+        None => Period::Week,
+        Some(p) => Period::parse(&p)
+            .ok_or_else(|| ApiError::bad_parameter("period", format!("{p:?} is not one of 1d, 7d, 30d, all")))?,
+    };
+    let as_of = match as_of {
+        None => None,
+        Some(d) => Some(
+            rtbcat_core::report::parse_report_date(&d)
+                .ok_or_else(|| ApiError::bad_parameter("as_of", format!("{d:?} is not a date (YYYY-MM-DD)")))?,
+        ),
+    };
+    let geo = match geo {
+        None => None,
+        Some(g) => Some(
+            rtbcat_core::report::country_code(&g)
+                .ok_or_else(|| ApiError::bad_parameter("geo", format!("unknown country {g:?}")))?,
+        ),
+    };
+    let tier =
+        match tier {
+            None => None,
+            Some(t) => Some(Tier::parse(&t).ok_or_else(|| {
+                ApiError::bad_parameter("tier", format!("{t:?} is not one of high, medium, low, zero"))
+            })?),
+        };
+    let descending = match clean(&params.order).as_deref() {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(other) => {
+            return Err(ApiError::bad_parameter(
+                "order",
+                format!("{other:?} is not asc or desc"),
+            ))
+        }
+    };
+    Ok(Some(PerformanceListing {
+        period,
+        as_of,
+        geo,
+        tier,
+        sort: metric.unwrap_or(PerformanceSort::Catalog),
+        descending,
+    }))
 }
 
 /// Check list parameters and turn them into a store query; errors name the parameter.
@@ -190,12 +271,14 @@ pub fn creative_query(params: CreativeListParams, default_page_size: i64) -> Res
         ));
     }
     let sort = match clean(params.sort).as_deref() {
-        None | Some("recent") => CreativeSort::Recent,
+        None | Some("recent") | Some("spend" | "cpc" | "cpm" | "ctr" | "impressions" | "clicks") => {
+            CreativeSort::Recent
+        }
         Some("creative_id") | Some("id") => CreativeSort::CreativeId,
         Some(other) => {
             return Err(ApiError::bad_parameter(
                 "sort",
-                format!("{other:?} is not one of recent, creative_id"),
+                format!("{other:?} is not one of recent, creative_id, spend, cpc, cpm, ctr, impressions, clicks"),
             ))
         }
     };
@@ -222,8 +305,15 @@ async fn list_creatives(
     params: Result<Query<CreativeListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CreativePage>, ApiError> {
     let Query(params) = params?;
+    let listing = performance_listing(&params)?;
     let query = creative_query(params, 100)?;
-    Ok(Json(state.store.list_creatives(query).await?))
+    match listing {
+        None => Ok(Json(state.store.list_creatives(query).await?)),
+        Some(listing) => {
+            let (page, _as_of) = rtbcat_app::catalog_view::list_with_performance(&state.store, query, listing).await?;
+            Ok(Json(page))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -440,4 +530,96 @@ async fn list_imports(
     _user: ApiUser,
 ) -> Result<Json<Vec<rtbcat_store::ImportRecord>>, ApiError> {
     Ok(Json(state.store.recent_imports(100).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MetricsParams {
+    /// First day (YYYY-MM-DD), inclusive.
+    pub start_date: Option<String>,
+    /// Last day (YYYY-MM-DD), inclusive.
+    pub end_date: Option<String>,
+    /// Only this country (ISO code or name).
+    pub geography: Option<String>,
+    /// `date` (default), `hour`, `country` or `device`.
+    pub group_by: Option<String>,
+}
+
+/// One group of a creative's performance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricsRow {
+    /// The date, hour (-1 = whole-day rows), country or device.
+    key: String,
+    impressions: i64,
+    clicks: i64,
+    spend_micros: i64,
+    ctr: Option<f64>,
+    cpc_micros: Option<i64>,
+    cpm_micros: Option<i64>,
+}
+
+/// A creative's performance grouped by date, hour, country or device.
+#[utoipa::path(get, path = "/api/performance/metrics/{creative_id}", tag = "performance",
+    params(("creative_id" = String, Path, description = "Creative id"), MetricsParams),
+    responses((status = 200, body = Vec<MetricsRow>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn creative_metrics(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path(creative_id): Path<String>,
+    params: Result<Query<MetricsParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<MetricsRow>>, ApiError> {
+    use rtbcat_core::metrics;
+    use rtbcat_store::{Breakdown, FactFilter};
+    let Query(params) = params?;
+    let date = |name: &str, value: Option<String>| -> Result<Option<String>, ApiError> {
+        match value.filter(|v| !v.trim().is_empty()) {
+            None => Ok(None),
+            Some(v) => rtbcat_core::report::parse_report_date(&v)
+                .map(|d| Some(d.to_string()))
+                .ok_or_else(|| ApiError::bad_parameter(name, format!("{v:?} is not a date (YYYY-MM-DD)"))),
+        }
+    };
+    let start = date("start_date", params.start_date)?;
+    let end = date("end_date", params.end_date)?;
+    if let (Some(s), Some(e)) = (&start, &end) {
+        if s > e {
+            return Err(ApiError::bad_parameter("start_date", "is after end_date"));
+        }
+    }
+    let country = match params.geography.filter(|g| !g.trim().is_empty()) {
+        None => None,
+        Some(g) => Some(
+            rtbcat_core::report::country_code(&g)
+                .ok_or_else(|| ApiError::bad_parameter("geography", format!("unknown country {g:?}")))?,
+        ),
+    };
+    let by = match params.group_by.as_deref().unwrap_or("date") {
+        "date" => Breakdown::Date,
+        "hour" => Breakdown::Hour,
+        "country" => Breakdown::Country,
+        "device" => Breakdown::Device,
+        other => {
+            return Err(ApiError::bad_parameter(
+                "group_by",
+                format!("{other:?} is not one of date, hour, country, device"),
+            ))
+        }
+    };
+    let rows = state
+        .store
+        .performance_breakdown(vec![creative_id], FactFilter { start, end, country }, by)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| MetricsRow {
+                ctr: metrics::ctr(r.clicks, r.impressions),
+                cpc_micros: metrics::cpc_micros(r.spend_micros, r.clicks),
+                cpm_micros: metrics::cpm_micros(r.spend_micros, r.impressions),
+                key: r.key,
+                impressions: r.impressions,
+                clicks: r.clicks,
+                spend_micros: r.spend_micros,
+            })
+            .collect(),
+    ))
 }

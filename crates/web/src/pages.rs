@@ -489,7 +489,7 @@ async fn creatives_page(
         slim: Some(false),
         page: Some(page),
         page_size: Some(PAGE_SIZE),
-        sort: None,
+        ..Default::default()
     };
     let query = match creative_query(list_params, PAGE_SIZE) {
         Ok(q) => q,

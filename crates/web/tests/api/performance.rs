@@ -157,6 +157,90 @@ async fn performance_import_scenario(backend: Backend) {
     assert_eq!(history[0]["file_name"], "s.csv");
     assert_eq!(history.iter().filter(|h| h["kind"] == "performance").count(), 3);
 
+    // Sort by spend over the week ending at the newest imported date (2026-01-12).
+    let get = |path: &str| {
+        let request = editor.get(app.url(path));
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, by_spend) = get("/creatives?sort=spend&period=7d&slim=true").await;
+    assert_eq!(status, 200, "{by_spend}");
+    let items = by_spend["items"].as_array().expect("items");
+    assert_eq!(items.len(), 10);
+    assert_eq!(items[0]["creative_id"], first.as_str());
+    assert_eq!(items[1]["creative_id"], second.as_str());
+    let top = &items[0]["performance"];
+    assert_eq!(top["spend_micros"], 1_234_500_000i64);
+    assert_eq!(
+        (top["impressions"].as_i64(), top["clicks"].as_i64()),
+        (Some(1000), Some(10))
+    );
+    assert_eq!(top["cpc_micros"], 123_450_000i64);
+    assert_eq!(top["cpm_micros"], 1_234_500_000i64);
+    assert_eq!(
+        (top["top_geo"].as_str(), top["top_geo_share"].as_f64()),
+        (Some("BR"), Some(1.0))
+    );
+    assert_eq!(top["tier"], "high");
+    assert_eq!(items[1]["performance"]["tier"], "medium");
+    assert_eq!(items[2]["performance"]["tier"], "zero");
+    assert!(top["trend_pct"].is_null(), "nothing in the previous week");
+
+    let (_, ascending) = get("/creatives?sort=spend&order=asc&slim=true").await;
+    assert_eq!(
+        ascending["items"][9]["creative_id"],
+        first.as_str(),
+        "ascending puts the top spender last"
+    );
+    let (_, zero) = get("/creatives?tier=zero&slim=true").await;
+    assert_eq!(zero["total"], 8);
+    let (_, us) = get("/creatives?geo=United%20States&sort=spend&slim=true").await;
+    assert_eq!(us["total"], 1);
+    assert_eq!(us["items"][0]["creative_id"], second.as_str());
+    let (_, earlier) = get("/creatives?sort=spend&as_of=2026-01-05&slim=true").await;
+    assert_eq!(
+        earlier["items"][0]["performance"]["spend_micros"], 0,
+        "nothing before 2026-01-06"
+    );
+    let (_, full) = get("/creatives?sort=spend&page_size=2").await;
+    assert_eq!(full["items"].as_array().map(Vec::len), Some(2));
+    assert!(
+        full["items"][0].get("html_snippet").is_some() || full["items"][0].get("vast_xml").is_some(),
+        "full listing keeps content"
+    );
+    for (query, parameter) in [
+        ("period=90d", "period"),
+        ("tier=huge", "tier"),
+        ("geo=Narnia", "geo"),
+        ("as_of=soon", "as_of"),
+        ("sort=spend&order=up", "order"),
+    ] {
+        let (status, body) = get(&format!("/creatives?{query}")).await;
+        assert_eq!(
+            (status, body["details"]["parameter"].as_str()),
+            (400, Some(parameter)),
+            "{query}"
+        );
+    }
+
+    let (status, by_country) = get(&format!("/api/performance/metrics/{first}?group_by=country")).await;
+    assert_eq!(status, 200);
+    assert_eq!(by_country[0]["key"], "BR");
+    assert_eq!(by_country[0]["spend_micros"], 1_234_500_000i64);
+    let (_, by_date) = get(&format!(
+        "/api/performance/metrics/{first}?start_date=2026-01-01&end_date=2026-01-31"
+    ))
+    .await;
+    assert_eq!(by_date.as_array().map(Vec::len), Some(1));
+    assert_eq!(by_date[0]["key"], "2026-01-11");
+    let (_, none) = get(&format!("/api/performance/metrics/{first}?geography=US")).await;
+    assert_eq!(none.as_array().map(Vec::len), Some(0));
+    let (status, _) = get(&format!("/api/performance/metrics/{first}?group_by=week")).await;
+    assert_eq!(status, 400);
+
     let viewer = app.client_as(Role::Viewer).await;
     let (status, _) = upload(
         &app,

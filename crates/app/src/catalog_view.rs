@@ -1,0 +1,233 @@
+//! The creative listing with performance: totals for a period, ratios, top geo, trend
+//! against the previous period and spend tiers, sorted and paged.
+
+use rtbcat_core::metrics::{self, PerformanceSummary, Period, Tier, TierThresholds};
+use rtbcat_store::{Breakdown, CreativePage, CreativeQuery, CreativeTotals, FactFilter, SharedStore, StoreError};
+use std::collections::HashMap;
+use time::Date;
+
+/// What to sort a performance listing by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PerformanceSort {
+    Spend,
+    Cpc,
+    Cpm,
+    Ctr,
+    Impressions,
+    Clicks,
+    /// Keep the catalog order (recent or creative id).
+    Catalog,
+}
+
+impl PerformanceSort {
+    pub fn parse(text: &str) -> Option<PerformanceSort> {
+        Some(match text {
+            "spend" => PerformanceSort::Spend,
+            "cpc" => PerformanceSort::Cpc,
+            "cpm" => PerformanceSort::Cpm,
+            "ctr" => PerformanceSort::Ctr,
+            "impressions" => PerformanceSort::Impressions,
+            "clicks" => PerformanceSort::Clicks,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PerformanceListing {
+    pub period: Period,
+    /// Last day of the period; default: the newest imported date, so old data still shows.
+    pub as_of: Option<Date>,
+    pub geo: Option<String>,
+    pub tier: Option<Tier>,
+    pub sort: PerformanceSort,
+    pub descending: bool,
+}
+
+fn iso(date: Date) -> String {
+    date.to_string()
+}
+
+/// Sum per creative into a map.
+async fn totals(store: &SharedStore, filter: FactFilter) -> Result<HashMap<String, CreativeTotals>, StoreError> {
+    Ok(store
+        .performance_totals(filter)
+        .await?
+        .into_iter()
+        .map(|t| (t.creative_id.clone(), t))
+        .collect())
+}
+
+/// List creatives with their performance; the catalog filters of `query` apply.
+pub async fn list_with_performance(
+    store: &SharedStore,
+    query: CreativeQuery,
+    listing: PerformanceListing,
+) -> Result<(CreativePage, Option<Date>), StoreError> {
+    let as_of = match listing.as_of {
+        Some(date) => Some(date),
+        None => store
+            .latest_fact_date()
+            .await?
+            .and_then(|d| rtbcat_core::report::parse_report_date(&d)),
+    };
+    let (current, previous) = match as_of {
+        Some(as_of) => {
+            let (start, end) = listing.period.window(as_of);
+            let current = totals(
+                store,
+                FactFilter {
+                    start: start.map(iso),
+                    end: Some(iso(end)),
+                    country: listing.geo.clone(),
+                },
+            )
+            .await?;
+            let previous = match listing.period.previous_window(as_of) {
+                Some((start, end)) => {
+                    totals(
+                        store,
+                        FactFilter {
+                            start: Some(iso(start)),
+                            end: Some(iso(end)),
+                            country: listing.geo.clone(),
+                        },
+                    )
+                    .await?
+                }
+                None => HashMap::new(),
+            };
+            (current, previous)
+        }
+        None => (HashMap::new(), HashMap::new()),
+    };
+    let thresholds = TierThresholds::from_spends(current.values().map(|t| t.spend_micros));
+
+    // The whole filtered catalog, slim: at most tens of thousands of small rows.
+    let page = query.page.max(1);
+    let page_size = query.page_size;
+    let slim = query.slim;
+    let all = store
+        .list_creatives(CreativeQuery {
+            slim: true,
+            page: 1,
+            page_size: i64::MAX / 4,
+            ..query
+        })
+        .await?;
+    let empty = CreativeTotals::default();
+    let mut rows: Vec<_> = all
+        .items
+        .into_iter()
+        .map(|mut item| {
+            let t = current.get(&item.summary.creative_id).unwrap_or(&empty);
+            let previous_spend = previous.get(&item.summary.creative_id).map_or(0, |p| p.spend_micros);
+            item.performance = Some(PerformanceSummary {
+                spend_micros: t.spend_micros,
+                impressions: t.impressions,
+                clicks: t.clicks,
+                ctr: metrics::ctr(t.clicks, t.impressions),
+                cpc_micros: metrics::cpc_micros(t.spend_micros, t.clicks),
+                cpm_micros: metrics::cpm_micros(t.spend_micros, t.impressions),
+                top_geo: None,
+                top_geo_share: None,
+                trend_pct: metrics::trend_pct(t.spend_micros, previous_spend),
+                tier: TierThresholds::tier(thresholds, t.spend_micros),
+            });
+            item
+        })
+        .filter(|item| {
+            let p = item.performance.as_ref();
+            let tier_ok = listing.tier.is_none_or(|tier| p.is_some_and(|p| p.tier == tier));
+            let geo_ok = listing.geo.is_none() || p.is_some_and(|p| p.impressions > 0 || p.spend_micros > 0);
+            tier_ok && geo_ok
+        })
+        .collect();
+
+    let key = |item: &rtbcat_store::CreativeListItem| -> Option<f64> {
+        let p = item.performance.as_ref()?;
+        match listing.sort {
+            PerformanceSort::Spend => Some(p.spend_micros as f64),
+            PerformanceSort::Impressions => Some(p.impressions as f64),
+            PerformanceSort::Clicks => Some(p.clicks as f64),
+            PerformanceSort::Cpc => p.cpc_micros.map(|v| v as f64),
+            PerformanceSort::Cpm => p.cpm_micros.map(|v| v as f64),
+            PerformanceSort::Ctr => p.ctr,
+            PerformanceSort::Catalog => None,
+        }
+    };
+    if listing.sort != PerformanceSort::Catalog {
+        // Creatives without a value (no clicks for CPC…) go last in either order; the sort
+        // is stable, so ties keep the catalog order.
+        rows.sort_by(|a, b| match (key(a), key(b)) {
+            (Some(x), Some(y)) => {
+                let ordering = x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal);
+                if listing.descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
+            }
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+    }
+    let total = rows.len() as i64;
+    let start = usize::try_from((page - 1) * page_size)
+        .unwrap_or(usize::MAX)
+        .min(rows.len());
+    let end = start
+        .saturating_add(usize::try_from(page_size).unwrap_or(0))
+        .min(rows.len());
+    let mut items: Vec<_> = rows.drain(start..end).collect();
+
+    // Top geo by spend for the page's creatives, over the whole period (not only `geo`).
+    if let Some(as_of) = as_of {
+        let (start, end) = listing.period.window(as_of);
+        let ids: Vec<String> = items.iter().map(|i| i.summary.creative_id.clone()).collect();
+        let breakdown = store
+            .performance_breakdown(
+                ids,
+                FactFilter {
+                    start: start.map(iso),
+                    end: Some(iso(end)),
+                    country: None,
+                },
+                Breakdown::Country,
+            )
+            .await?;
+        let mut by_creative: HashMap<&str, Vec<&rtbcat_store::BreakdownRow>> = HashMap::new();
+        for row in &breakdown {
+            by_creative.entry(row.creative_id.as_str()).or_default().push(row);
+        }
+        for item in &mut items {
+            let Some(rows) = by_creative.get(item.summary.creative_id.as_str()) else {
+                continue;
+            };
+            let spend_total: i64 = rows.iter().map(|r| r.spend_micros).sum();
+            let top = rows.iter().max_by_key(|r| (r.spend_micros, r.impressions));
+            if let (Some(p), Some(top)) = (item.performance.as_mut(), top) {
+                p.top_geo = Some(top.key.clone());
+                p.top_geo_share = (spend_total > 0).then(|| top.spend_micros as f64 / spend_total as f64);
+            }
+        }
+    }
+    if !slim {
+        for item in &mut items {
+            let detail = store
+                .creatives_by_id(item.summary.creative_id.clone(), Some(item.summary.seat_id.clone()))
+                .await?;
+            item.content = detail.into_iter().next().map(|d| d.content);
+        }
+    }
+    Ok((
+        CreativePage {
+            items,
+            total,
+            page,
+            page_size,
+        },
+        as_of,
+    ))
+}
