@@ -558,6 +558,25 @@ mod tests {
         assert!(languages.len() >= 8);
         assert!(records.iter().any(|r| r.creative.has_click_macro == Some(false)));
         assert!(records.iter().any(|r| r.creative.size.snapped));
+        let creatives: Vec<(String, String)> =
+            records.iter().map(|r| (r.creative.creative_id.clone(), r.creative.seat_id.clone())).collect();
+        let mut facts = Vec::new();
+        let written = performance_facts(1, &creatives, 20_000, time::macros::date!(2026 - 11 - 20), |batch| {
+            facts.extend(batch);
+            true
+        });
+        assert_eq!(written, facts.len());
+        assert!(written >= 20_000, "at least the rows asked for: {written}");
+        let mut spend: std::collections::HashMap<&str, i64> = Default::default();
+        for f in &facts {
+            *spend.entry(f.creative_id.as_str()).or_default() += f.spend_micros;
+            assert!(f.clicks <= f.impressions && f.spend_micros >= 0);
+            assert!(f.date < time::macros::date!(2026 - 11 - 20));
+        }
+        let mut by_creative: Vec<i64> = spend.values().copied().collect();
+        by_creative.sort_unstable_by(|a, b| b.cmp(a));
+        let top_tenth: i64 = by_creative.iter().take(by_creative.len() / 10).sum();
+        assert!(top_tenth * 2 > by_creative.iter().sum::<i64>(), "a few creatives carry most spend");
         let videos: Vec<_> = records
             .iter()
             .filter(|r| r.creative.format == rtbcat_core::CreativeFormat::Video)
@@ -570,4 +589,199 @@ mod tests {
             "every demo video has a named aspect ratio"
         );
     }
+}
+
+/// Countries of the demo traffic: (code, traffic weight, CPM in micros, CTR in basis points).
+/// Different CPCs per geo give the opportunity finder something to find.
+const DEMO_GEOS: &[(&str, u32, i64, i64)] = &[
+    ("BR", 30, 900_000, 180),
+    ("US", 20, 4_200_000, 90),
+    ("IN", 15, 350_000, 140),
+    ("DE", 8, 3_100_000, 80),
+    ("MX", 8, 800_000, 160),
+    ("GB", 6, 3_600_000, 85),
+    ("AO", 3, 300_000, 260),
+    ("IE", 2, 3_900_000, 60),
+    ("JP", 5, 2_800_000, 70),
+    ("TR", 3, 600_000, 150),
+];
+const DEMO_DEVICES: &[(rtbcat_core::report::Device, u32)] = &[
+    (rtbcat_core::report::Device::Mobile, 70),
+    (rtbcat_core::report::Device::Desktop, 22),
+    (rtbcat_core::report::Device::Tablet, 6),
+    (rtbcat_core::report::Device::Ctv, 2),
+];
+/// Relative traffic by hour of day (UTC), peaking in the Brazilian evening.
+const HOUR_SHAPE: [u32; 24] = [6, 4, 3, 2, 2, 2, 3, 5, 7, 8, 9, 10, 11, 12, 12, 12, 13, 14, 15, 16, 16, 15, 12, 9];
+
+fn weighted<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
+    let total: u32 = items.iter().map(|(_, w)| *w).sum();
+    let mut pick = rng.random_range(0..total.max(1));
+    for (item, weight) in items {
+        if pick < *weight {
+            return *item;
+        }
+        pick -= weight;
+    }
+    items[0].0
+}
+
+/// Hourly performance facts for the last 30 days before `today`, about `rows` of them,
+/// handed over in batches. A few creatives carry most of the spend (Zipf-like weights).
+pub fn performance_facts(
+    seed: u64,
+    creatives: &[(String, String)],
+    rows: usize,
+    today: time::Date,
+    mut emit: impl FnMut(Vec<rtbcat_core::report::PerformanceFact>) -> bool,
+) -> usize {
+    use rtbcat_core::report::PerformanceFact;
+    if creatives.is_empty() || rows == 0 {
+        return 0;
+    }
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_fac7);
+    let weights: Vec<(usize, u32)> =
+        (0..creatives.len()).map(|rank| (rank, (1_000_000.0 / (rank as f64 + 1.0).powf(1.1)) as u32 + 1)).collect();
+    let geos: Vec<(usize, u32)> = DEMO_GEOS.iter().enumerate().map(|(i, g)| (i, g.1)).collect();
+    let per_hour = rows.div_ceil(30 * 24).max(1);
+    let mut written = 0;
+    for day_back in (1..=30i64).rev() {
+        let date = today - time::Duration::days(day_back);
+        let weekend = matches!(date.weekday(), time::Weekday::Saturday | time::Weekday::Sunday);
+        let mut batch = Vec::with_capacity(per_hour * 24);
+        for hour in 0..24u8 {
+            let mut seen = std::collections::HashSet::with_capacity(per_hour);
+            let mut attempts = 0;
+            while seen.len() < per_hour && attempts < per_hour * 20 {
+                attempts += 1;
+                let creative = weighted(&mut rng, &weights);
+                let geo = weighted(&mut rng, &geos);
+                let device = weighted(&mut rng, DEMO_DEVICES);
+                if !seen.insert((creative, geo, device)) {
+                    continue;
+                }
+                let (country, _, cpm, ctr_bp) = DEMO_GEOS[geo];
+                let shape = f64::from(HOUR_SHAPE[usize::from(hour)]) / 10.0 * if weekend { 0.8 } else { 1.0 };
+                let popularity = f64::from(weights[creative].1) / 1_000_000.0;
+                let impressions = ((200.0 + 40_000.0 * popularity) * shape * rng.random_range(0.6..1.4)) as i64 + 1;
+                let clicks = (impressions * ctr_bp * rng.random_range(6..14) / 100_000).min(impressions);
+                let spend_micros = impressions * cpm * rng.random_range(8..12) / 10_000;
+                let (creative_id, seat) = &creatives[creative];
+                batch.push(PerformanceFact {
+                    seat_id: Some(seat.clone()),
+                    creative_id: creative_id.clone(),
+                    date,
+                    hour: Some(hour),
+                    country: country.to_string(),
+                    device,
+                    placement: String::new(),
+                    impressions,
+                    clicks,
+                    spend_micros,
+                    reached_queries: Some(impressions * rng.random_range(3..9)),
+                    bids: None,
+                });
+            }
+        }
+        written += batch.len();
+        if !emit(batch) {
+            break;
+        }
+    }
+    written
+}
+
+/// The bidder's own request counts by size for the same 30 days — including sizes no demo
+/// creative covers, which is exactly the waste the waste report will show.
+pub fn traffic_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::report::TrafficFact> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x7aff_1c);
+    let sizes: &[(&str, &str, i64)] = &[
+        ("300x250", "HTML", 9_000_000),
+        ("320x50", "HTML", 7_000_000),
+        ("728x90", "HTML", 3_000_000),
+        ("320x480", "HTML", 2_500_000),
+        ("300x600", "HTML", 1_200_000),
+        ("160x600", "HTML", 900_000),
+        ("970x90", "HTML", 800_000),
+        ("300x1050", "HTML", 300_000),
+        ("120x600", "HTML", 250_000),
+        ("468x60", "HTML", 400_000),
+        ("video 16:9", "VIDEO", 1_800_000),
+        ("video 9:16", "VIDEO", 1_100_000),
+        ("native", "NATIVE", 1_500_000),
+    ];
+    let mut facts = Vec::new();
+    for day_back in (1..=30i64).rev() {
+        let date = today - time::Duration::days(day_back);
+        for &(size, format, base) in sizes {
+            for &(country, weight, _, _) in DEMO_GEOS {
+                facts.push(rtbcat_core::report::TrafficFact {
+                    kind: "traffic",
+                    date: Some(date),
+                    country: country.to_string(),
+                    device: "mobile".into(),
+                    size: size.to_string(),
+                    format: format.to_string(),
+                    requests: Some(base * i64::from(weight) / 100 * rng.random_range(80..120) / 100),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    facts
+}
+
+/// What `rtbcat demo` loaded.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoReport {
+    pub catalog: crate::catalog::CreativeImportReport,
+    pub performance_rows: usize,
+    pub performance_inserted: u64,
+    pub performance_updated: u64,
+    pub traffic_rows: usize,
+}
+
+/// Load the whole demo: catalog, 30 days of hourly performance, traffic by size. Every part
+/// goes through the same store paths real imports use; running it twice changes nothing.
+pub async fn load(
+    store: &rtbcat_store::SharedStore,
+    seed: u64,
+    creatives: usize,
+    rows: usize,
+    buyers_ui_template: &str,
+    now: time::OffsetDateTime,
+) -> Result<DemoReport, crate::catalog::ImportError> {
+    use rtbcat_store::FactBatch;
+    let document = creatives_document(seed, creatives).to_string();
+    let catalog = crate::catalog::import_creatives(store, &document, &format!("demo (seed {seed})"), "demo", buyers_ui_template, now.unix_timestamp()).await?;
+    let doc: Value = serde_json::from_str(&document).unwrap_or_default();
+    let pairs: Vec<(String, String)> = doc["creatives"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| Some((c["creativeId"].as_str()?.to_string(), c["accountId"].as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let today = now.date();
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let writer = store.write_facts(rx);
+    let producer = tokio::task::spawn_blocking(move || {
+        let written = performance_facts(seed, &pairs, rows, today, |batch| tx.blocking_send(FactBatch::Performance(batch)).is_ok());
+        let traffic = traffic_facts(seed, today);
+        let traffic_rows = traffic.len();
+        let _ = tx.blocking_send(FactBatch::Traffic(traffic));
+        let _ = tx.blocking_send(FactBatch::Commit);
+        (written, traffic_rows)
+    });
+    let (counts, produced) = tokio::join!(writer, producer);
+    let counts = counts?;
+    let (performance_rows, traffic_rows) = produced.unwrap_or((0, 0));
+    Ok(DemoReport {
+        catalog,
+        performance_rows,
+        performance_inserted: counts.inserted,
+        performance_updated: counts.updated,
+        traffic_rows,
+    })
 }

@@ -60,6 +60,9 @@ struct DemoArgs {
     /// How many creatives to generate.
     #[arg(long, default_value_t = rtbcat_app::demo::DEFAULT_CREATIVES)]
     creatives: usize,
+    /// About how many hourly performance rows to generate over the last 30 days.
+    #[arg(long, default_value_t = 200_000)]
+    rows: usize,
 }
 
 #[derive(Subcommand)]
@@ -239,23 +242,23 @@ async fn shutdown_signal() {
 async fn demo(config: Config, clock: Arc<dyn Clock>, args: DemoArgs) -> Result<()> {
     let store = open_store(&config).await?;
     let started = Instant::now();
-    let document = rtbcat_app::demo::creatives_document(args.seed, args.creatives).to_string();
-    let report = rtbcat_app::catalog::import_creatives(
-        &store,
-        &document,
-        &format!("demo (seed {})", args.seed),
-        "demo",
-        &config.buyers_ui_template,
-        clock.unix(),
-    )
-    .await?;
+    let report =
+        rtbcat_app::demo::load(&store, args.seed, args.creatives, args.rows, &config.buyers_ui_template, clock.now()).await?;
+    let catalog = &report.catalog;
     println!(
-        "demo creatives: {} ({} new, {} updated, {} unchanged) over seats {} in {:.2}s",
-        report.creatives,
-        report.inserted,
-        report.updated,
-        report.unchanged,
-        report.seats.join(", "),
+        "demo creatives: {} ({} new, {} updated, {} unchanged) over seats {}",
+        catalog.creatives,
+        catalog.inserted,
+        catalog.updated,
+        catalog.unchanged,
+        catalog.seats.join(", ")
+    );
+    println!(
+        "demo performance: {} hourly rows over 30 days and {} traffic rows ({} new, {} replaced); {:.2}s",
+        report.performance_rows,
+        report.traffic_rows,
+        report.performance_inserted,
+        report.performance_updated,
         started.elapsed().as_secs_f64()
     );
     if store.count_users().await? == 0 {

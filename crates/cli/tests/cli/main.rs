@@ -125,10 +125,10 @@ fn users_tokens_and_roles() {
 #[test]
 fn demo_is_idempotent_and_backup_copies_the_database() {
     let workspace = Workspace::new();
-    let first = workspace.rtbcat(&["demo", "--creatives", "50"]);
+    let first = workspace.rtbcat(&["demo", "--creatives", "50", "--rows", "2000"]);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(stdout(&first).contains("50 new"), "{}", stdout(&first));
-    let again = workspace.rtbcat(&["demo", "--creatives", "50"]);
+    let again = workspace.rtbcat(&["demo", "--creatives", "50", "--rows", "2000"]);
     assert!(stdout(&again).contains("50 unchanged"), "{}", stdout(&again));
 
     let copy = workspace.dir.path().join("copy.db");
