@@ -72,3 +72,26 @@ test("the creative detail page shows destinations and the raw JSON", async () =>
   assert.ok(await page.locator("summary", { hasText: "Raw API JSON" }).isVisible());
   await page.close();
 });
+
+test("cards carry spend badges and sorting by spend orders them", async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, app);
+  const spends = async () =>
+    (await page.locator(".perf-spend strong").allTextContents()).map((t) => Number(t.replace(/[^0-9.]/g, "")));
+  const bySpend = await spends();
+  assert.ok(bySpend.length >= 10, "spend badges on the first page");
+  for (let i = 1; i < bySpend.length; i++) {
+    assert.ok(bySpend[i - 1] >= bySpend[i], `spend order at ${i}: ${bySpend[i - 1]} >= ${bySpend[i]}`);
+  }
+  const firstBySpend = await page.locator(".creative-card").first().getAttribute("data-creative");
+  await page.selectOption("select[name=sort]", "recent");
+  await page.waitForURL(/sort=recent/);
+  await page.waitForFunction(() => !document.querySelector("#creative-results.loading"));
+  const firstByRecent = await page.locator(".creative-card").first().getAttribute("data-creative");
+  assert.notEqual(firstByRecent, firstBySpend, "the order changes with the sort");
+  await page.selectOption("select[name=sort]", "spend");
+  await page.waitForURL(/sort=spend/);
+  await page.waitForFunction(() => !document.querySelector("#creative-results.loading"));
+  assert.equal(await page.locator(".creative-card").first().getAttribute("data-creative"), firstBySpend);
+  await page.close();
+});

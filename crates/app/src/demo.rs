@@ -558,8 +558,10 @@ mod tests {
         assert!(languages.len() >= 8);
         assert!(records.iter().any(|r| r.creative.has_click_macro == Some(false)));
         assert!(records.iter().any(|r| r.creative.size.snapped));
-        let creatives: Vec<(String, String)> =
-            records.iter().map(|r| (r.creative.creative_id.clone(), r.creative.seat_id.clone())).collect();
+        let creatives: Vec<(String, String)> = records
+            .iter()
+            .map(|r| (r.creative.creative_id.clone(), r.creative.seat_id.clone()))
+            .collect();
         let mut facts = Vec::new();
         let written = performance_facts(1, &creatives, 20_000, time::macros::date!(2026 - 11 - 20), |batch| {
             facts.extend(batch);
@@ -576,7 +578,10 @@ mod tests {
         let mut by_creative: Vec<i64> = spend.values().copied().collect();
         by_creative.sort_unstable_by(|a, b| b.cmp(a));
         let top_tenth: i64 = by_creative.iter().take(by_creative.len() / 10).sum();
-        assert!(top_tenth * 2 > by_creative.iter().sum::<i64>(), "a few creatives carry most spend");
+        assert!(
+            top_tenth * 2 > by_creative.iter().sum::<i64>(),
+            "a few creatives carry most spend"
+        );
         let videos: Vec<_> = records
             .iter()
             .filter(|r| r.creative.format == rtbcat_core::CreativeFormat::Video)
@@ -612,7 +617,9 @@ const DEMO_DEVICES: &[(rtbcat_core::report::Device, u32)] = &[
     (rtbcat_core::report::Device::Ctv, 2),
 ];
 /// Relative traffic by hour of day (UTC), peaking in the Brazilian evening.
-const HOUR_SHAPE: [u32; 24] = [6, 4, 3, 2, 2, 2, 3, 5, 7, 8, 9, 10, 11, 12, 12, 12, 13, 14, 15, 16, 16, 15, 12, 9];
+const HOUR_SHAPE: [u32; 24] = [
+    6, 4, 3, 2, 2, 2, 3, 5, 7, 8, 9, 10, 11, 12, 12, 12, 13, 14, 15, 16, 16, 15, 12, 9,
+];
 
 fn weighted<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
     let total: u32 = items.iter().map(|(_, w)| *w).sum();
@@ -640,8 +647,9 @@ pub fn performance_facts(
         return 0;
     }
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_fac7);
-    let weights: Vec<(usize, u32)> =
-        (0..creatives.len()).map(|rank| (rank, (1_000_000.0 / (rank as f64 + 1.0).powf(1.1)) as u32 + 1)).collect();
+    let weights: Vec<(usize, u32)> = (0..creatives.len())
+        .map(|rank| (rank, (1_000_000.0 / (rank as f64 + 1.0).powf(1.1)) as u32 + 1))
+        .collect();
     let geos: Vec<(usize, u32)> = DEMO_GEOS.iter().enumerate().map(|(i, g)| (i, g.1)).collect();
     let per_hour = rows.div_ceil(30 * 24).max(1);
     let mut written = 0;
@@ -694,7 +702,7 @@ pub fn performance_facts(
 /// The bidder's own request counts by size for the same 30 days — including sizes no demo
 /// creative covers, which is exactly the waste the waste report will show.
 pub fn traffic_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::report::TrafficFact> {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x7aff_1c);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x007a_ff1c);
     let sizes: &[(&str, &str, i64)] = &[
         ("300x250", "HTML", 9_000_000),
         ("320x50", "HTML", 7_000_000),
@@ -753,13 +761,26 @@ pub async fn load(
 ) -> Result<DemoReport, crate::catalog::ImportError> {
     use rtbcat_store::FactBatch;
     let document = creatives_document(seed, creatives).to_string();
-    let catalog = crate::catalog::import_creatives(store, &document, &format!("demo (seed {seed})"), "demo", buyers_ui_template, now.unix_timestamp()).await?;
+    let catalog = crate::catalog::import_creatives(
+        store,
+        &document,
+        &format!("demo (seed {seed})"),
+        "demo",
+        buyers_ui_template,
+        now.unix_timestamp(),
+    )
+    .await?;
     let doc: Value = serde_json::from_str(&document).unwrap_or_default();
     let pairs: Vec<(String, String)> = doc["creatives"]
         .as_array()
         .map(|list| {
             list.iter()
-                .filter_map(|c| Some((c["creativeId"].as_str()?.to_string(), c["accountId"].as_str()?.to_string())))
+                .filter_map(|c| {
+                    Some((
+                        c["creativeId"].as_str()?.to_string(),
+                        c["accountId"].as_str()?.to_string(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -767,7 +788,9 @@ pub async fn load(
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let writer = store.write_facts(rx);
     let producer = tokio::task::spawn_blocking(move || {
-        let written = performance_facts(seed, &pairs, rows, today, |batch| tx.blocking_send(FactBatch::Performance(batch)).is_ok());
+        let written = performance_facts(seed, &pairs, rows, today, |batch| {
+            tx.blocking_send(FactBatch::Performance(batch)).is_ok()
+        });
         let traffic = traffic_facts(seed, today);
         let traffic_rows = traffic.len();
         let _ = tx.blocking_send(FactBatch::Traffic(traffic));

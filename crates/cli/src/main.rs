@@ -242,8 +242,15 @@ async fn shutdown_signal() {
 async fn demo(config: Config, clock: Arc<dyn Clock>, args: DemoArgs) -> Result<()> {
     let store = open_store(&config).await?;
     let started = Instant::now();
-    let report =
-        rtbcat_app::demo::load(&store, args.seed, args.creatives, args.rows, &config.buyers_ui_template, clock.now()).await?;
+    let report = rtbcat_app::demo::load(
+        &store,
+        args.seed,
+        args.creatives,
+        args.rows,
+        &config.buyers_ui_template,
+        clock.now(),
+    )
+    .await?;
     let catalog = &report.catalog;
     println!(
         "demo creatives: {} ({} new, {} updated, {} unchanged) over seats {}",

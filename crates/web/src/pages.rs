@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
-use rtbcat_store::{CreativeDetail, CreativeListItem, NamedCount, User};
+use rtbcat_store::{Breakdown, CreativeDetail, CreativeListItem, NamedCount, User};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -303,6 +303,60 @@ struct Card {
     native_headline: String,
     native_cta: String,
     video_label: String,
+    perf: Option<CardPerformance>,
+}
+
+/// The seed's badges: spend for the period, CPC/CPM, top geo with share, trend.
+struct CardPerformance {
+    spend: String,
+    cpc: String,
+    cpm: String,
+    top_geo: String,
+    trend: String,
+    trend_class: &'static str,
+    tier: &'static str,
+}
+
+fn money(micros: Option<i64>) -> String {
+    micros.map_or_else(|| "—".into(), |m| format!("${}", rtbcat_core::money::format_micros(m)))
+}
+
+fn period_label(period: Option<&str>) -> String {
+    match period.filter(|p| !p.is_empty()).unwrap_or("7d") {
+        "1d" => "Yesterday",
+        "30d" => "30d",
+        "all" => "All time",
+        _ => "7d",
+    }
+    .to_string()
+}
+
+fn card_performance(p: &rtbcat_core::metrics::PerformanceSummary, period_label: &str) -> CardPerformance {
+    use rtbcat_core::metrics::Tier;
+    let (trend, trend_class) = match p.trend_pct {
+        Some(t) if t > 0.0 => (format!("▲ {t:.0}%"), "up"),
+        Some(t) if t < 0.0 => (format!("▼ {:.0}%", t.abs()), "down"),
+        Some(_) => ("= 0%".to_string(), "flat"),
+        None => (String::new(), "flat"),
+    };
+    CardPerformance {
+        spend: format!("Spend ({period_label}): {}", money(Some(p.spend_micros))),
+        cpc: money(p.cpc_micros),
+        cpm: money(p.cpm_micros),
+        top_geo: match (&p.top_geo, p.top_geo_share) {
+            (Some(geo), Some(share)) => format!("{geo} ({:.0}%)", share * 100.0),
+            (Some(geo), None) => geo.clone(),
+            _ => "—".into(),
+        },
+        trend,
+        trend_class,
+        tier: match p.tier {
+            Tier::High => "high",
+            Tier::Medium => "medium",
+            Tier::Low => "low",
+            Tier::Zero => "zero",
+        },
+    }
 }
 
 fn status_view(status: &str) -> (String, &'static str) {
@@ -348,7 +402,7 @@ fn natural_size(format: &str, width: Option<i64>, height: Option<i64>) -> (u32, 
 const THUMB_WIDTH: f64 = 280.0;
 const THUMB_HEIGHT: f64 = 170.0;
 
-fn card(item: &CreativeListItem) -> Card {
+fn card(item: &CreativeListItem, period_label: &str) -> Card {
     let s = &item.summary;
     let content = item.content.clone().unwrap_or_default();
     let (detail_url, preview_url) = creative_urls(&s.seat_id, &s.creative_id);
@@ -392,6 +446,7 @@ fn card(item: &CreativeListItem) -> Card {
         native_headline: content.native_headline.unwrap_or_default(),
         native_cta: content.native_call_to_action.unwrap_or_default(),
         video_label,
+        perf: item.performance.as_ref().map(|p| card_performance(p, period_label)),
     }
 }
 
@@ -399,6 +454,8 @@ fn card(item: &CreativeListItem) -> Card {
 #[template(path = "creative_grid.html")]
 struct CreativeGrid {
     cards: Vec<Card>,
+    has_performance: bool,
+    as_of_label: String,
     catalog_empty: bool,
     range_label: String,
     page: i64,
@@ -421,7 +478,23 @@ struct CreativesPage {
     size_options: Vec<SelectOption>,
     status_options: Vec<SelectOption>,
     language_options: Vec<SelectOption>,
+    sort_options: Vec<SelectOption>,
+    period_options: Vec<SelectOption>,
+    tier_options: Vec<SelectOption>,
+    geo: String,
     grid: String,
+}
+
+fn fixed_options(choices: &[(&str, &str)], selected: Option<&str>, default: &str) -> Vec<SelectOption> {
+    let selected = selected.filter(|s| !s.is_empty()).unwrap_or(default);
+    choices
+        .iter()
+        .map(|(value, label)| SelectOption {
+            value: value.to_string(),
+            label: label.to_string(),
+            selected: *value == selected,
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -442,6 +515,10 @@ struct CreativeListParamsForm {
     language: Option<String>,
     search: Option<String>,
     page: Option<String>,
+    sort: Option<String>,
+    period: Option<String>,
+    tier: Option<String>,
+    geo: Option<String>,
 }
 
 const PAGE_SIZE: i64 = 48;
@@ -455,6 +532,10 @@ fn page_url(form: &CreativeListParamsForm, page: i64) -> String {
         ("size", &form.size),
         ("status", &form.status),
         ("language", &form.language),
+        ("sort", &form.sort),
+        ("period", &form.period),
+        ("tier", &form.tier),
+        ("geo", &form.geo),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             serializer.append_pair(key, v);
@@ -489,16 +570,42 @@ async fn creatives_page(
         slim: Some(false),
         page: Some(page),
         page_size: Some(PAGE_SIZE),
+        // The catalog opens sorted by spend over the last 7 days, as the seed asks.
+        sort: Some(
+            form.sort
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "spend".into()),
+        ),
+        period: Some(
+            form.period
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "7d".into()),
+        ),
+        tier: form.tier.clone(),
+        geo: form.geo.clone(),
         ..Default::default()
+    };
+    let listing = match crate::api::performance_listing(&list_params) {
+        Ok(listing) => listing,
+        Err(err) => return page_error(err),
     };
     let query = match creative_query(list_params, PAGE_SIZE) {
         Ok(q) => q,
         Err(err) => return page_error(err),
     };
-    let result = match state.store.list_creatives(query).await {
-        Ok(r) => r,
-        Err(err) => return page_error(err.into()),
+    let (result, as_of) = match listing {
+        Some(listing) => match rtbcat_app::catalog_view::list_with_performance(&state.store, query, listing).await {
+            Ok(r) => r,
+            Err(err) => return page_error(err.into()),
+        },
+        None => match state.store.list_creatives(query).await {
+            Ok(r) => (r, None),
+            Err(err) => return page_error(err.into()),
+        },
     };
+    let period_label = period_label(form.period.as_deref());
     let page_count = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let first = (page - 1) * PAGE_SIZE + 1;
     let last = (first + result.items.len() as i64 - 1).max(first);
@@ -514,7 +621,9 @@ async fn creatives_page(
         .iter()
         .all(|v| v.as_deref().is_none_or(str::is_empty));
     let grid = CreativeGrid {
-        cards: result.items.iter().map(card).collect(),
+        cards: result.items.iter().map(|item| card(item, &period_label)).collect(),
+        has_performance: as_of.is_some(),
+        as_of_label: as_of.map(|d| format!("{period_label} to {d}")).unwrap_or_default(),
         catalog_empty,
         range_label: format!("{first}–{last} of {} creatives", result.total),
         page,
@@ -554,6 +663,41 @@ async fn creatives_page(
         size_options: options(&facets.sizes, &form.size, str::to_string),
         status_options: options(&facets.statuses, &form.status, |s| status_view(s).0),
         language_options: options(&facets.languages, &form.language, str::to_string),
+        sort_options: fixed_options(
+            &[
+                ("spend", "Spend"),
+                ("cpc", "CPC"),
+                ("cpm", "CPM"),
+                ("ctr", "CTR"),
+                ("impressions", "Impressions"),
+                ("clicks", "Clicks"),
+                ("recent", "Recently updated"),
+            ],
+            form.sort.as_deref(),
+            "spend",
+        ),
+        period_options: fixed_options(
+            &[
+                ("1d", "Yesterday"),
+                ("7d", "Last 7 days"),
+                ("30d", "Last 30 days"),
+                ("all", "All time"),
+            ],
+            form.period.as_deref(),
+            "7d",
+        ),
+        tier_options: fixed_options(
+            &[
+                ("", "All tiers"),
+                ("high", "High spend (top 25%)"),
+                ("medium", "Medium spend"),
+                ("low", "Low spend (bottom 25%)"),
+                ("zero", "No spend"),
+            ],
+            form.tier.as_deref(),
+            "",
+        ),
+        geo: form.geo.clone().unwrap_or_default(),
         grid: grid_html,
     })
 }
@@ -596,6 +740,44 @@ struct CreativePage {
     destinations: Vec<DestinationRow>,
     policies: Vec<(String, String)>,
     raw_json: String,
+    /// Server-rendered SVG (numbers and dates we produced, escaped).
+    chart_svg: String,
+    performance_period: String,
+    geo_rows: Vec<BreakdownView>,
+    device_rows: Vec<BreakdownView>,
+}
+
+struct BreakdownView {
+    key: String,
+    spend: String,
+    impressions: i64,
+    clicks: i64,
+    ctr: String,
+    cpc: String,
+    share: String,
+}
+
+fn breakdown_views(rows: &[rtbcat_store::BreakdownRow]) -> Vec<BreakdownView> {
+    let total: i64 = rows.iter().map(|r| r.spend_micros).sum();
+    let mut sorted: Vec<&rtbcat_store::BreakdownRow> = rows.iter().collect();
+    sorted.sort_by_key(|r| std::cmp::Reverse(r.spend_micros));
+    sorted
+        .into_iter()
+        .map(|r| BreakdownView {
+            key: r.key.clone(),
+            spend: money(Some(r.spend_micros)),
+            impressions: r.impressions,
+            clicks: r.clicks,
+            ctr: rtbcat_core::metrics::ctr(r.clicks, r.impressions)
+                .map_or_else(|| "—".into(), |c| format!("{:.2}%", c * 100.0)),
+            cpc: money(rtbcat_core::metrics::cpc_micros(r.spend_micros, r.clicks)),
+            share: if total > 0 {
+                format!("{:.0}%", r.spend_micros as f64 / total as f64 * 100.0)
+            } else {
+                "—".into()
+            },
+        })
+        .collect()
 }
 
 async fn creative_page(
@@ -700,6 +882,43 @@ async fn creative_page(
                 .collect()
         })
         .unwrap_or_default();
+    // The last 30 days of data, ending at the newest imported date.
+    let mut chart_svg = String::new();
+    let mut performance_period = String::new();
+    let mut geo_rows = Vec::new();
+    let mut device_rows = Vec::new();
+    if let Ok(Some(latest)) = state.store.latest_fact_date().await {
+        if let Some(end) = rtbcat_core::report::parse_report_date(&latest) {
+            let (start, _) = rtbcat_core::metrics::Period::Month.window(end);
+            let filter = |country: Option<String>| rtbcat_store::FactFilter {
+                start: start.map(|d| d.to_string()),
+                end: Some(end.to_string()),
+                country,
+            };
+            let ids = vec![s.creative_id.clone()];
+            let by = |b| state.store.performance_breakdown(ids.clone(), filter(None), b);
+            if let (Ok(daily), Ok(geo), Ok(device)) = (
+                by(Breakdown::Date).await,
+                by(Breakdown::Country).await,
+                by(Breakdown::Device).await,
+            ) {
+                if !daily.is_empty() {
+                    let points: Vec<crate::charts::DailyPoint> = daily
+                        .iter()
+                        .map(|r| crate::charts::DailyPoint {
+                            date: r.key.clone(),
+                            spend_micros: r.spend_micros,
+                            clicks: r.clicks,
+                        })
+                        .collect();
+                    chart_svg = crate::charts::daily_spend_and_clicks(&points);
+                    performance_period = format!("{} to {end}", start.map(|d| d.to_string()).unwrap_or_default());
+                }
+                geo_rows = breakdown_views(&geo);
+                device_rows = breakdown_views(&device);
+            }
+        }
+    }
     let (user_email, user_role) = user_header(&user);
     render(&CreativePage {
         asset_version: ASSET_VERSION,
@@ -721,6 +940,10 @@ async fn creative_page(
         destinations,
         policies,
         raw_json: serde_json::to_string_pretty(&detail.raw).unwrap_or_default(),
+        chart_svg,
+        performance_period,
+        geo_rows,
+        device_rows,
     })
 }
 

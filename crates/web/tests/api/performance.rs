@@ -323,3 +323,78 @@ async fn interrupted_import_on_sqlite() {
 async fn interrupted_import_on_postgres() {
     interrupted_import_leaves_nothing(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn pages_show_performance_badges_and_charts() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let now = time::OffsetDateTime::from_unix_timestamp(crate::support::NOW).expect("time");
+    let demo = rtbcat_app::demo::load(
+        &app.store,
+        3,
+        30,
+        3000,
+        rtbcat_core::creative::DEFAULT_BUYERS_UI_TEMPLATE,
+        now,
+    )
+    .await
+    .expect("demo");
+    assert!(demo.performance_rows >= 3000);
+    app.add_user("viewer@example.com", Role::Viewer).await;
+    let browser = crate::support::browser();
+    crate::auth::sign_in(&app, &browser, "viewer@example.com").await;
+    let html = browser
+        .get(app.url("/app/creatives"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("Spend (7d): $"), "spend badges on cards");
+    assert!(html.contains("Top geo"), "top geo on cards");
+    assert!(
+        html.contains("<option value=\"spend\" selected>"),
+        "sorted by spend by default"
+    );
+    let high = browser
+        .get(app.url("/app/creatives?tier=high&period=30d"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        high.contains("data-tier=\"high\"") && !high.contains("data-tier=\"zero\""),
+        "tier filter"
+    );
+    let top: Value = {
+        let api = app.client_as(Role::Editor).await;
+        api.get(app.url("/creatives?sort=spend&slim=true&page_size=1"))
+            .send()
+            .await
+            .expect("api")
+            .json()
+            .await
+            .expect("json")
+    };
+    let top = &top["items"][0];
+    let detail = browser
+        .get(app.url(&format!(
+            "/app/seats/{}/creatives/{}",
+            top["seat_id"].as_str().expect("seat"),
+            top["creative_id"].as_str().expect("id")
+        )))
+        .send()
+        .await
+        .expect("detail")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        detail.contains("<svg class=\"chart\""),
+        "daily chart rendered on the server"
+    );
+    assert_eq!(detail.matches("<rect").count(), 30, "one bar per day of the last 30");
+    assert!(detail.contains("By geo") && detail.contains("By device"));
+}
