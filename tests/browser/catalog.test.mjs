@@ -95,3 +95,29 @@ test("cards carry spend badges and sorting by spend orders them", async () => {
   assert.equal(await page.locator(".creative-card").first().getAttribute("data-creative"), firstBySpend);
   await page.close();
 });
+
+test("uploading a report on the Import page shows the report and re-sorts creatives by spend", async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, app);
+  const ids = await page.locator(".creative-card").evaluateAll((cards) => cards.map((c) => c.getAttribute("data-creative")));
+  const underdog = ids[ids.length - 1];
+  assert.notEqual(ids[0], underdog);
+  const day = new Date(Date.now() - 2 * 86400000).toISOString().slice(0, 10);
+  const csv = `creative_id,date,impressions,clicks,spend,geography,device_type\n${underdog},${day},1000000,100,99999999.00,BR,ctv\nnot-a-creative,${day},10,20,1.00,BR,mobile\n`;
+
+  await page.goto(`${app.baseUrl}/app/import`);
+  await page.setInputFiles("#import-file", { name: "boost.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.click("#import-submit");
+  await page.locator("#import-report").waitFor({ state: "visible" });
+  const summary = await page.textContent("#import-summary");
+  assert.match(summary, /performance CSV \(seed format\)/);
+  assert.match(summary, /Imported \(new\)1/);
+  assert.match(summary, /Skipped1/);
+  assert.match(await page.textContent("#import-errors"), /clicks \(20\) exceed impressions \(10\)/);
+
+  await page.goto(`${app.baseUrl}/app/creatives`);
+  assert.equal(await page.locator(".creative-card").first().getAttribute("data-creative"), underdog, "the boosted creative now leads");
+  await page.goto(`${app.baseUrl}/app/import`);
+  assert.match(await page.textContent("#import-history"), /boost\.csv/, "the upload is in the history");
+  await page.close();
+});

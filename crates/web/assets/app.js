@@ -94,3 +94,94 @@
     if (event.state && event.state.url) { loadResults(event.state.url, false); }
   });
 })();
+
+// Import page: drag and drop, upload progress, the report.
+(function () {
+  "use strict";
+  var form = document.getElementById("import-form");
+  if (!form) { return; }
+  var input = document.getElementById("import-file");
+  var zone = document.getElementById("drop-zone");
+  var status = document.getElementById("import-status");
+  var progress = document.getElementById("import-progress");
+  var fileName = document.getElementById("import-file-name");
+
+  function showName() { fileName.textContent = input.files.length ? input.files[0].name : ""; }
+  input.addEventListener("change", showName);
+  ["dragenter", "dragover"].forEach(function (type) {
+    zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
+  });
+  ["dragleave", "drop"].forEach(function (type) {
+    zone.addEventListener(type, function () { zone.classList.remove("dragging"); });
+  });
+  zone.addEventListener("drop", function (event) {
+    event.preventDefault();
+    if (event.dataTransfer.files.length) { input.files = event.dataTransfer.files; showName(); }
+  });
+
+  function fact(list, label, value) {
+    var dt = document.createElement("dt"); dt.textContent = label;
+    var dd = document.createElement("dd"); dd.textContent = value;
+    list.appendChild(dt); list.appendChild(dd);
+  }
+
+  function showReport(report) {
+    var section = document.getElementById("import-report");
+    var list = document.getElementById("import-summary");
+    list.textContent = "";
+    fact(list, "File", report.file_name);
+    fact(list, "Recognised as", report.kind_label);
+    fact(list, "Rows read", report.rows_read);
+    fact(list, "Imported (new)", report.imported);
+    fact(list, "Replaced", report.updated);
+    fact(list, "Skipped", report.skipped);
+    fact(list, "Warnings", report.warnings + (report.unknown_creatives.length ? " — not in the catalog yet: " + report.unknown_creatives.join(", ") : ""));
+    if (report.totals_rows) { fact(list, "Totals lines ignored", report.totals_rows); }
+    fact(list, "Time", (report.duration_ms / 1000).toFixed(2) + " s");
+    var table = document.getElementById("import-errors");
+    var body = table.querySelector("tbody");
+    body.textContent = "";
+    report.errors.forEach(function (error) {
+      var row = document.createElement("tr");
+      [error.line, error.column, error.reason].forEach(function (value) {
+        var cell = document.createElement("td"); cell.textContent = value; row.appendChild(cell);
+      });
+      body.appendChild(row);
+    });
+    table.hidden = report.errors.length === 0;
+    section.hidden = false;
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!input.files.length) { status.textContent = "Choose a file first."; return; }
+    var data = new FormData();
+    data.append("file", input.files[0]);
+    var strict = document.getElementById("import-strict").checked;
+    var request = new XMLHttpRequest();
+    request.open("POST", form.getAttribute("action") + (strict ? "?strict=true" : ""));
+    request.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        progress.hidden = false;
+        progress.value = Math.round((e.loaded / e.total) * 100);
+        status.textContent = "Uploading… " + progress.value + "%";
+      }
+    });
+    request.upload.addEventListener("load", function () { status.textContent = "Checking and saving rows…"; });
+    request.addEventListener("load", function () {
+      progress.hidden = true;
+      var body;
+      try { body = JSON.parse(request.responseText); } catch (e) { body = { message: request.statusText }; }
+      if (request.status === 200) {
+        status.textContent = "Done.";
+        showReport(body);
+      } else {
+        status.textContent = "Not imported: " + (body.message || request.status);
+      }
+    });
+    request.addEventListener("error", function () { status.textContent = "The upload failed; check the connection and try again."; });
+    document.getElementById("import-submit").disabled = true;
+    request.addEventListener("loadend", function () { document.getElementById("import-submit").disabled = false; });
+    request.send(data);
+  });
+})();

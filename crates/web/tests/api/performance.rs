@@ -398,3 +398,41 @@ async fn pages_show_performance_badges_and_charts() {
     assert_eq!(detail.matches("<rect").count(), 30, "one bar per day of the last 30");
     assert!(detail.contains("By geo") && detail.contains("By device"));
 }
+
+#[tokio::test]
+async fn the_import_page_lets_editors_upload_and_shows_history() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let editor = app.client_as(Role::Editor).await;
+    let (status, _) = upload(
+        &app,
+        &editor,
+        "first.csv",
+        b"creative_id,date,impressions,clicks,spend\nx,2026-01-01,1,0,0\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let browser = crate::support::browser();
+    crate::auth::sign_in(&app, &browser, "editor@example.com").await;
+    let html = browser
+        .get(app.url("/app/import"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("id=\"import-form\""), "editors get the upload form");
+    assert!(html.contains("first.csv"), "history lists earlier imports");
+    app.add_user("viewer@example.com", Role::Viewer).await;
+    let viewer = crate::support::browser();
+    crate::auth::sign_in(&app, &viewer, "viewer@example.com").await;
+    let html = viewer
+        .get(app.url("/app/import"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!html.contains("id=\"import-form\"") && html.contains("can view imports but not run them"));
+}
