@@ -117,6 +117,20 @@ pub struct CatalogStats {
     pub distinct_sizes: i64,
     pub app_destinations: i64,
     pub missing_click_macro: i64,
+    /// Totals of all imported performance facts.
+    pub performance: PerformanceStats,
+}
+
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
+pub struct PerformanceStats {
+    pub fact_rows: i64,
+    pub spend_micros: i64,
+    pub impressions: i64,
+    pub clicks: i64,
+    pub first_date: Option<String>,
+    pub last_date: Option<String>,
+    pub traffic_rows: i64,
+    pub imports: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]

@@ -390,7 +390,26 @@ impl Store for PgStore {
             .query_one("SELECT COUNT(*) FROM buyer_seats", &[])
             .await?
             .try_get(0)?;
+        let p = client
+            .query_one(
+                "SELECT COUNT(*), COALESCE(SUM(spend_micros), 0)::BIGINT, COALESCE(SUM(impressions), 0)::BIGINT, \
+                 COALESCE(SUM(clicks), 0)::BIGINT, to_char(MIN(date), 'YYYY-MM-DD'), to_char(MAX(date), 'YYYY-MM-DD'), \
+                 (SELECT COUNT(*) FROM rtb_traffic), (SELECT COUNT(*) FROM imports) FROM performance_metrics",
+                &[],
+            )
+            .await?;
+        let performance = PerformanceStats {
+            fact_rows: p.try_get(0)?,
+            spend_micros: p.try_get(1)?,
+            impressions: p.try_get(2)?,
+            clicks: p.try_get(3)?,
+            first_date: p.try_get(4)?,
+            last_date: p.try_get(5)?,
+            traffic_rows: p.try_get(6)?,
+            imports: p.try_get(7)?,
+        };
         Ok(CatalogStats {
+            performance,
             creatives: row.try_get(0)?,
             seats,
             by_format: named_counts(

@@ -401,7 +401,25 @@ impl Store for SqliteStore {
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )?;
             let seats: i64 = conn.query_row("SELECT COUNT(*) FROM buyer_seats", [], |r| r.get(0))?;
+            let performance = conn.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(spend_micros), 0), COALESCE(SUM(impressions), 0), COALESCE(SUM(clicks), 0), \
+                 MIN(date), MAX(date), (SELECT COUNT(*) FROM rtb_traffic), (SELECT COUNT(*) FROM imports) FROM performance_metrics",
+                [],
+                |r| {
+                    Ok(PerformanceStats {
+                        fact_rows: r.get(0)?,
+                        spend_micros: r.get(1)?,
+                        impressions: r.get(2)?,
+                        clicks: r.get(3)?,
+                        first_date: r.get(4)?,
+                        last_date: r.get(5)?,
+                        traffic_rows: r.get(6)?,
+                        imports: r.get(7)?,
+                    })
+                },
+            )?;
             Ok(CatalogStats {
+                performance,
                 creatives,
                 seats,
                 by_format: named_counts(

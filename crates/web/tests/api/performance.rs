@@ -241,6 +241,17 @@ async fn performance_import_scenario(backend: Backend) {
     let (status, _) = get(&format!("/api/performance/metrics/{first}?group_by=week")).await;
     assert_eq!(status, 400);
 
+    let (_, stats) = get("/stats").await;
+    let perf = &stats["performance"];
+    assert_eq!(perf["fact_rows"], 3, "{stats}");
+    assert_eq!(perf["spend_micros"], 1_234_500_000i64 + 4_160_000 + 300_000);
+    assert_eq!(
+        (perf["first_date"].as_str(), perf["last_date"].as_str()),
+        (Some("2026-01-11"), Some("2026-01-12"))
+    );
+    assert_eq!(perf["traffic_rows"], 2);
+    assert_eq!(perf["imports"], 5);
+
     let viewer = app.client_as(Role::Viewer).await;
     let (status, _) = upload(
         &app,
