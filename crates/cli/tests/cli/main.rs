@@ -157,3 +157,75 @@ fn bad_configuration_is_named() {
     );
     assert!(stderr(&postgres).contains("pg_dump"), "{}", stderr(&postgres));
 }
+
+/// `kill -9` in the middle of a large import leaves no half-written fact and no history
+/// line; running the same import again completes it.
+#[test]
+fn an_import_killed_mid_write_leaves_nothing_and_rerunning_completes_it() {
+    use std::io::Write;
+    let workspace = Workspace::new();
+    let rows = 400_000;
+    let path = workspace.dir.path().join("big.csv");
+    {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+        writeln!(
+            file,
+            "creative_id,date,hour,impressions,clicks,spend,geography,device_type"
+        )
+        .expect("write");
+        for n in 0..rows {
+            writeln!(
+                file,
+                "c{},2026-01-{:02},{},100,1,0.50,BR,mobile",
+                n % 5000,
+                1 + (n / 120_000),
+                (n / 5000) % 24
+            )
+            .expect("write");
+        }
+    }
+    let file = path.display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rtbcat"))
+        .args(["import", "performance", "--json", &file])
+        .env("RTBCAT_DATA_DIR", workspace.dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start import");
+    // Wait until the import is writing (its WAL grows), then kill it without warning.
+    let wal = workspace.dir.path().join("rtbcat.db-wal");
+    let mut writing = false;
+    for _ in 0..6000 {
+        if std::fs::metadata(&wal)
+            .map(|m| m.len() > 4 * 1024 * 1024)
+            .unwrap_or(false)
+        {
+            writing = true;
+            break;
+        }
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "the import finished before it could be interrupted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(writing, "the import never started writing");
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+
+    let count = |table: &str| -> i64 {
+        let connection = rusqlite::Connection::open(workspace.dir.path().join("rtbcat.db")).expect("open");
+        connection
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
+    };
+    assert_eq!(count("performance_metrics"), 0, "no half-written rows");
+    assert_eq!(count("imports"), 0, "no history line for an import that did not finish");
+
+    let rerun = workspace.rtbcat(&["import", "performance", "--json", &file]);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    let report: serde_json::Value = serde_json::from_str(stdout(&rerun).trim()).expect("json");
+    assert_eq!(report["imported"], rows, "{report}");
+    assert_eq!(count("performance_metrics"), rows);
+}
