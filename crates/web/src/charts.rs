@@ -57,7 +57,9 @@ pub fn daily_spend_and_clicks(points: &[DailyPoint]) -> String {
             x + slot / 2.0,
             cy
         ));
-        if i == 0 || i == points.len() - 1 || i % 7 == 0 {
+        // A label every week, plus the ends, never two labels crowding each other.
+        let last = points.len() - 1;
+        if i == 0 || i == last || (i % 7 == 0 && last - i >= 3) {
             svg.push_str(&format!(
                 "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\">{}</text>",
                 x + slot / 2.0,
