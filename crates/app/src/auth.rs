@@ -182,11 +182,11 @@ pub async fn session_user(store: &SharedStore, session_token: &str, now: i64) ->
     Ok(store.session_user(token_digest(session_token), now).await?)
 }
 
-pub async fn api_token_user(store: &SharedStore, token: &str, now: i64) -> Result<Option<User>, AuthError> {
+pub async fn api_token_user(store: &SharedStore, token: &str) -> Result<Option<User>, AuthError> {
     if !token.starts_with(API_TOKEN_PREFIX) {
         return Ok(None);
     }
-    Ok(store.api_token_user(token_digest(token), now).await?)
+    Ok(store.api_token_user(token_digest(token)).await?)
 }
 
 /// Create an API token for a user. The token is returned once and never stored in clear.

@@ -96,7 +96,7 @@ pub trait Store: Send + Sync + 'static {
     async fn session_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>>;
     async fn delete_session(&self, token_sha256: String) -> StoreResult<()>;
     async fn create_api_token(&self, token_sha256: String, user_id: i64, label: String, now: i64) -> StoreResult<()>;
-    async fn api_token_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>>;
+    async fn api_token_user(&self, token_sha256: String) -> StoreResult<Option<User>>;
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()>;
     async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEntry>>;
 }

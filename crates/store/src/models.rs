@@ -223,6 +223,23 @@ pub(crate) fn split_languages(stored: &str) -> Vec<String> {
         .collect()
 }
 
+/// Languages are stored per creative as a set (",en,pt,"); facet counts expand the sets.
+/// Input: each distinct stored set with how many creatives carry it.
+pub(crate) fn language_counts(sets: impl IntoIterator<Item = (String, i64)>) -> Vec<NamedCount> {
+    let mut totals: std::collections::BTreeMap<String, i64> = Default::default();
+    for (set, count) in sets {
+        for language in split_languages(&set) {
+            *totals.entry(language).or_default() += count;
+        }
+    }
+    let mut counts: Vec<NamedCount> = totals
+        .into_iter()
+        .map(|(name, count)| NamedCount { name, count })
+        .collect();
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    counts
+}
+
 pub(crate) fn join_languages(languages: &[String]) -> String {
     format!(",{},", languages.join(","))
 }
@@ -301,4 +318,35 @@ pub struct FactFilter {
     pub start: Option<String>,
     pub end: Option<String>,
     pub country: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_facets_expand_stored_sets() {
+        let counts = language_counts([
+            (",en,pt,".to_string(), 3),
+            (",pt,".to_string(), 2),
+            (",".to_string(), 4),
+        ]);
+        assert_eq!(
+            counts,
+            vec![
+                NamedCount {
+                    name: "pt".into(),
+                    count: 5
+                },
+                NamedCount {
+                    name: "en".into(),
+                    count: 3
+                }
+            ]
+        );
+        assert_eq!(
+            split_languages(&join_languages(&["en".into(), "pt".into()])),
+            vec!["en", "pt"]
+        );
+    }
 }

@@ -6,7 +6,6 @@
 use crate::facts;
 use crate::models::*;
 use crate::query::{self, CreativeQuery, DerivedColumns};
-use crate::sqlite::sorted_language_counts;
 use crate::{Backend, Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -477,17 +476,12 @@ impl Store for PgStore {
 
     async fn facet_values(&self) -> StoreResult<CatalogFacets> {
         let client = self.client().await?;
-        let mut languages: std::collections::BTreeMap<String, i64> = Default::default();
-        for row in client
+        let sets: Vec<(String, i64)> = client
             .query("SELECT languages, COUNT(*) FROM creatives GROUP BY languages", &[])
             .await?
-        {
-            let set: String = row.try_get(0)?;
-            let count: i64 = row.try_get(1)?;
-            for language in split_languages(&set) {
-                *languages.entry(language).or_default() += count;
-            }
-        }
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()?;
         Ok(CatalogFacets {
             seats: named_counts(
                 &client,
@@ -509,7 +503,7 @@ impl Store for PgStore {
                 "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 1",
             )
             .await?,
-            languages: sorted_language_counts(languages),
+            languages: language_counts(sets),
         })
     }
 
@@ -905,7 +899,7 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn api_token_user(&self, token_sha256: String, _now: i64) -> StoreResult<Option<User>> {
+    async fn api_token_user(&self, token_sha256: String) -> StoreResult<Option<User>> {
         let client = self.client().await?;
         let row = client
             .query_opt(

@@ -487,17 +487,10 @@ impl Store for SqliteStore {
 
     async fn facet_values(&self) -> StoreResult<CatalogFacets> {
         self.read(|conn| {
-            let mut languages: std::collections::BTreeMap<String, i64> = Default::default();
-            {
-                let mut stmt = conn.prepare_cached("SELECT languages, COUNT(*) FROM creatives GROUP BY languages")?;
-                let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-                for row in rows {
-                    let (set, count) = row?;
-                    for language in split_languages(&set) {
-                        *languages.entry(language).or_default() += count;
-                    }
-                }
-            }
+            let sets: Vec<(String, i64)> = conn
+                .prepare_cached("SELECT languages, COUNT(*) FROM creatives GROUP BY languages")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
             Ok(CatalogFacets {
                 seats: named_counts(
                     conn,
@@ -515,7 +508,7 @@ impl Store for SqliteStore {
                     conn,
                     "SELECT status, COUNT(*) FROM creatives GROUP BY status ORDER BY 1",
                 )?,
-                languages: sorted_language_counts(languages),
+                languages: language_counts(sets),
             })
         })
         .await
@@ -858,7 +851,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn api_token_user(&self, token_sha256: String, _now: i64) -> StoreResult<Option<User>> {
+    async fn api_token_user(&self, token_sha256: String) -> StoreResult<Option<User>> {
         // last_used_at is not written on every request: a read must not queue behind writes.
         self.read(move |conn| {
             Ok(conn
@@ -911,13 +904,4 @@ impl Store for SqliteStore {
         })
         .await
     }
-}
-
-pub(crate) fn sorted_language_counts(languages: std::collections::BTreeMap<String, i64>) -> Vec<NamedCount> {
-    let mut counts: Vec<NamedCount> = languages
-        .into_iter()
-        .map(|(name, count)| NamedCount { name, count })
-        .collect();
-    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-    counts
 }

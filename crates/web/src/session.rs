@@ -4,7 +4,7 @@ use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use rtbcat_core::account::Role;
@@ -12,8 +12,8 @@ use rtbcat_store::User;
 
 pub const SESSION_COOKIE: &str = "rtbcat_session";
 
-fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -28,10 +28,10 @@ fn session_token(parts: &Parts) -> Option<String> {
 async fn resolve(parts: &Parts, state: &AppState, allow_bearer: bool) -> Result<Option<User>, ApiError> {
     let now = state.clock.unix();
     if allow_bearer {
-        if let Some(token) = bearer_token(parts) {
+        if let Some(token) = bearer_token(&parts.headers) {
             // A bearer token that does not match is an error, not a fallback to cookies.
             return Ok(Some(
-                rtbcat_app::auth::api_token_user(&state.store, token, now)
+                rtbcat_app::auth::api_token_user(&state.store, token)
                     .await?
                     .ok_or_else(ApiError::unauthorized)?,
             ));
@@ -67,7 +67,7 @@ where
         let state = AppState::from_ref(state);
         let user = resolve(parts, &state, true).await?.ok_or_else(ApiError::unauthorized)?;
         // Only a known caller learns about the origin rule; strangers get the plain 401.
-        check_same_origin(parts)?;
+        check_same_origin(&parts.method, &parts.headers)?;
         Ok(ApiUser(user))
     }
 }
@@ -106,7 +106,7 @@ where
         let state = AppState::from_ref(state);
         match resolve(parts, &state, false).await.map_err(PageRejection::Error)? {
             Some(user) => {
-                check_same_origin(parts).map_err(PageRejection::Error)?;
+                check_same_origin(&parts.method, &parts.headers).map_err(PageRejection::Error)?;
                 Ok(PageUser(user))
             }
             None => Err(PageRejection::Login {
@@ -122,19 +122,17 @@ where
 /// Cookie-authenticated writes must come from our own pages: the browser's `Origin` (or
 /// `Referer`) must name this host. Bearer-token calls carry no ambient credentials and
 /// are exempt. This is the CSRF defence, together with SameSite cookies.
-pub fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
-    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) || bearer_token(parts).is_some() {
+pub fn check_same_origin(method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) || bearer_token(headers).is_some() {
         return Ok(());
     }
-    let host = parts
-        .headers
+    let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
-    let origin = parts
-        .headers
+    let origin = headers
         .get(header::ORIGIN)
-        .or_else(|| parts.headers.get(header::REFERER))
+        .or_else(|| headers.get(header::REFERER))
         .and_then(|h| h.to_str().ok())
         .and_then(|o| url::Url::parse(o).ok());
     let same = origin.is_some_and(|o| {
