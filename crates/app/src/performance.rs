@@ -7,9 +7,9 @@
 
 use rtbcat_core::report::{ParsedRow, ReportKind, ReportLayout, RowError};
 use rtbcat_store::{FactBatch, ImportRecord, NewAuditEntry, SharedStore, StoreError};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -115,7 +115,7 @@ fn read_error(file: &str, err: impl std::fmt::Display) -> PerformanceImportError
 fn parse_into_batches<R: Read>(
     reader: R,
     options: &ImportOptions,
-    known: &HashMap<String, Option<String>>,
+    known: &FxHashMap<String, Option<String>>,
     progress: Arc<ImportProgress>,
     batches: tokio::sync::mpsc::Sender<FactBatch>,
 ) -> Result<ParseOutcome, PerformanceImportError> {
@@ -168,7 +168,7 @@ fn parse_into_batches<R: Read>(
         sha256: String::new(),
         size_bytes: 0,
     };
-    let mut unknown: HashSet<String> = HashSet::new();
+    let mut unknown: FxHashSet<String> = FxHashSet::default();
     let mut performance = Vec::with_capacity(BATCH_ROWS);
     let mut traffic = Vec::new();
     let note_error = |outcome: &mut ParseOutcome, error: RowError| {
@@ -278,7 +278,7 @@ pub async fn import_report<R: Read + Send + 'static>(
 ) -> Result<PerformanceImportReport, PerformanceImportError> {
     let started = std::time::Instant::now();
     // creative id → its seat, or None when several seats use the id.
-    let mut known: HashMap<String, Option<String>> = HashMap::new();
+    let mut known: FxHashMap<String, Option<String>> = FxHashMap::default();
     for (creative_id, seat) in store.creative_seats().await? {
         known
             .entry(creative_id)

@@ -7,7 +7,6 @@
 
 use crate::money::parse_money_micros;
 use serde::Serialize;
-use std::collections::HashMap;
 use time::{Date, Month};
 
 /// The report kinds we recognise.
@@ -92,6 +91,26 @@ pub enum Column {
     Requests,
 }
 
+/// Where each understood column sits in a report's rows: looked up for every field of every
+/// row, so an array indexed by the column rather than a hashed map.
+#[derive(Debug, Clone, Default)]
+struct ColumnPositions([Option<usize>; Column::Requests as usize + 1]);
+
+impl ColumnPositions {
+    /// Records a column's position; false when the column was already placed.
+    fn insert(&mut self, column: Column, position: usize) -> bool {
+        self.0[column as usize].replace(position).is_none()
+    }
+
+    fn get(&self, column: Column) -> Option<usize> {
+        self.0[column as usize]
+    }
+
+    fn contains(&self, column: Column) -> bool {
+        self.get(column).is_some()
+    }
+}
+
 /// `#Day`, `\u{feff}Creative Size `, `Spend (buyer currency)` → comparable names.
 pub fn normalize_header(name: &str) -> String {
     let trimmed = name
@@ -142,7 +161,7 @@ fn column_for(normalized: &str) -> Option<Column> {
 #[derive(Debug, Clone)]
 pub struct ReportLayout {
     pub kind: ReportKind,
-    positions: HashMap<Column, usize>,
+    positions: ColumnPositions,
     header: Vec<String>,
 }
 
@@ -164,17 +183,17 @@ impl ReportLayout {
     /// Recognise a report from its header row.
     pub fn detect(header: &[&str]) -> Result<ReportLayout, HeaderError> {
         let normalized: Vec<String> = header.iter().map(|h| normalize_header(h)).collect();
-        let mut positions = HashMap::new();
+        let mut positions = ColumnPositions::default();
         for (i, name) in normalized.iter().enumerate() {
             if let Some(column) = column_for(name) {
-                if positions.insert(column, i).is_some() {
+                if !positions.insert(column, i) {
                     return Err(HeaderError {
                         message: format!("column {:?} appears twice", header[i].trim()),
                     });
                 }
             }
         }
-        let has = |c: Column| positions.contains_key(&c);
+        let has = |c: Column| positions.contains(c);
         let kind = if has(Column::CreativeId) {
             if normalized.iter().any(|n| n == "creative_id") {
                 ReportKind::SeedCsv
@@ -234,14 +253,14 @@ impl ReportLayout {
     }
 
     pub fn has(&self, column: Column) -> bool {
-        self.positions.contains_key(&column)
+        self.positions.contains(column)
     }
 
     /// The header as the file spells it (normalised), for error messages.
     pub fn column_name(&self, column: Column) -> String {
         self.positions
-            .get(&column)
-            .and_then(|i| self.header.get(*i))
+            .get(column)
+            .and_then(|i| self.header.get(i))
             .cloned()
             .unwrap_or_else(|| column_title(column).into())
     }
@@ -496,7 +515,7 @@ pub struct RowError {
 
 impl ReportLayout {
     fn field<'a>(&self, row: &[&'a str], column: Column) -> Option<&'a str> {
-        self.positions.get(&column).and_then(|i| row.get(*i)).map(|v| v.trim())
+        self.positions.get(column).and_then(|i| row.get(i)).map(|v| v.trim())
     }
 
     fn error(&self, line: u64, column: Column, reason: impl Into<String>) -> RowError {

@@ -391,9 +391,10 @@ impl Store for PgStore {
             .try_get(0)?;
         let p = client
             .query_one(
-                "SELECT COUNT(*), COALESCE(SUM(spend_micros), 0)::BIGINT, COALESCE(SUM(impressions), 0)::BIGINT, \
-                 COALESCE(SUM(clicks), 0)::BIGINT, to_char(MIN(date), 'YYYY-MM-DD'), to_char(MAX(date), 'YYYY-MM-DD'), \
-                 (SELECT COUNT(*) FROM rtb_traffic), (SELECT COUNT(*) FROM imports) FROM performance_metrics",
+                "SELECT COALESCE(SUM(fact_rows), 0)::BIGINT, COALESCE(SUM(spend_micros), 0)::BIGINT, \
+                 COALESCE(SUM(impressions), 0)::BIGINT, COALESCE(SUM(clicks), 0)::BIGINT, to_char(MIN(date), 'YYYY-MM-DD'), \
+                 to_char(MAX(date), 'YYYY-MM-DD'), (SELECT COUNT(*) FROM rtb_traffic), (SELECT COUNT(*) FROM imports) \
+                 FROM performance_daily",
                 &[],
             )
             .await?;
@@ -670,6 +671,9 @@ impl Store for PgStore {
             counts.inserted += u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0);
             counts.updated += u64::try_from(row.try_get::<_, i64>(1)?).unwrap_or(0);
         }
+        for sql in facts::rebuild_daily_sql("(SELECT DISTINCT creative_id, date FROM perf_staging)") {
+            tx.execute(&sql, &[]).await?;
+        }
         tx.commit().await?;
         Ok(counts)
     }
@@ -707,7 +711,7 @@ impl Store for PgStore {
     async fn latest_fact_date(&self) -> StoreResult<Option<String>> {
         let client = self.client().await?;
         let row = client
-            .query_one("SELECT to_char(MAX(date), 'YYYY-MM-DD') FROM performance_metrics", &[])
+            .query_one("SELECT to_char(MAX(date), 'YYYY-MM-DD') FROM performance_daily", &[])
             .await?;
         Ok(row.try_get(0)?)
     }
@@ -716,7 +720,7 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT creative_id, SUM(spend_micros)::BIGINT, SUM(impressions)::BIGINT, SUM(clicks)::BIGINT FROM performance_metrics \
+                "SELECT creative_id, SUM(spend_micros)::BIGINT, SUM(impressions)::BIGINT, SUM(clicks)::BIGINT FROM performance_daily \
                  WHERE ($1::TEXT IS NULL OR date >= $1::DATE) AND ($2::TEXT IS NULL OR date <= $2::DATE) \
                  AND ($3::TEXT IS NULL OR country = $3) GROUP BY creative_id",
                 &[&filter.start, &filter.end, &filter.country],
@@ -744,18 +748,18 @@ impl Store for PgStore {
         if creative_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let key = match by {
-            Breakdown::Date => "to_char(date, 'YYYY-MM-DD')",
-            Breakdown::Hour => "hour::TEXT",
-            Breakdown::Country => "country",
-            Breakdown::Device => "device",
+        let (key, table) = match by {
+            Breakdown::Date => ("to_char(date, 'YYYY-MM-DD')", "performance_daily"),
+            Breakdown::Hour => ("hour::TEXT", "performance_metrics"),
+            Breakdown::Country => ("country", "performance_daily"),
+            Breakdown::Device => ("device", "performance_metrics"),
         };
         let client = self.client().await?;
         let rows = client
             .query(
                 &format!(
                     "SELECT creative_id, {key} AS k, SUM(spend_micros)::BIGINT, SUM(impressions)::BIGINT, SUM(clicks)::BIGINT \
-                     FROM performance_metrics WHERE ($1::TEXT IS NULL OR date >= $1::DATE) AND ($2::TEXT IS NULL OR date <= $2::DATE) \
+                     FROM {table} WHERE ($1::TEXT IS NULL OR date >= $1::DATE) AND ($2::TEXT IS NULL OR date <= $2::DATE) \
                      AND ($3::TEXT IS NULL OR country = $3) AND creative_id = ANY($4) GROUP BY creative_id, k ORDER BY creative_id, k"
                 ),
                 &[&filter.start, &filter.end, &filter.country, &creative_ids],

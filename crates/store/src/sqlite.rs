@@ -10,6 +10,8 @@ use crate::{Backend, Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use rustc_hash::FxHashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -43,6 +45,68 @@ pub(crate) fn schema_version_of_binary() -> i64 {
         .map(|m| i64::from(m.version()))
         .max()
         .unwrap_or(0)
+}
+
+/// Sums of one (creative, date, country) cell of the daily rollup.
+#[derive(Default, Clone, Copy)]
+struct DailyTotals {
+    spend_micros: i64,
+    impressions: i64,
+    clicks: i64,
+    fact_rows: i64,
+}
+
+/// What an import changed in the daily rollup, summed in memory as facts are written and
+/// added to `performance_daily` in the same transaction. Applied early once it holds
+/// `FLUSH_AT` cells, so memory stays bounded whatever the file size.
+#[derive(Default)]
+struct RollupDelta {
+    by_creative: FxHashMap<String, FxHashMap<(time::Date, [u8; 2]), DailyTotals>>,
+    cells: usize,
+}
+
+impl RollupDelta {
+    const FLUSH_AT: usize = 200_000;
+
+    fn add(&mut self, creative_id: &str, date: time::Date, country: &str, change: DailyTotals) {
+        let country: [u8; 2] = country.as_bytes().try_into().unwrap_or(*b"ZZ");
+        let cells = match self.by_creative.get_mut(creative_id) {
+            Some(cells) => cells,
+            None => self.by_creative.entry(creative_id.to_string()).or_default(),
+        };
+        let cell = cells.entry((date, country)).or_insert_with(|| {
+            self.cells += 1;
+            DailyTotals::default()
+        });
+        cell.spend_micros += change.spend_micros;
+        cell.impressions += change.impressions;
+        cell.clicks += change.clicks;
+        cell.fact_rows += change.fact_rows;
+    }
+
+    fn apply(&mut self, tx: &rusqlite::Transaction<'_>) -> StoreResult<()> {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO performance_daily (date, creative_id, country, spend_micros, impressions, clicks, fact_rows) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (date, creative_id, country) DO UPDATE SET \
+             spend_micros = spend_micros + excluded.spend_micros, impressions = impressions + excluded.impressions, \
+             clicks = clicks + excluded.clicks, fact_rows = fact_rows + excluded.fact_rows",
+        )?;
+        for (creative_id, cells) in self.by_creative.drain() {
+            for ((date, country), totals) in cells {
+                upsert.execute(params![
+                    date.to_string(),
+                    creative_id,
+                    std::str::from_utf8(&country).unwrap_or("ZZ"),
+                    totals.spend_micros,
+                    totals.impressions,
+                    totals.clicks,
+                    totals.fact_rows
+                ])?;
+            }
+        }
+        self.cells = 0;
+        Ok(())
+    }
 }
 
 pub struct SqliteStore {
@@ -402,8 +466,9 @@ impl Store for SqliteStore {
                 )?;
             let seats: i64 = conn.query_row("SELECT COUNT(*) FROM buyer_seats", [], |r| r.get(0))?;
             let performance = conn.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(spend_micros), 0), COALESCE(SUM(impressions), 0), COALESCE(SUM(clicks), 0), \
-                 MIN(date), MAX(date), (SELECT COUNT(*) FROM rtb_traffic), (SELECT COUNT(*) FROM imports) FROM performance_metrics",
+                "SELECT COALESCE(SUM(fact_rows), 0), COALESCE(SUM(spend_micros), 0), COALESCE(SUM(impressions), 0), \
+                 COALESCE(SUM(clicks), 0), MIN(date), MAX(date), (SELECT COUNT(*) FROM rtb_traffic), \
+                 (SELECT COUNT(*) FROM imports) FROM performance_daily",
                 [],
                 |r| {
                     Ok(PerformanceStats {
@@ -528,20 +593,24 @@ impl Store for SqliteStore {
     async fn write_facts(&self, mut batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts> {
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            // Rows created by this import get ids above today's highest: that tells new from replaced.
-            let perf_max: i64 =
-                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM performance_metrics", [], |r| r.get(0))?;
+            // Traffic rows created by this import get ids above today's highest: that tells new from replaced.
             let traffic_max: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM rtb_traffic", [], |r| r.get(0))?;
             let mut counts = FactCounts::default();
             let mut committed = false;
+            let mut rollup = RollupDelta::default();
             {
-                let mut perf = tx.prepare_cached(&format!(
-                    "INSERT INTO performance_metrics ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {} RETURNING id",
+                // Insert first and update only on a conflict: a fresh row costs one b-tree descent,
+                // and `changes()` tells new from replaced without a RETURNING round trip.
+                let mut insert_perf = tx.prepare_cached(&format!(
+                    "INSERT INTO performance_metrics ({}) VALUES ({}) ON CONFLICT DO NOTHING",
                     facts::PERFORMANCE_COLUMNS,
                     facts::placeholders(12, numbered),
-                    facts::PERFORMANCE_KEY,
-                    facts::PERFORMANCE_UPDATE
                 ))?;
+                let mut update_perf = tx.prepare_cached(facts::PERFORMANCE_UPDATE_BY_KEY)?;
+                let mut previous_perf = tx.prepare_cached(
+                    "SELECT impressions, clicks, spend_micros FROM performance_metrics WHERE seat_id = ?1 \
+                     AND creative_id = ?2 AND date = ?3 AND hour = ?4 AND country = ?5 AND device = ?6 AND placement = ?7",
+                )?;
                 let mut traffic = tx.prepare_cached(&format!(
                     "INSERT INTO rtb_traffic ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {} RETURNING id",
                     facts::TRAFFIC_COLUMNS,
@@ -549,35 +618,51 @@ impl Store for SqliteStore {
                     facts::TRAFFIC_KEY,
                     facts::traffic_update()
                 ))?;
-                let mut count = |id: i64, max: i64| {
-                    if id > max {
-                        counts.inserted += 1;
-                    } else {
-                        counts.updated += 1;
-                    }
-                };
+                let mut date_text = String::with_capacity(10);
                 while let Some(batch) = batches.blocking_recv() {
                     match batch {
                         FactBatch::Performance(rows) => {
                             for f in rows {
-                                let id: i64 = perf.query_row(
-                                    params![
-                                        f.seat_id.as_deref().unwrap_or(""),
-                                        f.creative_id,
-                                        f.date.to_string(),
-                                        facts::stored_hour(f.hour),
-                                        f.country,
-                                        f.device.as_str(),
-                                        f.placement,
-                                        f.impressions,
-                                        f.clicks,
-                                        f.spend_micros,
-                                        f.reached_queries,
-                                        f.bids
-                                    ],
-                                    |r| r.get(0),
-                                )?;
-                                count(id, perf_max);
+                                date_text.clear();
+                                write!(date_text, "{}", f.date).expect("writing to a String");
+                                let values = params![
+                                    f.seat_id.as_deref().unwrap_or(""),
+                                    f.creative_id,
+                                    date_text,
+                                    facts::stored_hour(f.hour),
+                                    f.country,
+                                    f.device.as_str(),
+                                    f.placement,
+                                    f.impressions,
+                                    f.clicks,
+                                    f.spend_micros,
+                                    f.reached_queries,
+                                    f.bids
+                                ];
+                                let mut change = DailyTotals {
+                                    spend_micros: f.spend_micros,
+                                    impressions: f.impressions,
+                                    clicks: f.clicks,
+                                    fact_rows: 1,
+                                };
+                                if insert_perf.execute(values)? == 1 {
+                                    counts.inserted += 1;
+                                } else {
+                                    let (impressions, clicks, spend_micros): (i64, i64, i64) = previous_perf
+                                        .query_row(&values[..7], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                                    update_perf.execute(values)?;
+                                    counts.updated += 1;
+                                    change = DailyTotals {
+                                        spend_micros: f.spend_micros - spend_micros,
+                                        impressions: f.impressions - impressions,
+                                        clicks: f.clicks - clicks,
+                                        fact_rows: 0,
+                                    };
+                                }
+                                rollup.add(&f.creative_id, f.date, &f.country, change);
+                                if rollup.cells >= RollupDelta::FLUSH_AT {
+                                    rollup.apply(&tx)?;
+                                }
                             }
                         }
                         FactBatch::Traffic(rows) => {
@@ -611,7 +696,11 @@ impl Store for SqliteStore {
                                     ],
                                     |r| r.get(0),
                                 )?;
-                                count(id, traffic_max);
+                                if id > traffic_max {
+                                    counts.inserted += 1;
+                                } else {
+                                    counts.updated += 1;
+                                }
                             }
                         }
                         FactBatch::Commit => {
@@ -627,6 +716,7 @@ impl Store for SqliteStore {
                     "the import stopped before its end; nothing was written".into(),
                 ));
             }
+            rollup.apply(&tx)?;
             tx.commit()?;
             Ok(counts)
         })
@@ -664,14 +754,14 @@ impl Store for SqliteStore {
     }
 
     async fn latest_fact_date(&self) -> StoreResult<Option<String>> {
-        self.read(|conn| Ok(conn.query_row("SELECT MAX(date) FROM performance_metrics", [], |r| r.get(0))?))
+        self.read(|conn| Ok(conn.query_row("SELECT MAX(date) FROM performance_daily", [], |r| r.get(0))?))
             .await
     }
 
     async fn performance_totals(&self, filter: FactFilter) -> StoreResult<Vec<CreativeTotals>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT creative_id, SUM(spend_micros), SUM(impressions), SUM(clicks) FROM performance_metrics \
+                "SELECT creative_id, SUM(spend_micros), SUM(impressions), SUM(clicks) FROM performance_daily \
                  WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2) AND (?3 IS NULL OR country = ?3) \
                  GROUP BY creative_id",
             )?;
@@ -700,15 +790,15 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         self.read(move |conn| {
-            let key = match by {
-                Breakdown::Date => "date",
-                Breakdown::Hour => "CAST(hour AS TEXT)",
-                Breakdown::Country => "country",
-                Breakdown::Device => "device",
+            let (key, table) = match by {
+                Breakdown::Date => ("date", "performance_daily"),
+                Breakdown::Hour => ("CAST(hour AS TEXT)", "performance_metrics"),
+                Breakdown::Country => ("country", "performance_daily"),
+                Breakdown::Device => ("device", "performance_metrics"),
             };
             let ids: Vec<String> = (4..4 + creative_ids.len()).map(numbered).collect();
             let sql = format!(
-                "SELECT creative_id, {key} AS k, SUM(spend_micros), SUM(impressions), SUM(clicks) FROM performance_metrics \
+                "SELECT creative_id, {key} AS k, SUM(spend_micros), SUM(impressions), SUM(clicks) FROM {table} \
                  WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2) AND (?3 IS NULL OR country = ?3) \
                  AND creative_id IN ({}) GROUP BY creative_id, k ORDER BY creative_id, k",
                 ids.join(", ")

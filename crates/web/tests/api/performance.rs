@@ -252,6 +252,24 @@ async fn performance_import_scenario(backend: Backend) {
     assert_eq!(perf["traffic_rows"], 2);
     assert_eq!(perf["imports"], 5);
 
+    // A corrected figure for a row already stored replaces it everywhere: the listing, the
+    // per-creative breakdown and the totals all read the new spend, and no row is added.
+    let corrected = format!(
+        "creative_id,date,impressions,clicks,spend,geography,device_type\n{first},2026-01-11,1000,10,2000.00,BR,desktop\n"
+    );
+    let (_, corrected) = upload(&app, &editor, "corrected.csv", corrected.into_bytes()).await;
+    assert_eq!(corrected["updated"], 1, "{corrected}");
+    let (_, by_spend) = get("/creatives?sort=spend&period=7d&slim=true").await;
+    assert_eq!(by_spend["items"][0]["performance"]["spend_micros"], 2_000_000_000i64);
+    let (_, by_date) = get(&format!("/api/performance/metrics/{first}?group_by=date")).await;
+    assert_eq!(by_date[0]["spend_micros"], 2_000_000_000i64);
+    let (_, stats) = get("/stats").await;
+    assert_eq!(stats["performance"]["fact_rows"], 3, "{stats}");
+    assert_eq!(
+        stats["performance"]["spend_micros"],
+        2_000_000_000i64 + 4_160_000 + 300_000
+    );
+
     let viewer = app.client_as(Role::Viewer).await;
     let (status, _) = upload(
         &app,
