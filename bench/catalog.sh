@@ -47,34 +47,10 @@ server_pid=$!
 for _ in $(seq 50); do grep -q "listening on" "$work/serve.log" && break; sleep 0.1; done
 addr=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
 
-python3 - "$addr" "$token" "$requests" <<'PY'
-import http.client, statistics, sys, time, urllib.parse
-addr, token, requests = sys.argv[1], sys.argv[2], int(sys.argv[3])
-host = urllib.parse.urlparse(addr)
-conn = http.client.HTTPConnection(host.hostname, host.port)
-headers = {"Authorization": f"Bearer {token}"}
-def measure(path, n):
-    times = []
-    size = 0
-    for i in range(n + 20):
-        start = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        body = response.read()
-        elapsed = (time.perf_counter() - start) * 1000
-        assert response.status == 200, (path, response.status, body[:200])
-        if i >= 20:  # warm-up excluded
-            times.append(elapsed)
-            size = len(body)
-    times.sort()
-    q = lambda p: times[min(len(times) - 1, int(p * len(times)))]
-    print(f"{path:<58} p50 {q(0.50):7.2f} ms  p95 {q(0.95):7.2f} ms  p99 {q(0.99):7.2f} ms  ({size / 1024:.0f} KiB)")
-    return q(0.95)
-p95 = measure("/creatives?slim=true", requests)
-measure("/creatives?slim=true&page=50", requests)
-measure("/creatives?slim=true&format=VIDEO&status=APPROVED", requests)
-measure("/creatives?slim=true&search=puzzle", requests)
-measure("/creatives", requests)
-measure("/creatives?slim=true&page_size=10000", max(20, requests // 10))
-print(f"target: GET /creatives?slim=true p95 < 50 ms -> {'met' if p95 < 50 else 'MISSED'} ({p95:.2f} ms)")
-PY
+python3 bench/latency.py "$addr" "$token" "$requests" 50 \
+  "/creatives?slim=true" \
+  "/creatives?slim=true&page=50" \
+  "/creatives?slim=true&format=VIDEO&status=APPROVED" \
+  "/creatives?slim=true&search=puzzle" \
+  "/creatives" \
+  "/creatives?slim=true&page_size=10000"

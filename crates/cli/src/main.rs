@@ -128,7 +128,8 @@ fn load_config(file: Option<&PathBuf>) -> Result<Config> {
 async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,refinery_core=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,refinery_core=warn,tokio_postgres=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -523,9 +523,10 @@ impl Store for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         // Facts stream through binary COPY into staging tables, then one set-based upsert
-        // each; `seq` keeps the file order so the last of duplicate keys wins.
+        // each; `seq` keeps the file order so the last of duplicate keys wins. The dedup sort
+        // of a large file fits in memory with a larger work_mem for this transaction only.
         tx.batch_execute(
-            "CREATE TEMP TABLE perf_staging (seq BIGSERIAL, seat_id TEXT, creative_id TEXT, date DATE, hour BIGINT,                country TEXT, device TEXT, placement TEXT, impressions BIGINT, clicks BIGINT, spend_micros BIGINT,                reached_queries BIGINT, bids BIGINT) ON COMMIT DROP;              CREATE TEMP TABLE traffic_staging (seq BIGSERIAL, kind TEXT, date DATE, hour BIGINT, country TEXT, device TEXT,                seat_id TEXT, publisher TEXT, size TEXT, format TEXT, filtering_reason TEXT, bid_requests BIGINT,                inventory_matches BIGINT, successful_responses BIGINT, reached_queries BIGINT, bids BIGINT,                bids_in_auction BIGINT, auctions_won BIGINT, impressions BIGINT, clicks BIGINT, ivt_credited_impressions BIGINT,                billed_impressions BIGINT, viewable_impressions BIGINT, measurable_impressions BIGINT, requests BIGINT) ON COMMIT DROP;",
+            "SET LOCAL work_mem = '256MB'; CREATE TEMP TABLE perf_staging (seq BIGSERIAL, seat_id TEXT COLLATE \"C\", creative_id TEXT COLLATE \"C\", date DATE, hour BIGINT,                country TEXT COLLATE \"C\", device TEXT COLLATE \"C\", placement TEXT COLLATE \"C\", impressions BIGINT, clicks BIGINT, spend_micros BIGINT,                reached_queries BIGINT, bids BIGINT) ON COMMIT DROP;              CREATE TEMP TABLE traffic_staging (seq BIGSERIAL, kind TEXT, date DATE, hour BIGINT, country TEXT, device TEXT,                seat_id TEXT, publisher TEXT, size TEXT, format TEXT, filtering_reason TEXT, bid_requests BIGINT,                inventory_matches BIGINT, successful_responses BIGINT, reached_queries BIGINT, bids BIGINT,                bids_in_auction BIGINT, auctions_won BIGINT, impressions BIGINT, clicks BIGINT, ivt_credited_impressions BIGINT,                billed_impressions BIGINT, viewable_impressions BIGINT, measurable_impressions BIGINT, requests BIGINT) ON COMMIT DROP;",
         )
         .await?;
         let perf_sink = tx
