@@ -8,6 +8,7 @@ pub mod creative;
 pub mod destination;
 pub mod metrics;
 pub mod money;
+pub mod popup;
 pub mod report;
 pub mod secrets;
 pub mod size;
