@@ -637,7 +637,8 @@ mod tests {
 
     #[test]
     fn every_offer_rule_names_its_field() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut OfferInput)>)> = vec![
+        type Change = Box<dyn Fn(&mut OfferInput)>;
+        let cases: Vec<(&str, Change)> = vec![
             ("click_url", Box::new(|o| o.click_url = "javascript:alert(1)".into())),
             ("click_url", Box::new(|o| o.click_url = "ftp://x.example.com/".into())),
             ("click_url", Box::new(|o| o.click_url = String::new())),
