@@ -6,11 +6,16 @@
 
 mod facts;
 mod models;
+mod popup;
 mod postgres;
 mod query;
 mod sqlite;
 
 pub use models::*;
+pub use popup::{
+    AnalyticsFilter, AnalyticsGroup, AnalyticsRow, ClickRecord, Offer, OfferCandidate, PopupEvent, PopupEventKind,
+    Property,
+};
 pub use query::{CreativeQuery, CreativeSort};
 
 use async_trait::async_trait;
@@ -99,6 +104,42 @@ pub trait Store: Send + Sync + 'static {
     async fn api_token_user(&self, token_sha256: String) -> StoreResult<Option<User>>;
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()>;
     async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+
+    // Offer popups.
+    /// Creates (`id` None) or replaces a property; `Conflict` when the code is taken.
+    async fn save_property(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::PropertySpec,
+        now: i64,
+    ) -> StoreResult<Property>;
+    async fn list_properties(&self) -> StoreResult<Vec<Property>>;
+    /// Creates (`id` None) or replaces an offer and the properties it runs on; `NotFound`
+    /// names an unknown property code.
+    async fn save_offer(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::OfferSpec,
+        actor: String,
+        now: i64,
+    ) -> StoreResult<Offer>;
+    async fn list_offers(&self) -> StoreResult<Vec<Offer>>;
+    /// Active offers on a property with their impressions and clicks between two hour buckets.
+    async fn offer_candidates(
+        &self,
+        property_id: i64,
+        first_hour: String,
+        last_hour: String,
+    ) -> StoreResult<Vec<OfferCandidate>>;
+    /// Writes a batch of events and their rollup in one transaction; per event, whether it
+    /// was new (false: its key was already stored, so it counted before).
+    async fn record_popup_events(&self, events: Vec<PopupEvent>) -> StoreResult<Vec<bool>>;
+    async fn click_record(&self, click_id: String) -> StoreResult<Option<ClickRecord>>;
+    async fn popup_analytics(&self, filter: AnalyticsFilter) -> StoreResult<Vec<AnalyticsRow>>;
+    /// The stored value of a server secret, storing `candidate` first if there is none.
+    async fn server_secret(&self, name: String, candidate: String, now: i64) -> StoreResult<String>;
+    /// Deletes secrets whose name matches `pattern` (SQL LIKE) and sorts before `before`.
+    async fn prune_server_secrets(&self, pattern: String, before: String) -> StoreResult<()>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

@@ -5,6 +5,9 @@
 
 use crate::facts;
 use crate::models::*;
+use crate::popup::{
+    self, AnalyticsFilter, AnalyticsRow, ClickRecord, Offer, OfferCandidate, PopupEvent, PopupEventKind, Property,
+};
 use crate::query::{self, CreativeQuery, DerivedColumns};
 use crate::{Backend, Store, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -46,6 +49,24 @@ pub(crate) fn schema_version_of_binary() -> i64 {
 
 fn numbered(n: usize) -> String {
     format!("${n}")
+}
+
+/// Offers (all, or the one with `only`) with the codes of the properties they run on.
+async fn load_offers(client: &tokio_postgres::Client, only: Option<i64>) -> StoreResult<Vec<Offer>> {
+    let sql = format!(
+        "{} WHERE ($1::BIGINT IS NULL OR id = $1) ORDER BY active DESC, priority DESC, id DESC",
+        popup::select_offers()
+    );
+    let rows = client.query(&sql, &[&only]).await?;
+    let mut offers = rows.iter().map(popup::offer_from).collect::<StoreResult<Vec<_>>>()?;
+    let codes = client
+        .query(popup::OFFER_PROPERTY_CODES, &[])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+    popup::attach_properties(&mut offers, codes);
+    Ok(offers)
 }
 
 pub struct PgStore {
@@ -954,5 +975,246 @@ impl Store for PgStore {
             })
             .collect::<Result<Vec<_>, tokio_postgres::Error>>()
             .map_err(Into::into)
+    }
+
+    async fn save_property(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::PropertySpec,
+        now: i64,
+    ) -> StoreResult<Property> {
+        let client = self.client().await?;
+        let domains = popup::domains_json(&spec.domains);
+        let (frequency, placement) = (spec.popup_frequency.as_str(), spec.popup_placement.as_str());
+        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
+            &spec.code,
+            &spec.name,
+            &domains,
+            &spec.active,
+            &spec.popup_enabled,
+            &frequency,
+            &placement,
+            &spec.theme_primary,
+            &spec.theme_accent,
+            &spec.logo_url,
+            &now,
+        ];
+        let sql = match id {
+            None => popup::INSERT_PROPERTY,
+            Some(ref id) => {
+                values.push(id);
+                popup::UPDATE_PROPERTY
+            }
+        };
+        let saved: i64 = match client.query_opt(&popup::pg(sql), &values).await {
+            Ok(Some(row)) => row.try_get(0)?,
+            Ok(None) => return Err(StoreError::NotFound(format!("property {}", id.unwrap_or(0)))),
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
+                return Err(StoreError::Conflict(format!("property {}", spec.code)))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let row = client
+            .query_one(&format!("{} WHERE id = $1", popup::SELECT_PROPERTIES), &[&saved])
+            .await?;
+        popup::property_from(&row)
+    }
+
+    async fn list_properties(&self) -> StoreResult<Vec<Property>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(&format!("{} ORDER BY code", popup::SELECT_PROPERTIES), &[])
+            .await?;
+        rows.iter().map(popup::property_from).collect()
+    }
+
+    async fn save_offer(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::OfferSpec,
+        actor: String,
+        now: i64,
+    ) -> StoreResult<Offer> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let start_date = spec.start_date.map(|d| d.to_string());
+        let end_date = spec.end_date.map(|d| d.to_string());
+        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
+            &spec.network_campaign_id,
+            &spec.affiliate_id,
+            &spec.name,
+            &spec.display_title,
+            &spec.tagline,
+            &spec.description,
+            &spec.cta_text,
+            &spec.image_url,
+            &spec.click_url,
+            &spec.impression_pixel_url,
+            &spec.payout_micros,
+            &spec.currency,
+            &spec.active,
+            &spec.priority,
+            &start_date,
+            &end_date,
+            &spec.daily_impression_cap,
+            &spec.daily_click_cap,
+            &spec.sub_id_param,
+            &spec.notes,
+        ];
+        let sql = match id {
+            None => {
+                values.push(&actor);
+                values.push(&now);
+                popup::INSERT_OFFER
+            }
+            Some(ref id) => {
+                values.push(&now);
+                values.push(id);
+                popup::UPDATE_OFFER
+            }
+        };
+        let saved: i64 = tx
+            .query_opt(&popup::pg(sql), &values)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("offer {}", id.unwrap_or(0))))?
+            .try_get(0)?;
+        tx.execute(&popup::pg(popup::CLEAR_OFFER_PROPERTIES), &[&saved]).await?;
+        for code in &spec.properties {
+            let property: i64 = tx
+                .query_opt(&popup::pg(popup::PROPERTY_ID_BY_CODE), &[code])
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("property {code}")))?
+                .try_get(0)?;
+            tx.execute(&popup::pg(popup::ADD_OFFER_PROPERTY), &[&saved, &property])
+                .await?;
+        }
+        tx.commit().await?;
+        load_offers(&client, Some(saved))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::NotFound(format!("offer {saved}")))
+    }
+
+    async fn list_offers(&self) -> StoreResult<Vec<Offer>> {
+        let client = self.client().await?;
+        load_offers(&client, None).await
+    }
+
+    async fn offer_candidates(
+        &self,
+        property_id: i64,
+        first_hour: String,
+        last_hour: String,
+    ) -> StoreResult<Vec<OfferCandidate>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &popup::pg(&popup::offer_candidates_sql()),
+                &[&property_id, &first_hour, &last_hour],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OfferCandidate {
+                    offer: popup::offer_from(r)?,
+                    impressions_today: r.try_get(24)?,
+                    clicks_today: r.try_get(25)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_popup_events(&self, events: Vec<PopupEvent>) -> StoreResult<Vec<bool>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let insert = tx.prepare(&popup::pg(popup::INSERT_EVENT)).await?;
+        let hourly = tx.prepare(&popup::pg(popup::ADD_TO_HOURLY)).await?;
+        let mut outcomes = Vec::with_capacity(events.len());
+        for event in &events {
+            let new = event.kind == PopupEventKind::Bot
+                || tx
+                    .execute(
+                        &insert,
+                        &[
+                            &event.event_key,
+                            &event.kind.as_str(),
+                            &event.occurred_at_ms,
+                            &event.property_id,
+                            &event.offer_id,
+                            &event.placement,
+                            &event.visitor_hash,
+                            &event.session_id,
+                            &event.country,
+                            &event.device,
+                            &event.click_id,
+                            &event.revenue_micros,
+                            &event.transaction_id,
+                            &event.attributed,
+                        ],
+                    )
+                    .await?
+                    == 1;
+            if new {
+                if let Some(c) = popup::hourly_change(event) {
+                    tx.execute(
+                        &hourly,
+                        &[
+                            &c.hour,
+                            &c.property_id,
+                            &c.offer_id,
+                            &c.country,
+                            &c.device,
+                            &c.impressions,
+                            &c.clicks,
+                            &c.conversions,
+                            &c.revenue_micros,
+                            &c.bot_hits,
+                        ],
+                    )
+                    .await?;
+                }
+            }
+            outcomes.push(new);
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn click_record(&self, click_id: String) -> StoreResult<Option<ClickRecord>> {
+        let client = self.client().await?;
+        let row = client.query_opt(&popup::pg(popup::CLICK_BY_ID), &[&click_id]).await?;
+        row.as_ref().map(popup::click_from).transpose()
+    }
+
+    async fn popup_analytics(&self, filter: AnalyticsFilter) -> StoreResult<Vec<AnalyticsRow>> {
+        let client = self.client().await?;
+        let last = format!("{}T23", filter.to);
+        let rows = client
+            .query(
+                &popup::pg(&popup::analytics_sql(filter.group_by)),
+                &[&filter.property_id, &filter.offer_id, &filter.from, &last],
+            )
+            .await?;
+        rows.iter().map(popup::analytics_from).collect()
+    }
+
+    async fn server_secret(&self, name: String, candidate: String, now: i64) -> StoreResult<String> {
+        let client = self.client().await?;
+        client
+            .execute(&popup::pg(popup::SECRET_INSERT), &[&name, &candidate, &now])
+            .await?;
+        Ok(client
+            .query_one(&popup::pg(popup::SECRET_SELECT), &[&name])
+            .await?
+            .try_get(0)?)
+    }
+
+    async fn prune_server_secrets(&self, pattern: String, before: String) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(&popup::pg(popup::SECRET_PRUNE), &[&pattern, &before])
+            .await?;
+        Ok(())
     }
 }

@@ -5,6 +5,9 @@
 
 use crate::facts;
 use crate::models::*;
+use crate::popup::{
+    self, AnalyticsFilter, AnalyticsRow, ClickRecord, Offer, OfferCandidate, PopupEvent, PopupEventKind, Property,
+};
 use crate::query::{self, CreativeQuery, DerivedColumns};
 use crate::{Backend, Store, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -45,6 +48,25 @@ pub(crate) fn schema_version_of_binary() -> i64 {
         .map(|m| i64::from(m.version()))
         .max()
         .unwrap_or(0)
+}
+
+/// Offers (all, or the one with `only`) with the codes of the properties they run on.
+fn load_offers(conn: &Connection, only: Option<i64>) -> StoreResult<Vec<Offer>> {
+    let sql = format!(
+        "{} WHERE (?1 IS NULL OR id = ?1) ORDER BY active DESC, priority DESC, id DESC",
+        popup::select_offers()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut offers = stmt
+        .query_map(params![only], |r| Ok(popup::offer_from(r)))?
+        .map(|r| r?)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut codes = conn.prepare_cached(popup::OFFER_PROPERTY_CODES)?;
+    let codes = codes
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    popup::attach_properties(&mut offers, codes);
+    Ok(offers)
 }
 
 /// Sums of one (creative, date, country) cell of the daily rollup.
@@ -991,6 +1013,242 @@ impl Store for SqliteStore {
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn save_property(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::PropertySpec,
+        now: i64,
+    ) -> StoreResult<Property> {
+        self.write(move |conn| {
+            let values = params![
+                spec.code,
+                spec.name,
+                popup::domains_json(&spec.domains),
+                spec.active,
+                spec.popup_enabled,
+                spec.popup_frequency.as_str(),
+                spec.popup_placement.as_str(),
+                spec.theme_primary,
+                spec.theme_accent,
+                spec.logo_url,
+                now,
+            ];
+            let result = match id {
+                None => conn.query_row(popup::INSERT_PROPERTY, values, |r| r.get::<_, i64>(0)),
+                Some(id) => {
+                    let mut all = values.to_vec();
+                    all.push(&id);
+                    conn.query_row(popup::UPDATE_PROPERTY, all.as_slice(), |r| r.get::<_, i64>(0))
+                }
+            };
+            let saved = match result {
+                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    return Err(StoreError::Conflict(format!("property {}", spec.code)))
+                }
+                Err(rusqlite::Error::QueryReturnedNoRows) => {
+                    return Err(StoreError::NotFound(format!("property {}", id.unwrap_or(0))))
+                }
+                other => other?,
+            };
+            let sql = format!("{} WHERE id = ?1", popup::SELECT_PROPERTIES);
+            let row = conn.query_row(&sql, params![saved], |r| Ok(popup::property_from(r)))?;
+            row
+        })
+        .await
+    }
+
+    async fn list_properties(&self) -> StoreResult<Vec<Property>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("{} ORDER BY code", popup::SELECT_PROPERTIES))?;
+            let rows = stmt.query_map([], |r| Ok(popup::property_from(r)))?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
+    async fn save_offer(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::OfferSpec,
+        actor: String,
+        now: i64,
+    ) -> StoreResult<Offer> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let start_date = spec.start_date.map(|d| d.to_string());
+            let end_date = spec.end_date.map(|d| d.to_string());
+            let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+                &spec.network_campaign_id,
+                &spec.affiliate_id,
+                &spec.name,
+                &spec.display_title,
+                &spec.tagline,
+                &spec.description,
+                &spec.cta_text,
+                &spec.image_url,
+                &spec.click_url,
+                &spec.impression_pixel_url,
+                &spec.payout_micros,
+                &spec.currency,
+                &spec.active,
+                &spec.priority,
+                &start_date,
+                &end_date,
+                &spec.daily_impression_cap,
+                &spec.daily_click_cap,
+                &spec.sub_id_param,
+                &spec.notes,
+            ];
+            let saved: i64 = match id {
+                None => {
+                    values.push(&actor);
+                    values.push(&now);
+                    tx.query_row(popup::INSERT_OFFER, values.as_slice(), |r| r.get(0))?
+                }
+                Some(ref id) => {
+                    values.push(&now);
+                    values.push(id);
+                    tx.query_row(popup::UPDATE_OFFER, values.as_slice(), |r| r.get(0))
+                        .optional()?
+                        .ok_or_else(|| StoreError::NotFound(format!("offer {id}")))?
+                }
+            };
+            tx.execute(popup::CLEAR_OFFER_PROPERTIES, params![saved])?;
+            for code in &spec.properties {
+                let property: i64 = tx
+                    .query_row(popup::PROPERTY_ID_BY_CODE, params![code], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("property {code}")))?;
+                tx.execute(popup::ADD_OFFER_PROPERTY, params![saved, property])?;
+            }
+            tx.commit()?;
+            let offers = load_offers(conn, Some(saved))?;
+            offers
+                .into_iter()
+                .next()
+                .ok_or_else(|| StoreError::NotFound(format!("offer {saved}")))
+        })
+        .await
+    }
+
+    async fn list_offers(&self) -> StoreResult<Vec<Offer>> {
+        self.read(|conn| load_offers(conn, None)).await
+    }
+
+    async fn offer_candidates(
+        &self,
+        property_id: i64,
+        first_hour: String,
+        last_hour: String,
+    ) -> StoreResult<Vec<OfferCandidate>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&popup::offer_candidates_sql())?;
+            let rows = stmt.query_map(params![property_id, first_hour, last_hour], |r| {
+                Ok(popup::offer_from(r).and_then(|offer| {
+                    Ok(OfferCandidate {
+                        offer,
+                        impressions_today: r.get(24)?,
+                        clicks_today: r.get(25)?,
+                    })
+                }))
+            })?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
+    async fn record_popup_events(&self, events: Vec<PopupEvent>) -> StoreResult<Vec<bool>> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut outcomes = Vec::with_capacity(events.len());
+            {
+                let mut insert = tx.prepare_cached(popup::INSERT_EVENT)?;
+                let mut hourly = tx.prepare_cached(popup::ADD_TO_HOURLY)?;
+                for event in &events {
+                    let new = event.kind == PopupEventKind::Bot
+                        || insert.execute(params![
+                            event.event_key,
+                            event.kind.as_str(),
+                            event.occurred_at_ms,
+                            event.property_id,
+                            event.offer_id,
+                            event.placement,
+                            event.visitor_hash,
+                            event.session_id,
+                            event.country,
+                            event.device,
+                            event.click_id,
+                            event.revenue_micros,
+                            event.transaction_id,
+                            event.attributed
+                        ])? == 1;
+                    if new {
+                        if let Some(c) = popup::hourly_change(event) {
+                            hourly.execute(params![
+                                c.hour,
+                                c.property_id,
+                                c.offer_id,
+                                c.country,
+                                c.device,
+                                c.impressions,
+                                c.clicks,
+                                c.conversions,
+                                c.revenue_micros,
+                                c.bot_hits
+                            ])?;
+                        }
+                    }
+                    outcomes.push(new);
+                }
+            }
+            tx.commit()?;
+            Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn click_record(&self, click_id: String) -> StoreResult<Option<ClickRecord>> {
+        self.read(move |conn| {
+            conn.query_row(popup::CLICK_BY_ID, params![click_id], |r| Ok(popup::click_from(r)))
+                .optional()?
+                .transpose()
+        })
+        .await
+    }
+
+    async fn popup_analytics(&self, filter: AnalyticsFilter) -> StoreResult<Vec<AnalyticsRow>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&popup::analytics_sql(filter.group_by))?;
+            let rows = stmt.query_map(
+                params![
+                    filter.property_id,
+                    filter.offer_id,
+                    filter.from,
+                    format!("{}T23", filter.to)
+                ],
+                |r| Ok(popup::analytics_from(r)),
+            )?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
+    async fn server_secret(&self, name: String, candidate: String, now: i64) -> StoreResult<String> {
+        self.write(move |conn| {
+            conn.execute(popup::SECRET_INSERT, params![name, candidate, now])?;
+            Ok(conn.query_row(popup::SECRET_SELECT, params![name], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn prune_server_secrets(&self, pattern: String, before: String) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(popup::SECRET_PRUNE, params![pattern, before])?;
+            Ok(())
         })
         .await
     }
