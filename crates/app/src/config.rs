@@ -22,7 +22,12 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&redact_url(&self.0))
+        // A URL shows without its password; any other secret does not show at all.
+        if self.0.contains("://") {
+            f.write_str(&redact_url(&self.0))
+        } else {
+            f.write_str("\"***\"")
+        }
     }
 }
 
@@ -41,6 +46,15 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Login attempts allowed per client address per minute.
     pub login_attempts_per_minute: u32,
+    /// Shared secret an affiliate network's postback must carry (`secret=`); None: only the
+    /// IP allow-list guards postbacks.
+    pub postback_secret: Option<Secret>,
+    /// Addresses postbacks may come from; empty: any (then a secret is required).
+    pub postback_allow_ips: Vec<String>,
+    /// Request header holding the visitor's country as set by a CDN (`CF-IPCountry`).
+    pub country_header: String,
+    /// Tracking requests (offers, impressions, clicks) allowed per client address per minute.
+    pub tracking_requests_per_minute: u32,
 }
 
 /// The TOML file's shape. Every key optional; unknown keys are an error so typos surface.
@@ -54,6 +68,10 @@ struct FileConfig {
     session_ttl_hours: Option<i64>,
     secure_cookies: Option<bool>,
     login_attempts_per_minute: Option<u32>,
+    postback_secret: Option<String>,
+    postback_allow_ips: Option<Vec<String>>,
+    country_header: Option<String>,
+    tracking_requests_per_minute: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -142,7 +160,42 @@ impl Config {
         if login_attempts_per_minute == 0 {
             return Err(env_error("login_attempts_per_minute", "must be at least 1"));
         }
+        let postback_allow_ips: Vec<String> = match env_value("RTBCAT_POSTBACK_ALLOW_IPS") {
+            Some(v) => v
+                .split(',')
+                .map(|ip| ip.trim().to_string())
+                .filter(|ip| !ip.is_empty())
+                .collect(),
+            None => from_file.postback_allow_ips.unwrap_or_default(),
+        };
+        if let Some(bad) = postback_allow_ips
+            .iter()
+            .find(|ip| ip.parse::<std::net::IpAddr>().is_err())
+        {
+            return Err(env_error(
+                "postback_allow_ips",
+                &format!("{bad:?} is not an IP address"),
+            ));
+        }
+        let tracking_requests_per_minute = match env_value("RTBCAT_TRACKING_REQUESTS_PER_MINUTE") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| env_error("RTBCAT_TRACKING_REQUESTS_PER_MINUTE", "must be a whole number"))?,
+            None => from_file.tracking_requests_per_minute.unwrap_or(600),
+        };
+        if tracking_requests_per_minute == 0 {
+            return Err(env_error("tracking_requests_per_minute", "must be at least 1"));
+        }
         Ok(Config {
+            postback_secret: env_value("RTBCAT_POSTBACK_SECRET")
+                .or(from_file.postback_secret)
+                .map(Secret::new),
+            postback_allow_ips,
+            country_header: env_value("RTBCAT_COUNTRY_HEADER")
+                .or(from_file.country_header)
+                .unwrap_or_else(|| "cf-ipcountry".into())
+                .to_ascii_lowercase(),
+            tracking_requests_per_minute,
             data_dir,
             database_url: Secret::new(database_url),
             listen_addr: env_value("RTBCAT_ADDR")
@@ -215,6 +268,11 @@ mod tests {
         assert!(
             !format!("{config:?}").contains("hunter2"),
             "secrets must not appear in Debug"
+        );
+        let config = Config::load(None, &env(&[("RTBCAT_POSTBACK_SECRET", "s3cret-value")]), None).expect("load");
+        assert!(
+            !format!("{config:?}").contains("s3cret-value"),
+            "postback secret redacted"
         );
     }
 

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod performance;
+pub mod popup;
 
 pub use clock::{Clock, SystemClock};
 pub use config::Config;

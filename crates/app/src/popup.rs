@@ -1,0 +1,503 @@
+//! Offer popups at run time: choosing the offer to show, signed serve tokens, visitor
+//! hashing with a daily salt, and impressions, clicks and postbacks through one
+//! group-commit event writer.
+
+use crate::clock::Clock;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use rtbcat_core::popup::{self as rules, Candidate, Placement};
+use rtbcat_store::{OfferCandidate, PopupEvent, PopupEventKind, Property, SharedStore, StoreError};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// How long a served offer's token stays good for an impression or a click.
+pub const TOKEN_TTL_SECONDS: i64 = 7 * 24 * 3600;
+/// Events written per transaction at most.
+const MAX_BATCH: usize = 2048;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrackError {
+    #[error("the tracking queue is full; retry shortly")]
+    Busy,
+    #[error("the token is invalid or expired")]
+    BadToken,
+    #[error("unknown property {0:?}")]
+    UnknownProperty(String),
+    #[error("{0}")]
+    Rejected(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+struct Pending {
+    event: PopupEvent,
+    reply: oneshot::Sender<Result<bool, String>>,
+}
+
+/// One writer task for all tracking events: it takes whatever is queued (up to
+/// `MAX_BATCH`), writes it in one transaction, and only then answers each caller — so an
+/// HTTP 2xx means the event is durable, and a busy second costs one commit, not thousands.
+#[derive(Clone)]
+pub struct EventWriter {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl EventWriter {
+    /// Starts the writer; it stops, after writing what is queued, once every handle is dropped.
+    pub fn start(store: SharedStore, capacity: usize) -> (EventWriter, tokio::task::JoinHandle<()>) {
+        let (queue, mut receiver) = mpsc::channel::<Pending>(capacity.max(1));
+        let task = tokio::spawn(async move {
+            while let Some(first) = receiver.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match receiver.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (events, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|p| (p.event, p.reply)).unzip();
+                match store.record_popup_events(events).await {
+                    Ok(outcomes) => {
+                        for (reply, new) in replies.into_iter().zip(outcomes) {
+                            let _ = reply.send(Ok(new));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "writing tracking events failed");
+                        for reply in replies {
+                            let _ = reply.send(Err(e.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        (EventWriter { queue }, task)
+    }
+
+    /// Queues an event and waits until it is committed; `Busy` at once when the queue is full.
+    pub async fn record(&self, event: PopupEvent) -> Result<bool, TrackError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .try_send(Pending { event, reply })
+            .map_err(|_| TrackError::Busy)?;
+        match answer.await {
+            Ok(Ok(new)) => Ok(new),
+            Ok(Err(message)) => Err(TrackError::Store(StoreError::Backend(message))),
+            Err(_) => Err(TrackError::Busy),
+        }
+    }
+}
+
+/// What a served offer's token carries, signed so no request can change it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServeToken {
+    /// Random id of this serve; also the click id the network gets back.
+    #[serde(rename = "s")]
+    pub serve_id: String,
+    #[serde(rename = "o")]
+    pub offer_id: i64,
+    #[serde(rename = "p")]
+    pub property_id: i64,
+    #[serde(rename = "l")]
+    pub placement: String,
+    #[serde(rename = "t")]
+    pub issued_at: i64,
+    #[serde(rename = "c")]
+    pub country: String,
+    #[serde(rename = "d")]
+    pub device: String,
+}
+
+/// The request facts tracking needs. The raw address is used for the visitor hash and
+/// rate limits only; it is never stored.
+#[derive(Debug, Clone, Default)]
+pub struct Visit {
+    pub ip: String,
+    pub user_agent: String,
+    pub country: Option<String>,
+    pub session_id: String,
+}
+
+/// The offer to show, as the popup script receives it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ServedOffer {
+    pub offer_id: i64,
+    pub title: String,
+    pub tagline: Option<String>,
+    pub description: String,
+    pub cta_text: String,
+    pub image_url: Option<String>,
+    pub impression_pixel_url: Option<String>,
+    /// Our click redirect (`/c/{token}`), relative to the API base.
+    pub click_path: String,
+    pub token: String,
+    pub placement: String,
+    pub theme_primary: String,
+    pub theme_accent: String,
+    pub logo_url: Option<String>,
+}
+
+/// A conversion postback's parameters, names already mapped.
+#[derive(Debug, Clone, Default)]
+pub struct Postback {
+    pub click_id: String,
+    pub payout: Option<String>,
+    pub transaction_id: Option<String>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PostbackOutcome {
+    /// False when this transaction was already counted (or the status is not approved).
+    pub recorded: bool,
+    pub attributed: bool,
+    pub revenue_micros: i64,
+    pub offer_id: Option<i64>,
+    pub note: Option<String>,
+}
+
+pub struct Tracking {
+    store: SharedStore,
+    clock: Arc<dyn Clock>,
+    key: Vec<u8>,
+    writer: EventWriter,
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buffer);
+    URL_SAFE_NO_PAD.encode(buffer)
+}
+
+/// `mobile`, `tablet` or `desktop` from a user agent.
+pub fn device_of(user_agent: &str) -> &'static str {
+    let ua = user_agent.to_ascii_lowercase();
+    if ua.contains("ipad") || ua.contains("tablet") || (ua.contains("android") && !ua.contains("mobile")) {
+        "tablet"
+    } else if ua.contains("mobi") || ua.contains("iphone") || ua.contains("android") {
+        "mobile"
+    } else {
+        "desktop"
+    }
+}
+
+impl Tracking {
+    /// Loads the token-signing key, making one on first start.
+    pub async fn new(store: SharedStore, clock: Arc<dyn Clock>, writer: EventWriter) -> Result<Tracking, StoreError> {
+        let key = store
+            .server_secret("tracking_key".into(), random_token(32), clock.unix())
+            .await?;
+        Ok(Tracking {
+            store,
+            clock,
+            key: key.into_bytes(),
+            writer,
+        })
+    }
+
+    pub fn writer(&self) -> &EventWriter {
+        &self.writer
+    }
+
+    fn mac(&self, payload: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(payload);
+        mac
+    }
+
+    pub fn sign(&self, token: &ServeToken) -> String {
+        let payload = serde_json::to_vec(token).unwrap_or_default();
+        let tag = self.mac(&payload).finalize().into_bytes();
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(&tag[..16])
+        )
+    }
+
+    /// The token's content when its signature holds and it has not expired.
+    pub fn verify(&self, text: &str) -> Option<ServeToken> {
+        let (payload, tag) = text.split_once('.')?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        self.mac(&payload).verify_truncated_left(&tag).ok()?;
+        let token: ServeToken = serde_json::from_slice(&payload).ok()?;
+        let age = self.clock.unix() - token.issued_at;
+        (-300..TOKEN_TTL_SECONDS).contains(&age).then_some(token)
+    }
+
+    /// Keyed hash of address + user agent + property under today's salt. Salts are random,
+    /// one per UTC day, and only today's and yesterday's are kept: after two days a hash can
+    /// no longer be tied to an address by anyone, us included.
+    pub async fn visitor_hash(&self, visit: &Visit, property_id: i64) -> Result<String, StoreError> {
+        let today = self.clock.now().date();
+        let name = format!("visitor_salt:{today}");
+        let salt = self
+            .store
+            .server_secret(name, random_token(32), self.clock.unix())
+            .await?;
+        if let Some(yesterday) = today.previous_day() {
+            self.store
+                .prune_server_secrets("visitor_salt:%".into(), format!("visitor_salt:{yesterday}"))
+                .await?;
+        }
+        let mut mac = HmacSha256::new_from_slice(salt.as_bytes()).expect("HMAC takes keys of any length");
+        mac.update(visit.ip.as_bytes());
+        mac.update(b"\n");
+        mac.update(visit.user_agent.as_bytes());
+        mac.update(b"\n");
+        mac.update(property_id.to_string().as_bytes());
+        Ok(hex::encode(&mac.finalize().into_bytes()[..16]))
+    }
+
+    fn today_hours(&self) -> (String, String) {
+        let today = self.clock.now().date();
+        (format!("{today}T00"), format!("{today}T23"))
+    }
+
+    fn country(visit: &Visit) -> String {
+        visit
+            .country
+            .as_deref()
+            .and_then(rtbcat_core::report::country_code)
+            .unwrap_or_else(|| "ZZ".into())
+    }
+
+    /// Picks the offer to show on a property (active, in dates, under caps, on the
+    /// property, weighted by priority) and signs a token for it. None: nothing to show.
+    pub async fn serve(
+        &self,
+        property: &Property,
+        placement: Placement,
+        visit: &Visit,
+    ) -> Result<Option<ServedOffer>, TrackError> {
+        if !property.active || !property.popup_enabled {
+            return Ok(None);
+        }
+        let (first, last) = self.today_hours();
+        let today = self.clock.now().date();
+        let candidates: Vec<OfferCandidate> = self
+            .store
+            .offer_candidates(property.id, first, last)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                let date = |d: &Option<String>| d.as_deref().and_then(rtbcat_core::report::parse_report_date);
+                rules::within_dates(date(&c.offer.start_date), date(&c.offer.end_date), today)
+                    && c.offer.daily_impression_cap.is_none_or(|cap| c.impressions_today < cap)
+                    && c.offer.daily_click_cap.is_none_or(|cap| c.clicks_today < cap)
+            })
+            .collect();
+        let weights: Vec<Candidate> = candidates
+            .iter()
+            .map(|c| Candidate {
+                offer_id: c.offer.id,
+                priority: c.offer.priority,
+            })
+            .collect();
+        let draw = f64::from(rand::rng().next_u32()) / (f64::from(u32::MAX) + 1.0);
+        let Some(chosen) = rules::choose_offer(&weights, draw) else {
+            return Ok(None);
+        };
+        let Some(offer) = candidates.into_iter().map(|c| c.offer).find(|o| o.id == chosen) else {
+            return Ok(None);
+        };
+        let token = self.sign(&ServeToken {
+            serve_id: random_token(12),
+            offer_id: offer.id,
+            property_id: property.id,
+            placement: placement.as_str().into(),
+            issued_at: self.clock.unix(),
+            country: Self::country(visit),
+            device: device_of(&visit.user_agent).into(),
+        });
+        Ok(Some(ServedOffer {
+            offer_id: offer.id,
+            title: offer.display_title,
+            tagline: offer.tagline,
+            description: offer.description,
+            cta_text: offer.cta_text,
+            image_url: offer.image_url,
+            impression_pixel_url: offer.impression_pixel_url,
+            click_path: format!("/c/{token}"),
+            token,
+            placement: placement.as_str().into(),
+            theme_primary: property.theme_primary.clone(),
+            theme_accent: property.theme_accent.clone(),
+            logo_url: property.logo_url.clone(),
+        }))
+    }
+
+    async fn event(
+        &self,
+        kind: PopupEventKind,
+        key: String,
+        token: &ServeToken,
+        visit: &Visit,
+    ) -> Result<PopupEvent, TrackError> {
+        let bot = rules::is_bot_user_agent(&visit.user_agent);
+        Ok(PopupEvent {
+            kind: if bot { PopupEventKind::Bot } else { kind },
+            event_key: key,
+            occurred_at_ms: (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64,
+            property_id: Some(token.property_id),
+            offer_id: Some(token.offer_id),
+            placement: token.placement.clone(),
+            visitor_hash: self.visitor_hash(visit, token.property_id).await?,
+            session_id: visit.session_id.chars().take(64).collect(),
+            country: token.country.clone(),
+            device: token.device.clone(),
+            click_id: (kind == PopupEventKind::Click).then(|| token.serve_id.clone()),
+            revenue_micros: 0,
+            transaction_id: None,
+            attributed: true,
+        })
+    }
+
+    /// Records that the popup was shown. Ok(false): this serve's impression was already
+    /// counted (a retried beacon), or the visitor is a bot (counted apart).
+    pub async fn impression(&self, token: &str, visit: &Visit) -> Result<bool, TrackError> {
+        let token = self.verify(token).ok_or(TrackError::BadToken)?;
+        let event = self
+            .event(
+                PopupEventKind::Impression,
+                format!("i:{}", token.serve_id),
+                &token,
+                visit,
+            )
+            .await?;
+        let counted = event.kind == PopupEventKind::Impression;
+        Ok(self.writer.record(event).await? && counted)
+    }
+
+    /// Records a click and answers the stored offer URL with our click id in the network's
+    /// sub-id parameter. A second click on the same serve is not counted again.
+    pub async fn click(&self, token: &str, visit: &Visit) -> Result<String, TrackError> {
+        let token = self.verify(token).ok_or(TrackError::BadToken)?;
+        let offer = self
+            .store
+            .list_offers()
+            .await?
+            .into_iter()
+            .find(|o| o.id == token.offer_id)
+            .ok_or(TrackError::BadToken)?;
+        let event = self
+            .event(PopupEventKind::Click, format!("c:{}", token.serve_id), &token, visit)
+            .await?;
+        self.writer.record(event).await?;
+        Ok(rules::click_url_with_id(
+            &offer.click_url,
+            &offer.sub_id_param,
+            &token.serve_id,
+        ))
+    }
+
+    /// Attributes a conversion to the click it names (last click). Revenue is the payout
+    /// given, else the offer's default; the same transaction twice counts once; an unknown
+    /// click id is stored as unattributed rather than dropped.
+    pub async fn postback(&self, postback: Postback) -> Result<PostbackOutcome, TrackError> {
+        let click_id = postback.click_id.trim().to_string();
+        if click_id.is_empty() || click_id.len() > 128 {
+            return Err(TrackError::Rejected(
+                "click_id is required (at most 128 characters)".into(),
+            ));
+        }
+        if let Some(status) = postback.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let approved = matches!(
+                status.to_ascii_lowercase().as_str(),
+                "approved" | "1" | "ok" | "success" | "converted"
+            );
+            if !approved {
+                return Ok(PostbackOutcome {
+                    recorded: false,
+                    attributed: false,
+                    revenue_micros: 0,
+                    offer_id: None,
+                    note: Some(format!("status {status:?} is not an approved conversion; not counted")),
+                });
+            }
+        }
+        let payout = match postback.payout.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(text) => Some(
+                rtbcat_core::money::parse_money_micros(text)
+                    .map_err(|e| TrackError::Rejected(format!("payout: {e}")))?,
+            ),
+            None => None,
+        };
+        if payout.is_some_and(|p| p < 0) {
+            return Err(TrackError::Rejected("payout: cannot be negative".into()));
+        }
+        let click = self.store.click_record(click_id.clone()).await?;
+        let offer = match &click {
+            Some(c) => self.store.list_offers().await?.into_iter().find(|o| o.id == c.offer_id),
+            None => None,
+        };
+        let revenue_micros = payout.or(offer.as_ref().map(|o| o.payout_micros)).unwrap_or(0);
+        let transaction = postback
+            .transaction_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| t.chars().take(128).collect::<String>());
+        let key = format!(
+            "v:{}",
+            transaction.clone().unwrap_or_else(|| format!("click:{click_id}"))
+        );
+        let event = PopupEvent {
+            kind: PopupEventKind::Conversion,
+            event_key: key,
+            occurred_at_ms: (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64,
+            property_id: click.as_ref().map(|c| c.property_id),
+            offer_id: click.as_ref().map(|c| c.offer_id),
+            placement: String::new(),
+            visitor_hash: String::new(),
+            session_id: String::new(),
+            country: click.as_ref().map_or_else(|| "ZZ".into(), |c| c.country.clone()),
+            device: click.as_ref().map_or_else(String::new, |c| c.device.clone()),
+            click_id: Some(click_id),
+            revenue_micros,
+            transaction_id: transaction,
+            attributed: click.is_some(),
+        };
+        let recorded = self.writer.record(event).await?;
+        Ok(PostbackOutcome {
+            recorded,
+            attributed: click.is_some(),
+            revenue_micros,
+            offer_id: click.map(|c| c.offer_id),
+            note: (!recorded).then(|| "this transaction was already counted".into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_from_user_agents() {
+        assert_eq!(
+            device_of("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"),
+            "mobile"
+        );
+        assert_eq!(
+            device_of("Mozilla/5.0 (Linux; Android 14; SM-S918B) Mobile Safari/537.36"),
+            "mobile"
+        );
+        assert_eq!(
+            device_of("Mozilla/5.0 (Linux; Android 13; SM-X700) Safari/537.36"),
+            "tablet"
+        );
+        assert_eq!(device_of("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)"), "tablet");
+        assert_eq!(
+            device_of("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0"),
+            "desktop"
+        );
+    }
+}
