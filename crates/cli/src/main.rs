@@ -204,7 +204,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
     let store = open_store(&config).await?;
     let users = store.count_users().await?;
     let addr = config.listen_addr.clone();
-    let state = rtbcat_web::AppState::new(store, config, clock);
+    let state = rtbcat_web::AppState::new(store, config, clock).await?;
     let app = rtbcat_web::App::bind(&addr, state)
         .await
         .with_context(|| format!("listening on {addr}"))?;

@@ -1055,8 +1055,7 @@ impl Store for SqliteStore {
                 other => other?,
             };
             let sql = format!("{} WHERE id = ?1", popup::SELECT_PROPERTIES);
-            let row = conn.query_row(&sql, params![saved], |r| Ok(popup::property_from(r)))?;
-            row
+            conn.query_row(&sql, params![saved], |r| Ok(popup::property_from(r)))?
         })
         .await
     }

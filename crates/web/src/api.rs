@@ -74,8 +74,15 @@ impl Modify for SecurityAddon {
     }
 }
 
+/// The whole API description: the catalog and performance routes plus the popup wing's.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::popup_api::PopupDoc::openapi());
+    doc
+}
+
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(openapi())
 }
 
 #[derive(Serialize, ToSchema)]

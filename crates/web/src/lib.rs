@@ -8,16 +8,19 @@ mod assets;
 mod charts;
 mod error;
 mod pages;
+mod popup_api;
 mod session;
 
-pub use api::ApiDoc;
+pub use api::{openapi, ApiDoc};
 pub use error::ApiError;
+pub use popup_api::{popup_js_gzip_len, popup_js_version};
 
 use axum::extract::FromRef;
 use axum::Router;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rtbcat_app::popup::{EventWriter, Tracking};
 use rtbcat_app::{Clock, Config};
-use rtbcat_store::SharedStore;
+use rtbcat_store::{SharedStore, StoreError};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -29,17 +32,31 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub tracking_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub tracking: Arc<Tracking>,
+    /// The event writer task, awaited at shutdown so queued events are written.
+    writer_task: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
+/// Tracking events that may wait for the writer before new ones get 503.
+const EVENT_QUEUE: usize = 65_536;
+
 impl AppState {
-    pub fn new(store: SharedStore, config: Config, clock: Arc<dyn Clock>) -> Self {
+    /// Builds the state and starts the tracking event writer.
+    pub async fn new(store: SharedStore, config: Config, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
-        AppState {
+        let tracking_per_minute = NonZeroU32::new(config.tracking_requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        let (writer, writer_task) = EventWriter::start(store.clone(), EVENT_QUEUE);
+        let tracking = Tracking::new(store.clone(), clock.clone(), writer).await?;
+        Ok(AppState {
             store,
             config: Arc::new(config),
             clock,
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
-        }
+            tracking_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(tracking_per_minute))),
+            tracking: Arc::new(tracking),
+            writer_task: Arc::new(std::sync::Mutex::new(Some(writer_task))),
+        })
     }
 }
 
@@ -52,6 +69,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(popup_api::routes())
         .merge(assets::routes())
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(state)
@@ -76,9 +94,16 @@ impl App {
 
     /// Serve until `shutdown` resolves, then finish the requests in flight.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let writer_task = self.state.writer_task.lock().ok().and_then(|mut task| task.take());
         let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        // The router (and every handle on the writer) is gone: the writer drains its queue
+        // and stops. Wait for it so no accepted event is lost on a clean shutdown.
+        if let Some(task) = writer_task {
+            let _ = task.await;
+        }
+        served
     }
 }

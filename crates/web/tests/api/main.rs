@@ -7,4 +7,5 @@
 mod auth;
 mod catalog;
 mod performance;
+mod popups;
 mod support;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 /// 2026-11-20T12:00:00Z
 pub const NOW: i64 = 1_795_262_400;
 pub const PASSWORD: &str = "a long test password";
+pub const POSTBACK_SECRET: &str = "network-shared-secret";
 
 pub struct TestApp {
     pub base: String,
@@ -99,6 +100,7 @@ async fn fresh_database(backend: Backend) -> (String, TestDatabase) {
 pub fn config(database_url: &str, login_attempts_per_minute: u32) -> Config {
     let mut env = HashMap::new();
     env.insert("DATABASE_URL".to_string(), database_url.to_string());
+    env.insert("RTBCAT_POSTBACK_SECRET".to_string(), POSTBACK_SECRET.to_string());
     env.insert(
         "RTBCAT_LOGIN_ATTEMPTS_PER_MINUTE".to_string(),
         login_attempts_per_minute.to_string(),
@@ -117,7 +119,9 @@ pub async fn spawn_app_with(backend: Backend, login_attempts_per_minute: u32) ->
         store.clone(),
         config(&url, login_attempts_per_minute),
         Arc::new(FixedClock::at(NOW)),
-    );
+    )
+    .await
+    .expect("app state");
     let app = rtbcat_web::App::bind("127.0.0.1:0", state).await.expect("bind");
     let base = format!("http://{}", app.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

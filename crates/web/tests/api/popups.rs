@@ -1,0 +1,347 @@
+//! Offer popups over HTTP, on both backends: management, serving, tracking, postbacks,
+//! analytics and the script.
+
+use crate::support::{browser, spawn_app, Backend, TestApp, POSTBACK_SECRET};
+use rtbcat_core::account::Role;
+use serde_json::{json, Value};
+
+const HOST_ORIGIN: &str = "https://www.modefreefinds.com";
+const PHONE: &str =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1";
+
+async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn offer_body(name: &str, priority: i64) -> Value {
+    json!({
+        "network_campaign_id": "1234",
+        "affiliate_id": "55",
+        "name": name,
+        "display_title": "Win a $500 gift card",
+        "tagline": "Takes 30 seconds",
+        "description": "Answer three questions to enter.",
+        "cta_text": "Enter now",
+        "image_url": "https://cdn.example.com/gift.png",
+        "click_url": "https://track.example.com/aff_c?offer_id=1234&aff_id=55",
+        "impression_pixel_url": "https://track.example.com/aff_i?offer_id=1234",
+        "payout": "2.50",
+        "priority": priority,
+        "properties": ["mff"]
+    })
+}
+
+async fn setup(app: &TestApp) -> (reqwest::Client, i64) {
+    let editor = app.client_as(Role::Editor).await;
+    let (status, property) = send(editor.post(app.url("/api/properties")).json(&json!({
+        "code": "mff", "name": "ModeFreeFinds", "domains": ["modefreefinds.com"]
+    })))
+    .await;
+    assert_eq!(status, 201, "{property}");
+    let (status, offer) = send(
+        editor
+            .post(app.url("/api/campaigns"))
+            .json(&offer_body("Gift card US", 5)),
+    )
+    .await;
+    assert_eq!(status, 201, "{offer}");
+    (editor, offer["id"].as_i64().expect("offer id"))
+}
+
+/// A visitor's browser: sends a real user agent and the host page's Origin.
+fn visitor() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::USER_AGENT, PHONE.parse().expect("ua"));
+    headers.insert(reqwest::header::ORIGIN, HOST_ORIGIN.parse().expect("origin"));
+    headers.insert("cf-ipcountry", "BR".parse().expect("country"));
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn popup_scenario(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (editor, offer_id) = setup(&app).await;
+
+    // Validation names the field; nothing is stored.
+    let mut bad = offer_body("Bad", 11);
+    bad["click_url"] = json!("javascript:alert(1)");
+    bad["properties"] = json!(["nope"]);
+    let (status, body) = send(editor.post(app.url("/api/campaigns")).json(&bad)).await;
+    assert_eq!(status, 422, "{body}");
+    let fields: Vec<&str> = body["details"]["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert!(fields.contains(&"click_url") && fields.contains(&"priority"), "{body}");
+    let mut unknown_property = offer_body("Elsewhere", 5);
+    unknown_property["properties"] = json!(["zzz"]);
+    let (status, body) = send(editor.post(app.url("/api/campaigns")).json(&unknown_property)).await;
+    assert_eq!(
+        (status, body["details"]["errors"][0]["field"].as_str()),
+        (422, Some("properties"))
+    );
+    let viewer = app.client_as(Role::Viewer).await;
+    let (status, _) = send(viewer.post(app.url("/api/campaigns")).json(&offer_body("V", 5))).await;
+    assert_eq!(status, 403);
+    let (status, _) = send(reqwest::Client::new().get(app.url("/api/campaigns"))).await;
+    assert_eq!(status, 401);
+
+    // Serving: CORS names the property's origin; other origins are refused.
+    let visitor = visitor();
+    let response = visitor
+        .get(app.url("/api/offers/mff?placement=thankyou&session=s1"))
+        .send()
+        .await
+        .expect("offer");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"].to_str().ok(),
+        Some(HOST_ORIGIN)
+    );
+    let served: Value = response.json().await.expect("json");
+    let offer = &served["offer"];
+    assert_eq!(offer["offer_id"], offer_id);
+    assert_eq!(offer["title"], "Win a $500 gift card");
+    let token = offer["token"].as_str().expect("token").to_string();
+    let (status, refused) = send(
+        reqwest::Client::new()
+            .get(app.url("/api/offers/mff"))
+            .header("origin", "https://evil.example")
+            .header("user-agent", PHONE),
+    )
+    .await;
+    assert_eq!((status, refused["error"].as_str()), (403, Some("origin_not_allowed")));
+    let (status, _) = send(visitor.get(app.url("/api/offers/unknown"))).await;
+    assert_eq!(status, 404);
+    let (_, bot) = send(reqwest::Client::new().get(app.url("/api/offers/mff")).header(
+        "user-agent",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    ))
+    .await;
+    assert!(bot["offer"].is_null(), "bots get nothing to show");
+
+    // The impression beacon counts once, however often it is retried; a forged token fails.
+    for _ in 0..3 {
+        let response = visitor
+            .post(app.url("/api/impression"))
+            .header("content-type", "text/plain")
+            .body(json!({"token": token, "session": "s1"}).to_string())
+            .send()
+            .await
+            .expect("beacon");
+        assert_eq!(response.status(), 204);
+    }
+    let mut forged = token.clone();
+    forged.replace_range(2..3, if &token[2..3] == "A" { "B" } else { "A" });
+    let (status, _) = send(visitor.post(app.url("/api/impression")).body(forged)).await;
+    assert_eq!(status, 400);
+    // A bot's beacon is counted apart, not as an impression.
+    let response = reqwest::Client::new()
+        .post(app.url("/api/impression"))
+        .header("user-agent", "facebookexternalhit/1.1")
+        .body(token.clone())
+        .send()
+        .await
+        .expect("bot beacon");
+    assert_eq!(response.status(), 204);
+
+    // The click redirects to the stored URL with our click id in aff_sub, counted once.
+    let mut click_id = String::new();
+    for _ in 0..2 {
+        let response = visitor
+            .get(app.url(&format!("/c/{token}")))
+            .send()
+            .await
+            .expect("click");
+        assert_eq!(response.status(), 302);
+        let location = response.headers()["location"].to_str().expect("location").to_string();
+        assert!(
+            location.starts_with("https://track.example.com/aff_c?offer_id=1234&aff_id=55&aff_sub="),
+            "{location}"
+        );
+        click_id = location.rsplit_once("aff_sub=").expect("aff_sub").1.to_string();
+    }
+    let (status, _) = send(visitor.get(app.url("/c/not-a-token"))).await;
+    assert_eq!(status, 400);
+
+    // Postbacks: secret required; last-click attribution; the same transaction counts once;
+    // an unknown click id is kept as unattributed.
+    let network = browser();
+    let (status, _) = send(network.get(app.url(&format!("/api/postback?click_id={click_id}&secret=wrong")))).await;
+    assert_eq!(status, 403);
+    let postback = |query: String| network.get(app.url(&format!("/api/postback?{query}&secret={POSTBACK_SECRET}")));
+    let (status, first) = send(postback(format!("click_id={click_id}&transaction_id=T1"))).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (
+            first["recorded"].as_bool(),
+            first["attributed"].as_bool(),
+            first["revenue_micros"].as_i64()
+        ),
+        (Some(true), Some(true), Some(2_500_000)),
+        "the offer's default payout"
+    );
+    let (_, again) = send(postback(format!("click_id={click_id}&transaction_id=T1"))).await;
+    assert_eq!(again["recorded"], false);
+    let (_, paid) = send(postback(format!("aff_sub={click_id}&transaction_id=T2&payout=4.00"))).await;
+    assert_eq!(paid["revenue_micros"], 4_000_000);
+    let (_, stray) = send(postback("click_id=unknown-click&transaction_id=T3".into())).await;
+    assert_eq!(
+        (stray["recorded"].as_bool(), stray["attributed"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let (_, rejected) = send(postback(format!(
+        "click_id={click_id}&transaction_id=T4&status=rejected"
+    )))
+    .await;
+    assert_eq!(rejected["recorded"], false);
+    let (status, _) = send(postback(format!("click_id={click_id}&payout=lots"))).await;
+    assert_eq!(status, 422);
+
+    // Analytics: exactly one impression and one click; two conversions worth 6.50.
+    let (status, by_day) = send(editor.get(app.url("/api/analytics/mff?group_by=day"))).await;
+    assert_eq!(status, 200, "{by_day}");
+    let day = &by_day[0];
+    assert_eq!(
+        (
+            day["impressions"].as_i64(),
+            day["clicks"].as_i64(),
+            day["conversions"].as_i64()
+        ),
+        (Some(1), Some(1), Some(2)),
+        "{by_day}"
+    );
+    assert_eq!(day["revenue_micros"], 6_500_000);
+    assert_eq!(day["rpm_micros"], 6_500_000_000i64);
+    assert_eq!(day["bot_hits"], 1);
+    assert!(day["ctr_low"].as_f64().is_some_and(|low| low < 1.0));
+    let (_, by_country) = send(editor.get(app.url("/api/analytics/mff?group_by=country"))).await;
+    assert_eq!(by_country[0]["key"], "BR");
+    let (_, by_offer) = send(editor.get(app.url("/api/analytics/all?group_by=offer"))).await;
+    assert_eq!(by_offer[0]["label"], "Gift card US");
+    let csv = editor
+        .get(app.url("/api/analytics/mff?format=csv"))
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    assert!(csv.starts_with("key,label,impressions"), "{csv}");
+    assert!(csv.contains(",1,1,"), "{csv}");
+    let (status, _) = send(editor.get(app.url("/api/analytics/mff?group_by=week"))).await;
+    assert_eq!(status, 400);
+
+    // Pause stops serving; duplicate makes a paused copy; delete deactivates, history stays.
+    let (status, paused) = send(editor.post(app.url(&format!("/api/campaigns/{offer_id}/pause")))).await;
+    assert_eq!((status, paused["active"].as_bool()), (200, Some(false)));
+    let (_, nothing) = send(visitor.get(app.url("/api/offers/mff"))).await;
+    assert!(nothing["offer"].is_null(), "{nothing}");
+    let (status, copy) = send(editor.post(app.url(&format!("/api/campaigns/{offer_id}/duplicate")))).await;
+    assert_eq!(
+        (status, copy["name"].as_str(), copy["active"].as_bool()),
+        (201, Some("Gift card US (copy)"), Some(false))
+    );
+    let (_, resumed) = send(editor.post(app.url(&format!("/api/campaigns/{offer_id}/resume")))).await;
+    assert_eq!(resumed["active"], true);
+    let (status, deleted) = send(editor.delete(app.url(&format!("/api/campaigns/{offer_id}")))).await;
+    assert_eq!((status, deleted["active"].as_bool()), (200, Some(false)));
+    let (_, all) = send(editor.get(app.url("/api/campaigns"))).await;
+    assert_eq!(all.as_array().map(Vec::len), Some(2), "deactivated offers stay listed");
+    let (_, still) = send(editor.get(app.url("/api/analytics/mff"))).await;
+    assert_eq!(still[0]["impressions"], 1, "history stays");
+}
+
+#[tokio::test]
+async fn popups_on_sqlite() {
+    popup_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set RTBCAT_TEST_POSTGRES_URL and run with --ignored"]
+async fn popups_on_postgres() {
+    popup_scenario(Backend::Postgres).await;
+}
+
+/// Priority weights the server's choice, caps stop an offer, dates bound it.
+#[tokio::test]
+async fn serving_respects_priority_caps_and_dates() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (editor, first) = setup(&app).await;
+    let mut capped = offer_body("Capped", 10);
+    capped["daily_impression_cap"] = json!(1);
+    let (_, capped) = send(editor.post(app.url("/api/campaigns")).json(&capped)).await;
+    let capped_id = capped["id"].as_i64().expect("id");
+    let mut future = offer_body("Future", 10);
+    future["start_date"] = json!("2027-01-01");
+    let (_, future) = send(editor.post(app.url("/api/campaigns")).json(&future)).await;
+    let visitor = visitor();
+    let mut counts = std::collections::HashMap::new();
+    for _ in 0..60 {
+        let (_, served) = send(visitor.get(app.url("/api/offers/mff"))).await;
+        *counts
+            .entry(served["offer"]["offer_id"].as_i64().expect("offer"))
+            .or_insert(0) += 1;
+    }
+    assert!(
+        !counts.contains_key(&future["id"].as_i64().expect("id")),
+        "not before its start date"
+    );
+    assert!(
+        counts[&capped_id] > counts.get(&first).copied().unwrap_or(0),
+        "{counts:?}"
+    );
+    // One impression reaches the cap: the capped offer is no longer chosen.
+    let (_, served) = loop {
+        let answer = send(visitor.get(app.url("/api/offers/mff"))).await;
+        if answer.1["offer"]["offer_id"] == capped_id {
+            break answer;
+        }
+    };
+    let token = served["offer"]["token"].as_str().expect("token").to_string();
+    let response = visitor
+        .post(app.url("/api/impression"))
+        .body(token)
+        .send()
+        .await
+        .expect("beacon");
+    assert_eq!(response.status(), 204);
+    for _ in 0..20 {
+        let (_, after) = send(visitor.get(app.url("/api/offers/mff"))).await;
+        assert_eq!(after["offer"]["offer_id"], first, "capped offer is out for today");
+    }
+}
+
+#[tokio::test]
+async fn the_script_is_small_cached_and_precompressed() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let version = rtbcat_web::popup_js_version();
+    let response = reqwest::Client::new()
+        .get(app.url(&format!("/popup.js?v={version}")))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert!(headers["cache-control"].to_str().expect("cc").contains("immutable"));
+    let bytes = response.bytes().await.expect("bytes");
+    assert!(
+        bytes.len() <= 3072,
+        "popup.js is {} bytes gzipped; the budget is 3 KB",
+        bytes.len()
+    );
+    let plain = reqwest::get(app.url("/popup.js")).await.expect("plain");
+    assert_eq!(plain.headers()["cache-control"], "public, max-age=3600");
+    let text = plain.text().await.expect("text");
+    assert!(text.contains("ModePopup"));
+    assert!(!text.contains("innerHTML"), "offer fields are never parsed as HTML");
+}
