@@ -29,6 +29,7 @@ export async function startRtbcat() {
   run(["demo"], env);
   const password = "browser-test-password";
   run(["user", "add", "admin@example.com", "--role", "admin"], { ...env, RTBCAT_PASSWORD: password });
+  const token = run(["token", "create", "--user", "admin@example.com"], env).trim();
   const server = spawn(binary, ["serve", "--addr", "127.0.0.1:0"], { env, stdio: ["ignore", "pipe", "pipe"] });
   const baseUrl = await new Promise((resolveUrl, reject) => {
     let output = "";
@@ -43,6 +44,7 @@ export async function startRtbcat() {
   });
   return {
     baseUrl,
+    token,
     email: "admin@example.com",
     password,
     async stop() {
@@ -62,6 +64,22 @@ export async function launchBrowser() {
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
   });
 }
+
+/** Calls the rtbcat API with the admin's token; throws on a non-2xx answer. */
+export async function api(app, method, path, body) {
+  const response = await fetch(`${app.baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${app.token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** A desktop Chrome user agent: headless Chromium's own says "HeadlessChrome", a bot. */
+export const DESKTOP_UA =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 
 export async function signIn(page, app) {
   await page.goto(`${app.baseUrl}/app/creatives`);
