@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod performance;
 pub mod popup;
+pub mod popup_demo;
 
 pub use clock::{Clock, SystemClock};
 pub use config::Config;

@@ -63,6 +63,9 @@ struct DemoArgs {
     /// About how many hourly performance rows to generate over the last 30 days.
     #[arg(long, default_value_t = 200_000)]
     rows: usize,
+    /// Popup impressions per day across the four demo properties (30 days are written).
+    #[arg(long, default_value_t = 15_000)]
+    popup_impressions: u64,
 }
 
 #[derive(Subcommand)]
@@ -267,6 +270,17 @@ async fn demo(config: Config, clock: Arc<dyn Clock>, args: DemoArgs) -> Result<(
         report.traffic_rows,
         report.performance_inserted,
         report.performance_updated,
+        started.elapsed().as_secs_f64()
+    );
+    let popups = rtbcat_app::popup_demo::load(&store, args.seed, args.popup_impressions, clock.now()).await?;
+    println!(
+        "demo popups: {} properties, {} offers, 30 days: {} impressions, {} clicks, {} conversions ({} events written); {:.2}s",
+        popups.properties,
+        popups.offers,
+        popups.impressions,
+        popups.clicks,
+        popups.conversions,
+        popups.events_written,
         started.elapsed().as_secs_f64()
     );
     if store.count_users().await? == 0 {
