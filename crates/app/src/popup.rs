@@ -162,11 +162,43 @@ pub struct PostbackOutcome {
     pub note: Option<String>,
 }
 
+/// How long the tracking routes may use a cached copy of properties and offers. Saves in
+/// this process drop the cache at once; the TTL bounds staleness from other processes.
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+type Cached<T> = std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<T>>)>>;
+
 pub struct Tracking {
     store: SharedStore,
     clock: Arc<dyn Clock>,
     key: Vec<u8>,
     writer: EventWriter,
+    /// Today's visitor salt, so a hash costs no database round trip.
+    salt: std::sync::Mutex<Option<(time::Date, String)>>,
+    properties: Cached<Property>,
+    offers: Cached<rtbcat_store::Offer>,
+}
+
+trait Forget {
+    fn forget(&self);
+}
+
+impl<T> Forget for Cached<T> {
+    fn forget(&self) {
+        *self.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+fn fresh<T>(cache: &Cached<T>) -> Option<Arc<Vec<T>>> {
+    let guard = cache.lock().unwrap_or_else(|p| p.into_inner());
+    guard
+        .as_ref()
+        .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+        .map(|(_, value)| value.clone())
+}
+
+fn remember<T>(cache: &Cached<T>, value: Arc<Vec<T>>) {
+    *cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), value));
 }
 
 fn random_token(bytes: usize) -> String {
@@ -198,7 +230,37 @@ impl Tracking {
             clock,
             key: key.into_bytes(),
             writer,
+            salt: std::sync::Mutex::new(None),
+            properties: std::sync::Mutex::new(None),
+            offers: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Drops cached properties and offers: call after saving either.
+    pub fn forget_cached(&self) {
+        for cache in [&self.properties as &dyn Forget, &self.offers as &dyn Forget] {
+            cache.forget();
+        }
+    }
+
+    /// Properties, from a cache at most `CACHE_TTL` old.
+    pub async fn properties(&self) -> Result<Arc<Vec<Property>>, StoreError> {
+        if let Some(hit) = fresh(&self.properties) {
+            return Ok(hit);
+        }
+        let loaded = Arc::new(self.store.list_properties().await?);
+        remember(&self.properties, loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Offers, from a cache at most `CACHE_TTL` old.
+    pub async fn offers(&self) -> Result<Arc<Vec<rtbcat_store::Offer>>, StoreError> {
+        if let Some(hit) = fresh(&self.offers) {
+            return Ok(hit);
+        }
+        let loaded = Arc::new(self.store.list_offers().await?);
+        remember(&self.offers, loaded.clone());
+        Ok(loaded)
     }
 
     pub fn writer(&self) -> &EventWriter {
@@ -237,16 +299,31 @@ impl Tracking {
     /// no longer be tied to an address by anyone, us included.
     pub async fn visitor_hash(&self, visit: &Visit, property_id: i64) -> Result<String, StoreError> {
         let today = self.clock.now().date();
-        let name = format!("visitor_salt:{today}");
-        let salt = self
-            .store
-            .server_secret(name, random_token(32), self.clock.unix())
-            .await?;
-        if let Some(yesterday) = today.previous_day() {
-            self.store
-                .prune_server_secrets("visitor_salt:%".into(), format!("visitor_salt:{yesterday}"))
-                .await?;
-        }
+        let cached = self
+            .salt
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(day, _)| *day == today)
+            .map(|(_, salt)| salt.clone());
+        let salt = match cached {
+            Some(salt) => salt,
+            None => {
+                // First hash of the day: every instance agrees on the stored salt.
+                let name = format!("visitor_salt:{today}");
+                let salt = self
+                    .store
+                    .server_secret(name, random_token(32), self.clock.unix())
+                    .await?;
+                if let Some(yesterday) = today.previous_day() {
+                    self.store
+                        .prune_server_secrets("visitor_salt:%".into(), format!("visitor_salt:{yesterday}"))
+                        .await?;
+                }
+                *self.salt.lock().unwrap_or_else(|p| p.into_inner()) = Some((today, salt.clone()));
+                salt
+            }
+        };
         let mut mac = HmacSha256::new_from_slice(salt.as_bytes()).expect("HMAC takes keys of any length");
         mac.update(visit.ip.as_bytes());
         mac.update(b"\n");
@@ -334,6 +411,29 @@ impl Tracking {
         }))
     }
 
+    /// `count` signed tokens for the offer this property would serve now, each a distinct
+    /// serve (so each can be counted once): for load and crash tests.
+    pub async fn load_test_tokens(&self, property: &Property, count: usize) -> Result<Vec<String>, TrackError> {
+        let visit = Visit {
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0".into(),
+            ..Visit::default()
+        };
+        let placement = Placement::parse(&property.popup_placement).unwrap_or(Placement::ThankYou);
+        let served = self
+            .serve(property, placement, &visit)
+            .await?
+            .ok_or_else(|| TrackError::Rejected(format!("property {} has no offer to serve", property.code)))?;
+        let template = self.verify(&served.token).ok_or(TrackError::BadToken)?;
+        Ok((0..count)
+            .map(|_| {
+                self.sign(&ServeToken {
+                    serve_id: random_token(12),
+                    ..template.clone()
+                })
+            })
+            .collect())
+    }
+
     async fn event(
         &self,
         kind: PopupEventKind,
@@ -380,11 +480,9 @@ impl Tracking {
     /// sub-id parameter. A second click on the same serve is not counted again.
     pub async fn click(&self, token: &str, visit: &Visit) -> Result<String, TrackError> {
         let token = self.verify(token).ok_or(TrackError::BadToken)?;
-        let offer = self
-            .store
-            .list_offers()
-            .await?
-            .into_iter()
+        let offers = self.offers().await?;
+        let offer = offers
+            .iter()
             .find(|o| o.id == token.offer_id)
             .ok_or(TrackError::BadToken)?;
         let event = self
@@ -435,7 +533,7 @@ impl Tracking {
         }
         let click = self.store.click_record(click_id.clone()).await?;
         let offer = match &click {
-            Some(c) => self.store.list_offers().await?.into_iter().find(|o| o.id == c.offer_id),
+            Some(c) => self.offers().await?.iter().find(|o| o.id == c.offer_id).cloned(),
             None => None,
         };
         let revenue_micros = payout.or(offer.as_ref().map(|o| o.payout_micros)).unwrap_or(0);

@@ -6,6 +6,7 @@ use rtbcat_app::{Clock, Config, SystemClock};
 use rtbcat_core::account::Role;
 use std::collections::HashMap;
 use std::io::Read;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,6 +44,9 @@ enum Command {
     /// Manage API tokens for scripts.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Offer-popup tools.
+    #[command(subcommand)]
+    Popup(PopupCommand),
     /// Bring the database schema up to date (also done at every start).
     Migrate,
     /// Copy the SQLite database consistently while rtbcat runs (for PostgreSQL, use pg_dump).
@@ -117,6 +121,18 @@ enum TokenCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum PopupCommand {
+    /// Print signed serve tokens for a property's offer, one per line, each a distinct serve:
+    /// what a load test or a crash test posts to /api/impression.
+    Tokens {
+        #[arg(long)]
+        property: String,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+    },
+}
+
 fn parse_role(text: &str) -> Result<Role, String> {
     Role::parse(text).ok_or_else(|| format!("{text:?} is not a role: use admin, editor or viewer"))
 }
@@ -169,6 +185,24 @@ async fn run(cli: Cli) -> Result<()> {
             let token = rtbcat_app::auth::create_api_token(&store, &email, &label, "cli", clock.unix()).await?;
             eprintln!("API token for {email} (shown once; send it as `Authorization: Bearer <token>`):");
             println!("{token}");
+            Ok(())
+        }
+        Command::Popup(PopupCommand::Tokens { property, count }) => {
+            let store = open_store(&config).await?;
+            let found = store
+                .list_properties()
+                .await?
+                .into_iter()
+                .find(|p| p.code == property)
+                .with_context(|| format!("no property has the code {property:?}"))?;
+            let (writer, _task) = rtbcat_app::popup::EventWriter::start(store.clone(), 1);
+            let tracking = rtbcat_app::popup::Tracking::new(store, clock, writer).await?;
+            let tokens = tracking.load_test_tokens(&found, count).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for token in tokens {
+                writeln!(out, "{token}")?;
+            }
+            out.flush()?;
             Ok(())
         }
         Command::Migrate => {

@@ -272,6 +272,37 @@ pub(crate) fn hourly_change(event: &PopupEvent) -> Option<HourlyChange> {
     })
 }
 
+/// Sums the rollup changes of a batch by rollup key: one upsert per key, not per event.
+pub(crate) fn merge_hourly(changes: Vec<HourlyChange>) -> Vec<HourlyChange> {
+    let mut merged: Vec<HourlyChange> = Vec::new();
+    let mut index: std::collections::HashMap<(String, i64, i64, String, String), usize> =
+        std::collections::HashMap::new();
+    for change in changes {
+        let key = (
+            change.hour.clone(),
+            change.property_id,
+            change.offer_id,
+            change.country.clone(),
+            change.device.clone(),
+        );
+        match index.get(&key) {
+            Some(&i) => {
+                let into = &mut merged[i];
+                into.impressions += change.impressions;
+                into.clicks += change.clicks;
+                into.conversions += change.conversions;
+                into.revenue_micros += change.revenue_micros;
+                into.bot_hits += change.bot_hits;
+            }
+            None => {
+                index.insert(key, merged.len());
+                merged.push(change);
+            }
+        }
+    }
+    merged
+}
+
 /// Column access over either driver's row, so each row type is mapped once.
 pub(crate) trait Columns {
     fn i64_at(&self, i: usize) -> StoreResult<i64>;

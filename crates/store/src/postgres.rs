@@ -1131,6 +1131,7 @@ impl Store for PgStore {
         let insert = tx.prepare(&popup::pg(popup::INSERT_EVENT)).await?;
         let hourly = tx.prepare(&popup::pg(popup::ADD_TO_HOURLY)).await?;
         let mut outcomes = Vec::with_capacity(events.len());
+        let mut changes = Vec::new();
         for event in &events {
             let new = event.kind == PopupEventKind::Bot
                 || tx
@@ -1156,26 +1157,27 @@ impl Store for PgStore {
                     .await?
                     == 1;
             if new {
-                if let Some(c) = popup::hourly_change(event) {
-                    tx.execute(
-                        &hourly,
-                        &[
-                            &c.hour,
-                            &c.property_id,
-                            &c.offer_id,
-                            &c.country,
-                            &c.device,
-                            &c.impressions,
-                            &c.clicks,
-                            &c.conversions,
-                            &c.revenue_micros,
-                            &c.bot_hits,
-                        ],
-                    )
-                    .await?;
-                }
+                changes.extend(popup::hourly_change(event));
             }
             outcomes.push(new);
+        }
+        for c in popup::merge_hourly(changes) {
+            tx.execute(
+                &hourly,
+                &[
+                    &c.hour,
+                    &c.property_id,
+                    &c.offer_id,
+                    &c.country,
+                    &c.device,
+                    &c.impressions,
+                    &c.clicks,
+                    &c.conversions,
+                    &c.revenue_micros,
+                    &c.bot_hits,
+                ],
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(outcomes)

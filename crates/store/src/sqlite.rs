@@ -22,8 +22,10 @@ mod embedded {
     refinery::embed_migrations!("migrations/sqlite");
 }
 
+// synchronous = FULL: a commit is on disk when it returns, so an HTTP 2xx for a tracked
+// event survives power loss, not only a crash. Group commit keeps that to one fsync a batch.
 const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-                       PRAGMA synchronous = NORMAL;";
+                       PRAGMA synchronous = FULL;";
 
 impl From<rusqlite::Error> for StoreError {
     fn from(err: rusqlite::Error) -> Self {
@@ -1164,6 +1166,7 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut outcomes = Vec::with_capacity(events.len());
+            let mut changes = Vec::new();
             {
                 let mut insert = tx.prepare_cached(popup::INSERT_EVENT)?;
                 let mut hourly = tx.prepare_cached(popup::ADD_TO_HOURLY)?;
@@ -1186,22 +1189,23 @@ impl Store for SqliteStore {
                             event.attributed
                         ])? == 1;
                     if new {
-                        if let Some(c) = popup::hourly_change(event) {
-                            hourly.execute(params![
-                                c.hour,
-                                c.property_id,
-                                c.offer_id,
-                                c.country,
-                                c.device,
-                                c.impressions,
-                                c.clicks,
-                                c.conversions,
-                                c.revenue_micros,
-                                c.bot_hits
-                            ])?;
-                        }
+                        changes.extend(popup::hourly_change(event));
                     }
                     outcomes.push(new);
+                }
+                for c in popup::merge_hourly(changes) {
+                    hourly.execute(params![
+                        c.hour,
+                        c.property_id,
+                        c.offer_id,
+                        c.country,
+                        c.device,
+                        c.impressions,
+                        c.clicks,
+                        c.conversions,
+                        c.revenue_micros,
+                        c.bot_hits
+                    ])?;
                 }
             }
             tx.commit()?;

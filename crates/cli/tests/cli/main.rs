@@ -229,3 +229,172 @@ fn an_import_killed_mid_write_leaves_nothing_and_rerunning_completes_it() {
     assert_eq!(report["imported"], rows, "{report}");
     assert_eq!(count("performance_metrics"), rows);
 }
+
+/// One keep-alive HTTP/1.1 connection that posts impression beacons; true per 2xx.
+struct Beacon {
+    stream: std::io::BufReader<std::net::TcpStream>,
+}
+
+impl Beacon {
+    fn connect(addr: &str) -> Option<Beacon> {
+        let stream = std::net::TcpStream::connect(addr).ok()?;
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
+        Some(Beacon {
+            stream: std::io::BufReader::new(stream),
+        })
+    }
+
+    /// None when the server is gone.
+    fn post(&mut self, token: &str) -> Option<bool> {
+        use std::io::{BufRead, Read, Write};
+        let request = format!(
+            "POST /api/impression HTTP/1.1\r\nHost: rtbcat\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0\r\n\
+             Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n{token}",
+            token.len()
+        );
+        self.stream.get_mut().write_all(request.as_bytes()).ok()?;
+        let mut status_line = String::new();
+        if self.stream.read_line(&mut status_line).ok()? == 0 {
+            return None;
+        }
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if self.stream.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0u8; length];
+        self.stream.read_exact(&mut body).ok()?;
+        Some(status_line.split(' ').nth(1).is_some_and(|code| code.starts_with('2')))
+    }
+}
+
+/// The serve id inside a token: the key its impression is stored under.
+fn serve_id(token: &str) -> String {
+    use base64::Engine as _;
+    let payload = token.split('.').next().expect("payload");
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64");
+    let value: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    value["s"].as_str().expect("serve id").to_string()
+}
+
+/// Under load, `kill -9` the server: after a restart, every impression that was answered
+/// 2xx is in the database.
+#[test]
+fn impressions_acknowledged_before_a_kill_9_are_all_stored() {
+    use std::io::BufRead;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let workspace = Workspace::new();
+    let demo = workspace.rtbcat(&["demo", "--rows", "0", "--popup-impressions", "0", "--creatives", "10"]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let tokens = workspace.rtbcat(&["popup", "tokens", "--property", "mff", "--count", "60000"]);
+    assert!(tokens.status.success(), "{}", stderr(&tokens));
+    let tokens: Vec<String> = stdout(&tokens).lines().map(str::to_string).collect();
+    assert_eq!(tokens.len(), 60_000);
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_rtbcat"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("RTBCAT_DATA_DIR", workspace.dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .env("RTBCAT_TRACKING_REQUESTS_PER_MINUTE", "100000000")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start server");
+    let mut lines = std::io::BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let addr = loop {
+        let line = lines.next().expect("server output").expect("line");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.trim().to_string();
+        }
+    };
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = tokens
+        .chunks(tokens.len() / 8)
+        .map(|slice| {
+            let (slice, addr) = (slice.to_vec(), addr.clone());
+            let (acknowledged, answered, stop) = (acknowledged.clone(), answered.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let Some(mut beacon) = Beacon::connect(&addr) else {
+                    return;
+                };
+                for token in slice {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    match beacon.post(&token) {
+                        Some(true) => {
+                            acknowledged.lock().expect("lock").push(token);
+                            answered.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Some(false) => {}
+                        None => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    // Let a few thousand land, then kill the server without warning mid-stream.
+    for _ in 0..2000 {
+        if answered.load(Ordering::Relaxed) >= 3000 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(answered.load(Ordering::Relaxed) >= 3000, "the load never got going");
+    server.kill().expect("kill -9");
+    server.wait().expect("reap");
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        worker.join().expect("worker");
+    }
+
+    // Restart (migrations and WAL recovery run at open), then look for every acknowledged one.
+    let restart = workspace.rtbcat(&["migrate"]);
+    assert!(restart.status.success(), "{}", stderr(&restart));
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    let connection = rusqlite::Connection::open(workspace.dir.path().join("rtbcat.db")).expect("open");
+    let mut lookup = connection
+        .prepare("SELECT COUNT(*) FROM popup_events WHERE event_key = ?1 AND kind = 'impression'")
+        .expect("prepare");
+    let missing: Vec<&String> = acknowledged
+        .iter()
+        .filter(|token| {
+            let found: i64 = lookup
+                .query_row([format!("i:{}", serve_id(token))], |r| r.get(0))
+                .expect("lookup");
+            found != 1
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged impressions lost",
+        missing.len(),
+        acknowledged.len()
+    );
+    let stored: i64 = connection
+        .query_row("SELECT COUNT(*) FROM popup_events WHERE kind = 'impression'", [], |r| {
+            r.get(0)
+        })
+        .expect("count");
+    let hourly: i64 = connection
+        .query_row("SELECT COALESCE(SUM(impressions), 0) FROM popup_hourly", [], |r| {
+            r.get(0)
+        })
+        .expect("sum");
+    assert_eq!(hourly, stored, "the rollup agrees with the events");
+    assert!(stored as usize >= acknowledged.len());
+}
