@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { DESKTOP_UA, api, launchBrowser, startRtbcat } from "./harness.mjs";
+import { DESKTOP_UA, api, launchBrowser, signIn, startRtbcat } from "./harness.mjs";
 
 let app;
 let browser;
@@ -207,4 +207,32 @@ test("hostile host CSS does not break it; Esc closes and focus returns", async (
   await page.waitForSelector("mode-popup", { state: "detached" });
   assert.equal(await page.evaluate(() => document.activeElement?.id), "host-button", "focus returns");
   await context.close();
+});
+
+test("a campaign manager adds an offer with the form: errors by field, live preview, saved", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await signIn(page, app);
+  await page.goto(`${app.baseUrl}/app/offers/new`);
+  await page.fill("input[name=name]", "Form-made offer");
+  await page.fill("input[name=network_campaign_id]", "777");
+  await page.fill("input[name=affiliate_id]", "55");
+  await page.fill("input[name=display_title]", "Fresh <b>deals</b> daily");
+  assert.equal(await page.textContent("[data-preview-title]"), "Fresh <b>deals</b> daily", "preview as text");
+  await page.fill("textarea[name=description]", "Hand-picked every morning.");
+  await page.fill("input[name=click_url]", "ftp://network.example/offer");
+  await page.evaluate(() => { document.querySelector("input[name=click_url]").type = "text"; });
+  await page.fill("input[name=priority]", "12");
+  await page.evaluate(() => { document.querySelector("input[name=priority]").removeAttribute("max"); });
+  await page.click("#offer-form button[type=submit]");
+  await page.waitForSelector("[data-error-for=click_url]:not(:empty)");
+  assert.match(await page.textContent("[data-error-for=click_url]"), /scheme "ftp" is not allowed/);
+  assert.match(await page.textContent("[data-error-for=priority]"), /1 \(rarely\) to 10/);
+  await page.fill("input[name=click_url]", `${hostOrigin}/network/click?offer_id=777`);
+  await page.fill("input[name=priority]", "7");
+  await Promise.all([page.waitForURL(/\/app\/offers$/), page.click("#offer-form button[type=submit]")]);
+  assert.ok(await page.locator("#offers-table td", { hasText: "Form-made offer" }).count() >= 1);
+  assert.deepEqual(errors, []);
+  await page.close();
 });

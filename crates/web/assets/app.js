@@ -185,3 +185,129 @@
     request.send(data);
   });
 })();
+
+// Offer-popup admin: forms that save through the JSON API, row actions, the live preview,
+// copy buttons and the playground.
+(function () {
+  "use strict";
+
+  function formBody(form) {
+    var body = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.disabled) { return; }
+      if (field.hasAttribute("data-list")) {
+        body[field.name] = body[field.name] || [];
+        if (field.checked) { body[field.name].push(field.value); }
+      } else if (field.hasAttribute("data-bool")) {
+        body[field.name] = field.checked;
+      } else if (field.hasAttribute("data-lines")) {
+        body[field.name] = field.value.split(/[\n,]+/).map(function (v) { return v.trim(); }).filter(Boolean);
+      } else if (field.hasAttribute("data-number")) {
+        body[field.name] = field.value === "" ? null : Number(field.value);
+      } else {
+        body[field.name] = field.value;
+      }
+    });
+    return body;
+  }
+
+  function showErrors(form, body) {
+    var summary = form.querySelector("[data-form-error]");
+    Array.prototype.forEach.call(form.querySelectorAll("[data-error-for]"), function (el) { el.textContent = ""; });
+    var errors = (body.details && body.details.errors) || [];
+    errors.forEach(function (error) {
+      var slot = form.querySelector('[data-error-for="' + error.field + '"]') ||
+        form.querySelector('[data-error-for="' + String(error.field).replace(/\[\d+\]$/, "") + '"]');
+      if (slot) { slot.textContent = error.reason; }
+    });
+    if (summary) {
+      summary.textContent = body.message || "Not saved.";
+      summary.hidden = false;
+    }
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-json-form]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; }
+      fetch(form.getAttribute("data-action"), {
+        method: form.getAttribute("data-method") || "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(formBody(form))
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.ok) { window.location.href = form.getAttribute("data-redirect") || window.location.href; }
+          else { showErrors(form, body); }
+        });
+      }).catch(function () {
+        showErrors(form, { message: "Could not reach the server; nothing was saved." });
+      }).then(function () { if (button) { button.disabled = false; } });
+    });
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-post]"), function (button) {
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      fetch(button.getAttribute("data-post"), { method: "POST", credentials: "same-origin" }).then(function (response) {
+        if (response.ok) { window.location.reload(); return; }
+        return response.json().then(function (body) {
+          var slot = document.querySelector("[data-post-error]");
+          if (slot) { slot.textContent = body.message || "Failed."; slot.hidden = false; }
+          button.disabled = false;
+        });
+      });
+    });
+  });
+
+  var preview = document.getElementById("popup-preview");
+  if (preview) {
+    var form = document.getElementById("offer-form");
+    var warning = form.querySelector("[data-image-warning]");
+    var image = preview.querySelector("[data-preview-image]");
+    var update = function () {
+      Array.prototype.forEach.call(form.querySelectorAll("[data-preview]"), function (field) {
+        var key = field.getAttribute("data-preview");
+        if (key === "image") {
+          if (field.value && image.getAttribute("src") !== field.value) { image.src = field.value; }
+          image.hidden = !field.value;
+          if (!field.value) { warning.hidden = true; }
+        } else {
+          var slot = preview.querySelector("[data-preview-" + key + "]");
+          if (slot) { slot.textContent = field.value || (key === "cta" ? "View Offer" : ""); }
+        }
+      });
+    };
+    image.addEventListener("error", function () { warning.hidden = false; image.hidden = true; });
+    image.addEventListener("load", function () { warning.hidden = true; });
+    var property = document.getElementById("preview-property");
+    var theme = function () {
+      var option = property && property.options[property.selectedIndex];
+      if (!option) { return; }
+      preview.style.setProperty("--popup-primary", option.getAttribute("data-primary"));
+      preview.style.setProperty("--popup-accent", option.getAttribute("data-accent"));
+    };
+    form.addEventListener("input", update);
+    if (property) { property.addEventListener("change", theme); }
+    update();
+    theme();
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-copy]"), function (button) {
+    button.addEventListener("click", function () {
+      var text = document.getElementById(button.getAttribute("data-copy")).textContent;
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(text).then(function () { button.textContent = "Copied"; });
+      }
+    });
+  });
+
+  var playground = document.getElementById("popup-playground");
+  if (playground) {
+    // popup.js is a deferred script before this one is run, so ModePopup is there.
+    window.addEventListener("DOMContentLoaded", function () {
+      if (window.ModePopup) { window.ModePopup.init(JSON.parse(playground.getAttribute("data-options"))); }
+    });
+  }
+})();

@@ -9,6 +9,7 @@ mod charts;
 mod error;
 mod pages;
 mod popup_api;
+mod popup_pages;
 mod session;
 
 pub use api::{openapi, ApiDoc};
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(popup_api::routes())
+        .merge(popup_pages::routes().layer(axum::middleware::map_response(pages::page_headers)))
         .merge(assets::routes())
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(state)

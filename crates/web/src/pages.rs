@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
         .layer(axum::middleware::map_response(page_headers))
 }
 
-async fn page_headers(mut response: Response) -> Response {
+pub(crate) async fn page_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
@@ -905,11 +905,11 @@ async fn creative_page(
                         .iter()
                         .map(|r| crate::charts::DailyPoint {
                             date: r.key.clone(),
-                            spend_micros: r.spend_micros,
-                            clicks: r.clicks,
+                            money_micros: r.spend_micros,
+                            count: r.clicks,
                         })
                         .collect();
-                    chart_svg = crate::charts::daily_spend_and_clicks(&points);
+                    chart_svg = crate::charts::daily_chart(&points, &crate::charts::SPEND_AND_CLICKS);
                     performance_period = format!("{} to {end}", start.map(|d| d.to_string()).unwrap_or_default());
                 }
                 geo_rows = breakdown_views(&geo);

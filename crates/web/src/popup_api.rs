@@ -655,22 +655,34 @@ pub struct AnalyticsParams {
     format: Option<String>,
 }
 
+impl AnalyticsParams {
+    pub(crate) fn new(from: Option<String>, to: Option<String>, group_by: &str) -> Self {
+        AnalyticsParams {
+            from,
+            to,
+            group_by: Some(group_by.into()),
+            offer_id: None,
+            format: None,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AnalyticsLine {
-    key: String,
+    pub(crate) key: String,
     /// Offer name when grouped by offer, property code when grouped by property.
-    label: Option<String>,
-    impressions: i64,
-    clicks: i64,
-    ctr: Option<f64>,
+    pub(crate) label: Option<String>,
+    pub(crate) impressions: i64,
+    pub(crate) clicks: i64,
+    pub(crate) ctr: Option<f64>,
     /// 95% Wilson interval of the CTR.
-    ctr_low: Option<f64>,
-    ctr_high: Option<f64>,
-    conversions: i64,
-    revenue_micros: i64,
+    pub(crate) ctr_low: Option<f64>,
+    pub(crate) ctr_high: Option<f64>,
+    pub(crate) conversions: i64,
+    pub(crate) revenue_micros: i64,
     /// Revenue per thousand impressions (eCPM), micros.
-    rpm_micros: Option<i64>,
-    bot_hits: i64,
+    pub(crate) rpm_micros: Option<i64>,
+    pub(crate) bot_hits: i64,
 }
 
 pub(crate) async fn analytics_lines(

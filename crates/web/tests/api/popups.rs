@@ -345,3 +345,66 @@ async fn the_script_is_small_cached_and_precompressed() {
     assert!(text.contains("ModePopup"));
     assert!(!text.contains("innerHTML"), "offer fields are never parsed as HTML");
 }
+
+/// The admin pages over the demo: offers, the form, properties with their snippet, the
+/// playground and analytics with a chart; viewers see no edit controls.
+#[tokio::test]
+async fn popup_pages_render_for_editors_and_viewers() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let now = time::OffsetDateTime::from_unix_timestamp(crate::support::NOW).expect("time");
+    let demo = rtbcat_app::popup_demo::load(&app.store, 7, 600, now)
+        .await
+        .expect("demo");
+    assert_eq!((demo.properties, demo.offers), (4, 12));
+    assert!(demo.impressions > 15_000, "{demo:?}");
+    app.add_user("editor@example.com", Role::Editor).await;
+    app.add_user("viewer@example.com", Role::Viewer).await;
+    let editor = browser();
+    crate::auth::sign_in(&app, &editor, "editor@example.com").await;
+    let page = |client: &reqwest::Client, path: &str| {
+        let request = client.get(app.url(path));
+        async move {
+            let response = request.send().await.expect("page");
+            let status = response.status().as_u16();
+            (status, response.text().await.expect("html"))
+        }
+    };
+    let (status, offers) = page(&editor, "/app/offers").await;
+    assert_eq!(status, 200);
+    assert!(offers.contains("Gift card sweeps US") && offers.contains("data-post=\"/api/campaigns/"));
+    let (_, form) = page(&editor, "/app/offers/new").await;
+    assert!(form.contains("id=\"popup-preview\"") && form.contains("value=\"mff\""));
+    let (_, edit) = page(&editor, "/app/offers/1").await;
+    assert!(edit.contains("data-method=\"PUT\" data-action=\"/api/campaigns/1\""));
+    let (status, _) = page(&editor, "/app/offers/999").await;
+    assert_eq!(status, 404);
+    let (_, property) = page(&editor, "/app/properties/mff").await;
+    assert!(
+        property.contains("ModePopup.init({ property: &#39;mff&#39;")
+            || property.contains("ModePopup.init({ property: &#x27;mff&#x27;"),
+        "the snippet, escaped: {}",
+        property
+            .lines()
+            .filter(|l| l.contains("ModePopup"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let (_, playground) = page(&editor, "/app/properties/mff/playground").await;
+    assert!(
+        playground.contains("/popup.js?v=") && playground.contains("debug&#34;:true")
+            || playground.contains("&quot;debug&quot;:true"),
+        "{playground}"
+    );
+    let (_, analytics) = page(&editor, "/app/popups/analytics?property=mff").await;
+    assert!(analytics.contains("<svg class=\"chart\"") && analytics.contains("By offer"));
+    assert!(analytics.contains("/api/analytics/mff?from="));
+
+    let viewer = browser();
+    crate::auth::sign_in(&app, &viewer, "viewer@example.com").await;
+    let (_, offers) = page(&viewer, "/app/offers").await;
+    assert!(!offers.contains("data-post="), "no pause/duplicate for viewers");
+    let (_, properties) = page(&viewer, "/app/properties").await;
+    assert!(!properties.contains("Add a property"));
+    let (status, _) = page(&browser(), "/app/offers").await;
+    assert_eq!(status, 303, "signed-out visitors go to the login page");
+}
