@@ -423,7 +423,7 @@ async fn analytics_page(
                 bot_hits: l.bot_hits,
             })
             .collect();
-        out.sort_by(|a, b| b.impressions.cmp(&a.impressions));
+        out.sort_by_key(|l| std::cmp::Reverse(l.impressions));
         out
     };
     let points: Vec<crate::charts::DailyPoint> = days
