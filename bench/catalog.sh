@@ -3,18 +3,11 @@
 #  - `rtbcat import creatives` of a 652-creative file (cold and repeat), wall time;
 #  - `GET /creatives` latency (p50/p95/p99) with 10,000 creatives, over keep-alive HTTP.
 # Usage: bench/catalog.sh [CREATIVES] [REQUESTS]   (defaults 10000, 400)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 creatives=${1:-10000}
 requests=${2:-400}
 
-cargo build --release --quiet
-bin=$PWD/target/release/rtbcat
-work=$(mktemp -d)
-server_pid=
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-export RTBCAT_DATA_DIR=$work/data RUST_LOG=warn
+export RTBCAT_DATA_DIR=$work/data
 unset DATABASE_URL
 
 echo "== import creatives (652-creative API export)"
@@ -42,10 +35,7 @@ echo "== GET /creatives with $creatives creatives"
 "$bin" demo --creatives "$creatives" >/dev/null
 RTBCAT_PASSWORD=bench-password-123 "$bin" user add bench@example.com --role viewer >/dev/null
 token=$("$bin" token create --user bench@example.com 2>/dev/null)
-"$bin" serve --addr 127.0.0.1:0 >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do grep -q "listening on" "$work/serve.log" && break; sleep 0.1; done
-addr=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
+start_server "$work/serve.log"
 
 python3 bench/latency.py "$addr" "$token" "$requests" 50 \
   "/creatives?slim=true" \

@@ -4,14 +4,8 @@
 #  - SQLite: `sqlite3 .import --csv` into a plain table;
 #  - PostgreSQL: `psql \copy` into a plain table (set BENCH_POSTGRES_URL to run it).
 # Peak memory of the importer from /usr/bin/time. Usage: bench/import.sh [ROWS] (1000000)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 rows=${1:-1000000}
-cargo build --release --quiet
-bin=$PWD/target/release/rtbcat
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export RUST_LOG=warn
 unset DATABASE_URL
 
 python3 - "$work" "$rows" <<'PY'

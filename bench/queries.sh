@@ -5,31 +5,21 @@
 #  - `GET /api/performance/metrics/{id}` p95 for the top spender (aim < 20 ms), by date
 #    (read from the daily rollup) and by hour and device (read from the facts).
 # Usage: bench/queries.sh [ROWS] [REQUESTS]   (defaults 10000000, 200)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 rows=${1:-10000000}
 requests=${2:-200}
-cargo build --release --quiet
-bin=$PWD/target/release/rtbcat
-work=$(mktemp -d)
-server_pid=
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-export RTBCAT_DATA_DIR=$work/data RUST_LOG=warn
+export RTBCAT_DATA_DIR=$work/data
 unset DATABASE_URL
 
 start=$(date +%s.%N)
-"$bin" demo --rows "$rows" >"$work/demo.log"
+"$bin" demo --rows "$rows" --popup-impressions 0 >"$work/demo.log"
 end=$(date +%s.%N)
 facts=$(sqlite3 "$work/data/rtbcat.db" "SELECT SUM(fact_rows) FROM performance_daily")
 python3 -c "s=$end-$start; print(f'demo: {$facts:,} facts written in {s:.1f} s ({$facts / s:,.0f} rows/s), database {$(stat -c %s "$work/data/rtbcat.db") / 1e9:.2f} GB')"
 
 RTBCAT_PASSWORD=bench-password-123 "$bin" user add bench@example.com --role viewer >/dev/null
 token=$("$bin" token create --user bench@example.com 2>/dev/null)
-"$bin" serve --addr 127.0.0.1:0 >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/serve.log" && break; sleep 0.1; done
-addr=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
+start_server "$work/serve.log"
 top=$(curl -sf -H "Authorization: Bearer $token" "$addr/creatives?sort=spend&period=7d&slim=true&page_size=1" |
   python3 -c "import json, sys; print(json.load(sys.stdin)['items'][0]['creative_id'])")
 

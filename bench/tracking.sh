@@ -4,18 +4,11 @@
 # the server's static /ping route (the ceiling). Then counts rows: every 2xx must be one row.
 # SQLite always; PostgreSQL too with BENCH_POSTGRES_URL.
 # Usage: bench/tracking.sh [SECONDS] [CONNECTIONS]   (defaults 10, 64)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 seconds=${1:-10}
 connections=${2:-64}
 command -v wrk >/dev/null || { echo "FAIL: wrk is required (apt-get install wrk)" >&2; exit 1; }
-cargo build --release --quiet
-bin=$PWD/target/release/rtbcat
-work=$(mktemp -d)
-server_pid=
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-export RUST_LOG=warn RTBCAT_TRACKING_REQUESTS_PER_MINUTE=1000000000
+export RTBCAT_TRACKING_REQUESTS_PER_MINUTE=1000000000
 
 cat >"$work/impressions.lua" <<'LUA'
 -- Each thread posts its own slice of the token file: every request is a distinct serve.
@@ -52,11 +45,7 @@ run_backend() { # label database_url(or empty for SQLite)
   export RTBCAT_DATA_DIR=$dir
   "$bin" demo --rows 0 --popup-impressions 0 >/dev/null
   "$bin" popup tokens --property mff --count 1500000 >"$dir/tokens.txt"
-  "$bin" serve --addr 127.0.0.1:0 >"$dir/serve.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 100); do grep -q "listening on" "$dir/serve.log" && break; sleep 0.1; done
-  local addr
-  addr=$(grep -o 'http://[0-9.:]*' "$dir/serve.log" | head -1)
+  start_server "$dir/serve.log"
   local ping
   ping=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$addr/ping" | awk '/Requests\/sec/ {print $2}')
   local out

@@ -171,6 +171,36 @@ pub(crate) const UPDATE_OFFER: &str = "UPDATE offers SET network_campaign_id = ?
      impression_pixel_url = ?10, payout_micros = ?11, currency = ?12, active = ?13, priority = ?14, \
      start_date = ?15, end_date = ?16, daily_impression_cap = ?17, daily_click_cap = ?18, sub_id_param = ?19, \
      notes = ?20, updated_at = ?21 WHERE id = ?22 RETURNING id";
+/// The values of INSERT_OFFER / UPDATE_OFFER parameters ?1..?20 as references, for either
+/// driver: the caller's `Vec<&dyn ToSql>` annotation picks the trait object.
+macro_rules! offer_values {
+    ($spec:expr, $start_date:expr, $end_date:expr) => {
+        vec![
+            &$spec.network_campaign_id,
+            &$spec.affiliate_id,
+            &$spec.name,
+            &$spec.display_title,
+            &$spec.tagline,
+            &$spec.description,
+            &$spec.cta_text,
+            &$spec.image_url,
+            &$spec.click_url,
+            &$spec.impression_pixel_url,
+            &$spec.payout_micros,
+            &$spec.currency,
+            &$spec.active,
+            &$spec.priority,
+            &$start_date,
+            &$end_date,
+            &$spec.daily_impression_cap,
+            &$spec.daily_click_cap,
+            &$spec.sub_id_param,
+            &$spec.notes,
+        ]
+    };
+}
+pub(crate) use offer_values;
+
 pub(crate) const OFFER_PROPERTY_CODES: &str = "SELECT op.offer_id, p.code FROM offer_properties op \
      JOIN properties p ON p.id = op.property_id ORDER BY op.offer_id, p.code";
 pub(crate) const PROPERTY_ID_BY_CODE: &str = "SELECT id FROM properties WHERE code = ?1";

@@ -1039,28 +1039,8 @@ impl Store for PgStore {
         let tx = client.transaction().await?;
         let start_date = spec.start_date.map(|d| d.to_string());
         let end_date = spec.end_date.map(|d| d.to_string());
-        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
-            &spec.network_campaign_id,
-            &spec.affiliate_id,
-            &spec.name,
-            &spec.display_title,
-            &spec.tagline,
-            &spec.description,
-            &spec.cta_text,
-            &spec.image_url,
-            &spec.click_url,
-            &spec.impression_pixel_url,
-            &spec.payout_micros,
-            &spec.currency,
-            &spec.active,
-            &spec.priority,
-            &start_date,
-            &end_date,
-            &spec.daily_impression_cap,
-            &spec.daily_click_cap,
-            &spec.sub_id_param,
-            &spec.notes,
-        ];
+        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            popup::offer_values!(spec, start_date, end_date);
         let sql = match id {
             None => {
                 values.push(&actor);

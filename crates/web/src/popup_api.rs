@@ -26,9 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/properties/{id}", put(update_property).delete(deactivate_property))
         .route("/api/campaigns", get(list_campaigns).post(create_campaign))
         .route("/api/campaigns/{id}", put(update_campaign).delete(deactivate_campaign))
-        .route("/api/campaigns/{id}/duplicate", post(duplicate_campaign))
-        .route("/api/campaigns/{id}/pause", post(pause_campaign))
-        .route("/api/campaigns/{id}/resume", post(resume_campaign))
+        .route("/api/campaigns/{id}/{action}", post(campaign_action))
         .route("/api/analytics/{property}", get(analytics))
         .route("/api/offers/{property}", get(serve_offer))
         .route("/api/impression", post(impression))
@@ -43,7 +41,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(list_properties, create_property, update_property, deactivate_property, list_campaigns, create_campaign,
-          update_campaign, deactivate_campaign, pause_campaign, resume_campaign, duplicate_campaign, serve_offer,
+          update_campaign, deactivate_campaign, campaign_action, serve_offer,
           impression, click_json, click_redirect, postback, analytics),
     components(schemas(Property, Offer, OfferAnswer, ServedOffer, TokenBody, ClickAnswer, PostbackOutcome, AnalyticsLine)),
     tags((name = "popups", description = "Offers (campaigns), properties and their analytics"),
@@ -311,39 +309,31 @@ async fn deactivate_campaign(
     Ok(Json(set_active(&state, &user, id, false).await?))
 }
 
-/// Pauses an offer.
-#[utoipa::path(post, path = "/api/campaigns/{id}/pause", tag = "popups", responses((status = 200, body = Offer)))]
-async fn pause_campaign(
+/// `pause`, `resume` or `duplicate` an offer. A duplicate is a new, paused offer named
+/// "… (copy)" (201); pause and resume answer the offer (200).
+#[utoipa::path(post, path = "/api/campaigns/{id}/{action}", tag = "popups",
+    params(("id" = i64, Path), ("action" = String, Path, description = "pause, resume or duplicate")),
+    responses((status = 200, body = Offer), (status = 201, body = Offer), (status = 404)))]
+async fn campaign_action(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
-) -> Result<Json<Offer>, ApiError> {
-    Ok(Json(set_active(&state, &user, id, false).await?))
-}
-
-/// Resumes a paused offer.
-#[utoipa::path(post, path = "/api/campaigns/{id}/resume", tag = "popups", responses((status = 200, body = Offer)))]
-async fn resume_campaign(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-) -> Result<Json<Offer>, ApiError> {
-    Ok(Json(set_active(&state, &user, id, true).await?))
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, ApiError> {
+    match action.as_str() {
+        "pause" | "resume" => Ok(Json(set_active(&state, &user, id, action == "resume").await?).into_response()),
+        "duplicate" => duplicate_campaign(&state, &user, id).await,
+        other => Err(ApiError::not_found(format!("no campaign action {other:?}"))),
+    }
 }
 
 /// Copies an offer as a new, paused one named "… (copy)".
-#[utoipa::path(post, path = "/api/campaigns/{id}/duplicate", tag = "popups", responses((status = 201, body = Offer)))]
-async fn duplicate_campaign(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
-    let offer = find_offer(&state, id).await?;
+async fn duplicate_campaign(state: &AppState, user: &ApiUser, id: i64) -> Result<Response, ApiError> {
+    let offer = find_offer(state, id).await?;
     let mut name = format!("{} (copy)", offer.name);
     name = name.chars().take(120).collect();
     let copy = save_offer(
-        &state,
-        &user,
+        state,
+        user,
         None,
         OfferInput {
             name,

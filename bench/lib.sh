@@ -1,0 +1,20 @@
+# Shared by the bench scripts (source it first): the release build, a work dir removed on
+# exit (stopping a server started with start_server), quiet logs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[1]}")/.."
+cargo build --release --quiet
+bin=$PWD/target/release/rtbcat
+work=$(mktemp -d)
+server_pid=
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+export RUST_LOG=warn
+
+# start_server LOG — `rtbcat serve` on a free port with the current environment; sets
+# server_pid and addr (http://127.0.0.1:PORT) once it listens.
+start_server() {
+  "$bin" serve --addr 127.0.0.1:0 >"$1" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do grep -q "listening on" "$1" && break; sleep 0.1; done
+  addr=$(grep -o 'http://[0-9.:]*' "$1" | head -1)
+}
