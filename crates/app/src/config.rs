@@ -55,6 +55,9 @@ pub struct Config {
     pub country_header: String,
     /// Tracking requests (offers, impressions, clicks) allowed per client address per minute.
     pub tracking_requests_per_minute: u32,
+    /// A MaxMind-format country database (GeoLite2-Country, or the CC0 ip-location-db
+    /// files) for visitors whose request carries no country header.
+    pub geoip_database: Option<PathBuf>,
 }
 
 /// The TOML file's shape. Every key optional; unknown keys are an error so typos surface.
@@ -72,6 +75,7 @@ struct FileConfig {
     postback_allow_ips: Option<Vec<String>>,
     country_header: Option<String>,
     tracking_requests_per_minute: Option<u32>,
+    geoip_database: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -186,7 +190,19 @@ impl Config {
         if tracking_requests_per_minute == 0 {
             return Err(env_error("tracking_requests_per_minute", "must be at least 1"));
         }
+        let geoip_database = env_value("RTBCAT_GEOIP_DATABASE")
+            .map(PathBuf::from)
+            .or(from_file.geoip_database);
+        if let Some(path) = &geoip_database {
+            if !path.is_file() {
+                return Err(env_error(
+                    "geoip_database",
+                    &format!("{} is not a readable file", path.display()),
+                ));
+            }
+        }
         Ok(Config {
+            geoip_database,
             postback_secret: env_value("RTBCAT_POSTBACK_SECRET")
                 .or(from_file.postback_secret)
                 .map(Secret::new),

@@ -177,6 +177,36 @@ pub struct Tracking {
     salt: std::sync::Mutex<Option<(time::Date, String)>>,
     properties: Cached<Property>,
     offers: Cached<rtbcat_store::Offer>,
+    geoip: Option<maxminddb::Reader<Vec<u8>>>,
+}
+
+/// A country record in either layout: GeoIP2 (`country.iso_code`) or ip-location-db
+/// (`country_code`).
+#[derive(Deserialize)]
+struct GeoRecord {
+    country_code: Option<String>,
+    country: Option<GeoCountry>,
+}
+
+#[derive(Deserialize)]
+struct GeoCountry {
+    iso_code: Option<String>,
+}
+
+/// ISO alpha-2 country of an address in a country database.
+pub fn country_in(reader: &maxminddb::Reader<Vec<u8>>, ip: &str) -> Option<String> {
+    let address: std::net::IpAddr = ip.parse().ok()?;
+    let record: GeoRecord = reader.lookup(address).ok()?.decode().ok()??;
+    record
+        .country_code
+        .or_else(|| record.country.and_then(|c| c.iso_code))
+        .filter(|c| c.len() == 2)
+        .map(|c| c.to_ascii_uppercase())
+}
+
+/// Opens a MaxMind-format country database, saying which file failed and why.
+pub fn open_geoip(path: &std::path::Path) -> Result<maxminddb::Reader<Vec<u8>>, String> {
+    maxminddb::Reader::open_readfile(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 trait Forget {
@@ -233,7 +263,19 @@ impl Tracking {
             salt: std::sync::Mutex::new(None),
             properties: std::sync::Mutex::new(None),
             offers: std::sync::Mutex::new(None),
+            geoip: None,
         })
+    }
+
+    /// Looks countries up in this database when a request has no country header.
+    pub fn with_geoip(mut self, reader: maxminddb::Reader<Vec<u8>>) -> Self {
+        self.geoip = Some(reader);
+        self
+    }
+
+    /// ISO country of an address from the country database, if one is configured.
+    pub fn country_of(&self, ip: &str) -> Option<String> {
+        country_in(self.geoip.as_ref()?, ip)
     }
 
     /// Drops cached properties and offers: call after saving either.
@@ -338,11 +380,12 @@ impl Tracking {
         (format!("{today}T00"), format!("{today}T23"))
     }
 
-    fn country(visit: &Visit) -> String {
+    fn country(&self, visit: &Visit) -> String {
         visit
             .country
             .as_deref()
             .and_then(rtbcat_core::report::country_code)
+            .or_else(|| self.country_of(&visit.ip))
             .unwrap_or_else(|| "ZZ".into())
     }
 
@@ -391,7 +434,7 @@ impl Tracking {
             property_id: property.id,
             placement: placement.as_str().into(),
             issued_at: self.clock.unix(),
-            country: Self::country(visit),
+            country: self.country(visit),
             device: device_of(&visit.user_agent).into(),
         });
         Ok(Some(ServedOffer {
@@ -577,6 +620,20 @@ impl Tracking {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Needs a MaxMind-format country database: CI unpacks the CC0
+    /// `@ip-location-db/geo-whois-asn-country-mmdb` npm package and sets RTBCAT_TEST_GEOIP_DB.
+    #[test]
+    #[ignore = "needs RTBCAT_TEST_GEOIP_DB (a country .mmdb); CI provides it"]
+    fn countries_come_from_the_database_when_there_is_no_header() {
+        let path = std::env::var("RTBCAT_TEST_GEOIP_DB").expect("RTBCAT_TEST_GEOIP_DB must name a country .mmdb");
+        let reader = open_geoip(std::path::Path::new(&path)).expect("open");
+        let lookup = |ip: &str| country_in(&reader, ip);
+        // Well-known allocations: Google (US), Deutsche Telekom (DE).
+        assert_eq!(lookup("8.8.8.8").as_deref(), Some("US"));
+        assert_eq!(lookup("80.128.0.1").as_deref(), Some("DE"));
+        assert_eq!(lookup("127.0.0.1"), None, "private addresses have no country");
+    }
 
     #[test]
     fn devices_from_user_agents() {

@@ -48,7 +48,11 @@ impl AppState {
         let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let tracking_per_minute = NonZeroU32::new(config.tracking_requests_per_minute).unwrap_or(NonZeroU32::MIN);
         let (writer, writer_task) = EventWriter::start(store.clone(), EVENT_QUEUE);
-        let tracking = Tracking::new(store.clone(), clock.clone(), writer).await?;
+        let mut tracking = Tracking::new(store.clone(), clock.clone(), writer).await?;
+        if let Some(path) = &config.geoip_database {
+            let reader = rtbcat_app::popup::open_geoip(path).map_err(StoreError::Backend)?;
+            tracking = tracking.with_geoip(reader);
+        }
         Ok(AppState {
             store,
             config: Arc::new(config),
