@@ -13,8 +13,8 @@ mod sqlite;
 
 pub use models::*;
 pub use popup::{
-    AnalyticsFilter, AnalyticsGroup, AnalyticsRow, ClickRecord, Offer, OfferCandidate, PopupEvent, PopupEventKind,
-    Property,
+    AnalyticsFilter, AnalyticsGroup, AnalyticsRow, ClickRecord, Network, Offer, OfferCandidate, PopupEvent,
+    PopupEventKind, Property,
 };
 pub use query::{CreativeQuery, CreativeSort};
 
@@ -138,6 +138,14 @@ pub trait Store: Send + Sync + 'static {
     async fn popup_analytics(&self, filter: AnalyticsFilter) -> StoreResult<Vec<AnalyticsRow>>;
     /// The stored value of a server secret, storing `candidate` first if there is none.
     async fn server_secret(&self, name: String, candidate: String, now: i64) -> StoreResult<String>;
+    /// Creates (`id` None) or replaces an affiliate network; `Conflict` when the name is taken.
+    async fn save_network(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::NetworkSpec,
+        now: i64,
+    ) -> StoreResult<Network>;
+    async fn list_networks(&self) -> StoreResult<Vec<Network>>;
     /// Deletes secrets whose name matches `pattern` (SQL LIKE) and sorts before `before`.
     async fn prune_server_secrets(&self, pattern: String, before: String) -> StoreResult<()>;
 }

@@ -53,6 +53,25 @@ pub struct Offer {
     pub properties: Vec<String>,
 }
 
+/// An affiliate network's postback settings. The secret never leaves the server: it is
+/// skipped when serialised, and `has_secret` says whether there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Network {
+    pub id: i64,
+    pub name: String,
+    #[serde(skip)]
+    pub postback_secret: Option<String>,
+    pub has_secret: bool,
+    pub allow_ips: Vec<String>,
+    pub click_id_param: String,
+    pub payout_param: String,
+    pub transaction_id_param: String,
+    pub status_param: String,
+    pub secret_param: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// An offer that may be served on a property, with today's counts for its caps.
 #[derive(Debug, Clone)]
 pub struct OfferCandidate {
@@ -200,6 +219,35 @@ macro_rules! offer_values {
     };
 }
 pub(crate) use offer_values;
+
+pub(crate) const SELECT_NETWORKS: &str = "SELECT id, name, postback_secret, allow_ips, click_id_param, payout_param, \
+     transaction_id_param, status_param, secret_param, created_at, updated_at FROM affiliate_networks";
+pub(crate) const INSERT_NETWORK: &str = "INSERT INTO affiliate_networks (name, postback_secret, allow_ips, \
+     click_id_param, payout_param, transaction_id_param, status_param, secret_param, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id";
+/// An update without a new secret keeps the stored one.
+pub(crate) const UPDATE_NETWORK: &str = "UPDATE affiliate_networks SET name = ?1, \
+     postback_secret = COALESCE(?2, postback_secret), allow_ips = ?3, click_id_param = ?4, payout_param = ?5, \
+     transaction_id_param = ?6, status_param = ?7, secret_param = ?8, updated_at = ?9 WHERE id = ?10 RETURNING id";
+
+pub(crate) fn network_from(row: &impl Columns) -> StoreResult<Network> {
+    let secret = row.opt_text_at(2)?;
+    Ok(Network {
+        id: row.i64_at(0)?,
+        name: row.text_at(1)?,
+        has_secret: secret.is_some(),
+        postback_secret: secret,
+        allow_ips: serde_json::from_str(&row.text_at(3)?)
+            .map_err(|e| StoreError::Backend(format!("stored allow_ips are not a JSON list: {e}")))?,
+        click_id_param: row.text_at(4)?,
+        payout_param: row.text_at(5)?,
+        transaction_id_param: row.text_at(6)?,
+        status_param: row.text_at(7)?,
+        secret_param: row.text_at(8)?,
+        created_at: row.i64_at(9)?,
+        updated_at: row.i64_at(10)?,
+    })
+}
 
 pub(crate) const OFFER_PROPERTY_CODES: &str = "SELECT op.offer_id, p.code FROM offer_properties op \
      JOIN properties p ON p.id = op.property_id ORDER BY op.offer_id, p.code";

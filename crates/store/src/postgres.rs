@@ -6,7 +6,8 @@
 use crate::facts;
 use crate::models::*;
 use crate::popup::{
-    self, AnalyticsFilter, AnalyticsRow, ClickRecord, Offer, OfferCandidate, PopupEvent, PopupEventKind, Property,
+    self, AnalyticsFilter, AnalyticsRow, ClickRecord, Network, Offer, OfferCandidate, PopupEvent, PopupEventKind,
+    Property,
 };
 use crate::query::{self, CreativeQuery, DerivedColumns};
 use crate::{Backend, Store, StoreError, StoreResult};
@@ -1235,5 +1236,53 @@ impl Store for PgStore {
             .execute(&popup::pg(popup::SECRET_PRUNE), &[&pattern, &before])
             .await?;
         Ok(())
+    }
+
+    async fn save_network(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::NetworkSpec,
+        now: i64,
+    ) -> StoreResult<Network> {
+        let client = self.client().await?;
+        let ips = popup::domains_json(&spec.allow_ips);
+        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
+            &spec.name,
+            &spec.postback_secret,
+            &ips,
+            &spec.click_id_param,
+            &spec.payout_param,
+            &spec.transaction_id_param,
+            &spec.status_param,
+            &spec.secret_param,
+            &now,
+        ];
+        let sql = match id {
+            None => popup::INSERT_NETWORK,
+            Some(ref id) => {
+                values.push(id);
+                popup::UPDATE_NETWORK
+            }
+        };
+        let saved: i64 = match client.query_opt(&popup::pg(sql), &values).await {
+            Ok(Some(row)) => row.try_get(0)?,
+            Ok(None) => return Err(StoreError::NotFound(format!("network {}", id.unwrap_or(0)))),
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
+                return Err(StoreError::Conflict(format!("network {}", spec.name)))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let row = client
+            .query_one(&format!("{} WHERE id = $1", popup::SELECT_NETWORKS), &[&saved])
+            .await?;
+        popup::network_from(&row)
+    }
+
+    async fn list_networks(&self) -> StoreResult<Vec<Network>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(&format!("{} ORDER BY name", popup::SELECT_NETWORKS), &[])
+            .await?;
+        rows.iter().map(popup::network_from).collect()
     }
 }

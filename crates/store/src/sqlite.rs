@@ -6,7 +6,8 @@
 use crate::facts;
 use crate::models::*;
 use crate::popup::{
-    self, AnalyticsFilter, AnalyticsRow, ClickRecord, Offer, OfferCandidate, PopupEvent, PopupEventKind, Property,
+    self, AnalyticsFilter, AnalyticsRow, ClickRecord, Network, Offer, OfferCandidate, PopupEvent, PopupEventKind,
+    Property,
 };
 use crate::query::{self, CreativeQuery, DerivedColumns};
 use crate::{Backend, Store, StoreError, StoreResult};
@@ -1231,6 +1232,59 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             conn.execute(popup::SECRET_PRUNE, params![pattern, before])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn save_network(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::NetworkSpec,
+        now: i64,
+    ) -> StoreResult<Network> {
+        self.write(move |conn| {
+            let ips = popup::domains_json(&spec.allow_ips);
+            let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+                &spec.name,
+                &spec.postback_secret,
+                &ips,
+                &spec.click_id_param,
+                &spec.payout_param,
+                &spec.transaction_id_param,
+                &spec.status_param,
+                &spec.secret_param,
+                &now,
+            ];
+            let sql = match id {
+                None => popup::INSERT_NETWORK,
+                Some(ref id) => {
+                    values.push(id);
+                    popup::UPDATE_NETWORK
+                }
+            };
+            let saved: i64 = match conn.query_row(sql, values.as_slice(), |r| r.get(0)) {
+                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    return Err(StoreError::Conflict(format!("network {}", spec.name)))
+                }
+                Err(rusqlite::Error::QueryReturnedNoRows) => {
+                    return Err(StoreError::NotFound(format!("network {}", id.unwrap_or(0))))
+                }
+                other => other?,
+            };
+            conn.query_row(
+                &format!("{} WHERE id = ?1", popup::SELECT_NETWORKS),
+                params![saved],
+                |r| Ok(popup::network_from(r)),
+            )?
+        })
+        .await
+    }
+
+    async fn list_networks(&self) -> StoreResult<Vec<Network>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("{} ORDER BY name", popup::SELECT_NETWORKS))?;
+            let rows = stmt.query_map([], |r| Ok(popup::network_from(r)))?;
+            rows.map(|r| r?).collect()
         })
         .await
     }

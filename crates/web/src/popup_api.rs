@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use rtbcat_app::popup::{Postback, PostbackOutcome, ServedOffer, TrackError, Visit};
 use rtbcat_core::account::Role;
 use rtbcat_core::popup::{self as rules, FieldError, OfferInput, Placement, PropertyInput};
-use rtbcat_store::{AnalyticsFilter, AnalyticsGroup, Offer, Property};
+use rtbcat_store::{AnalyticsFilter, AnalyticsGroup, Network, Offer, Property};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -33,6 +33,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/click", post(click_json))
         .route("/c/{token}", get(click_redirect))
         .route("/api/postback", get(postback).post(postback))
+        .route("/api/postback/{network}", get(network_postback).post(network_postback))
+        .route("/api/networks", get(list_networks).post(create_network))
+        .route("/api/networks/{id}", put(update_network))
         .route("/popup.js", get(popup_script))
         // A static answer: the ceiling the tracking benchmark compares against.
         .route("/ping", get(|| async { "pong" }))
@@ -42,8 +45,9 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     paths(list_properties, create_property, update_property, deactivate_property, list_campaigns, create_campaign,
           update_campaign, deactivate_campaign, campaign_action, serve_offer,
-          impression, click_json, click_redirect, postback, analytics),
-    components(schemas(Property, Offer, OfferAnswer, ServedOffer, TokenBody, ClickAnswer, PostbackOutcome, AnalyticsLine)),
+          impression, click_json, click_redirect, postback, network_postback, list_networks, create_network,
+          update_network, analytics),
+    components(schemas(Property, Offer, Network, OfferAnswer, ServedOffer, TokenBody, ClickAnswer, PostbackOutcome, AnalyticsLine)),
     tags((name = "popups", description = "Offers (campaigns), properties and their analytics"),
          (name = "tracking", description = "Public routes the popup script and affiliate networks call"))
 )]
@@ -585,45 +589,163 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A conversion postback from an affiliate network (GET or form POST). Parameters:
-/// `click_id` (also `aff_sub`, `sub1`, `clickid`), `payout` (`amount`, `revenue`),
-/// `transaction_id` (`tid`, `txn_id`), `status`, `secret`. TUNE: set the postback URL to
-/// `https://HOST/api/postback?click_id={aff_sub}&payout={payout}&transaction_id={transaction_id}&secret=…`.
-#[utoipa::path(get, path = "/api/postback", tag = "tracking", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = PostbackOutcome), (status = 403), (status = 422)))]
-async fn postback(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
-    Query(mut params): Query<HashMap<String, String>>,
-    bytes: Bytes,
+/// Who may post conversions and what they call our parameters: a network's settings, or
+/// the server-wide ones for `/api/postback`.
+struct PostbackRules<'a> {
+    secret: Option<&'a str>,
+    allow_ips: &'a [String],
+    click_id: Vec<&'a str>,
+    payout: Vec<&'a str>,
+    transaction_id: Vec<&'a str>,
+    status: Vec<&'a str>,
+    secret_param: &'a str,
+}
+
+async fn accept_postback(
+    state: &AppState,
+    peer: &SocketAddr,
+    method: &Method,
+    mut params: HashMap<String, String>,
+    bytes: &Bytes,
+    rules: PostbackRules<'_>,
 ) -> Result<Json<PostbackOutcome>, ApiError> {
     if method == Method::POST && !bytes.is_empty() {
-        let form: Vec<(String, String)> = serde_urlencoded_pairs(&bytes);
-        params.extend(form);
+        params.extend(serde_urlencoded_pairs(bytes));
     }
-    let config = &state.config;
-    let ip_ok = config.postback_allow_ips.is_empty() || config.postback_allow_ips.contains(&peer.ip().to_string());
-    let secret_ok = match &config.postback_secret {
-        Some(secret) => first_param(&params, &["secret"])
-            .is_some_and(|given| constant_time_eq(given.as_bytes(), secret.expose().as_bytes())),
-        None => !config.postback_allow_ips.is_empty(),
+    let ip_ok = rules.allow_ips.is_empty() || rules.allow_ips.contains(&peer.ip().to_string());
+    let secret_ok = match rules.secret {
+        Some(secret) => first_param(&params, &[rules.secret_param])
+            .is_some_and(|given| constant_time_eq(given.as_bytes(), secret.as_bytes())),
+        None => !rules.allow_ips.is_empty(),
     };
     if !(ip_ok && secret_ok) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "postback_refused",
-            "postbacks need the shared secret (RTBCAT_POSTBACK_SECRET) and/or an allowed address \
-             (RTBCAT_POSTBACK_ALLOW_IPS)",
+            "this postback is not from an allowed address or does not carry the network's secret",
         ));
     }
     let postback = Postback {
-        click_id: first_param(&params, &["click_id", "aff_sub", "sub1", "clickid"])
-            .ok_or_else(|| ApiError::bad_parameter("click_id", "is required"))?,
-        payout: first_param(&params, &["payout", "amount", "revenue"]),
-        transaction_id: first_param(&params, &["transaction_id", "tid", "txn_id"]),
-        status: first_param(&params, &["status"]),
+        click_id: first_param(&params, &rules.click_id)
+            .ok_or_else(|| ApiError::bad_parameter(rules.click_id[0], "is required (our click id)"))?,
+        payout: first_param(&params, &rules.payout),
+        transaction_id: first_param(&params, &rules.transaction_id),
+        status: first_param(&params, &rules.status),
     };
     Ok(Json(state.tracking.postback(postback).await.map_err(tracking_error)?))
+}
+
+/// A conversion postback (GET or form POST) authenticated by the server-wide settings
+/// (RTBCAT_POSTBACK_SECRET / RTBCAT_POSTBACK_ALLOW_IPS; refused when neither is set).
+/// Parameters: `click_id` (also `aff_sub`, `sub1`, `clickid`), `payout` (`amount`,
+/// `revenue`), `transaction_id` (`tid`, `txn_id`), `status`, `secret`. TUNE: set the
+/// postback URL to `https://HOST/api/postback?click_id={aff_sub}&payout={payout}&transaction_id={transaction_id}&secret=…`.
+#[utoipa::path(get, path = "/api/postback", tag = "tracking", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = PostbackOutcome), (status = 403), (status = 422)))]
+async fn postback(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    Query(params): Query<HashMap<String, String>>,
+    bytes: Bytes,
+) -> Result<Json<PostbackOutcome>, ApiError> {
+    let config = &state.config;
+    let rules = PostbackRules {
+        secret: config.postback_secret.as_ref().map(|s| s.expose()),
+        allow_ips: &config.postback_allow_ips,
+        click_id: vec!["click_id", "aff_sub", "sub1", "clickid"],
+        payout: vec!["payout", "amount", "revenue"],
+        transaction_id: vec!["transaction_id", "tid", "txn_id"],
+        status: vec!["status"],
+        secret_param: "secret",
+    };
+    accept_postback(&state, &peer, &method, params, &bytes, rules).await
+}
+
+/// A conversion postback from one affiliate network, checked against that network's secret
+/// and address allow-list, read with its own parameter names.
+#[utoipa::path(get, path = "/api/postback/{network}", tag = "tracking", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = PostbackOutcome), (status = 403), (status = 404), (status = 422)))]
+async fn network_postback(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(name): Path<String>,
+    method: Method,
+    Query(params): Query<HashMap<String, String>>,
+    bytes: Bytes,
+) -> Result<Json<PostbackOutcome>, ApiError> {
+    let network = state
+        .store
+        .list_networks()
+        .await?
+        .into_iter()
+        .find(|n| n.name == name)
+        .ok_or_else(|| ApiError::not_found(format!("network {name}")))?;
+    let rules = PostbackRules {
+        secret: network.postback_secret.as_deref(),
+        allow_ips: &network.allow_ips,
+        click_id: vec![network.click_id_param.as_str()],
+        payout: vec![network.payout_param.as_str()],
+        transaction_id: vec![network.transaction_id_param.as_str()],
+        status: vec![network.status_param.as_str()],
+        secret_param: &network.secret_param,
+    };
+    accept_postback(&state, &peer, &method, params, &bytes, rules).await
+}
+
+/// Affiliate networks (no secrets in the answer: `has_secret` says whether one is set).
+#[utoipa::path(get, path = "/api/networks", tag = "popups", responses((status = 200, body = [Network])))]
+async fn list_networks(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<Network>>, ApiError> {
+    user.require(Role::Editor)?;
+    Ok(Json(state.store.list_networks().await?))
+}
+
+async fn save_network(state: &AppState, user: &ApiUser, id: Option<i64>, bytes: &Bytes) -> Result<Network, ApiError> {
+    user.require(Role::Admin)?;
+    let input: rules::NetworkInput = body(bytes)?;
+    let stored_secret = match id {
+        Some(id) => {
+            state
+                .store
+                .list_networks()
+                .await?
+                .iter()
+                .find(|n| n.id == id)
+                .ok_or_else(|| ApiError::not_found(format!("network {id}")))?
+                .has_secret
+        }
+        None => false,
+    };
+    let spec = input.validate(stored_secret).map_err(invalid)?;
+    let saved = state.store.save_network(id, spec, state.clock.unix()).await?;
+    audit(
+        state,
+        user,
+        if id.is_some() {
+            "network.update"
+        } else {
+            "network.create"
+        },
+        saved.name.clone(),
+    )
+    .await;
+    Ok(saved)
+}
+
+/// Adds an affiliate network (admins): its postback URL is then `/api/postback/{name}`.
+#[utoipa::path(post, path = "/api/networks", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 201, body = Network), (status = 422)))]
+async fn create_network(State(state): State<AppState>, user: ApiUser, bytes: Bytes) -> Result<Response, ApiError> {
+    let saved = save_network(&state, &user, None, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(saved)).into_response())
+}
+
+/// Replaces a network's settings (admins); an empty secret keeps the stored one.
+#[utoipa::path(put, path = "/api/networks/{id}", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 200, body = Network)))]
+async fn update_network(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Result<Json<Network>, ApiError> {
+    Ok(Json(save_network(&state, &user, Some(id), &bytes).await?))
 }
 
 fn serde_urlencoded_pairs(bytes: &Bytes) -> Vec<(String, String)> {

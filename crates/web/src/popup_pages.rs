@@ -167,6 +167,9 @@ async fn edit_offer_page(State(state): State<AppState>, PageUser(user): PageUser
 #[derive(Template)]
 #[template(path = "properties.html")]
 struct PropertiesPage {
+    networks: Vec<rtbcat_store::Network>,
+    is_admin: bool,
+    base: String,
     asset_version: &'static str,
     user_email: String,
     user_role: &'static str,
@@ -175,9 +178,16 @@ struct PropertiesPage {
     properties: Vec<Property>,
 }
 
-async fn properties_page(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
+async fn properties_page(State(state): State<AppState>, PageUser(user): PageUser, headers: HeaderMap) -> Response {
+    let networks = match state.store.list_networks().await {
+        Ok(n) => n,
+        Err(e) => return failed(e),
+    };
     match state.store.list_properties().await {
         Ok(properties) => render(&PropertiesPage {
+            networks,
+            is_admin: user.role.allows(Role::Admin),
+            base: public_base(&headers),
             asset_version: ASSET_VERSION,
             user_email: user.email.clone(),
             user_role: user.role.as_str(),

@@ -63,6 +63,10 @@ fn visitor() -> reqwest::Client {
         .expect("client")
 }
 
+fn network_client(app: &TestApp, path: &str) -> reqwest::RequestBuilder {
+    browser().get(app.url(path))
+}
+
 async fn popup_scenario(backend: Backend) {
     let app = spawn_app(backend).await;
     let (editor, offer_id) = setup(&app).await;
@@ -205,7 +209,73 @@ async fn popup_scenario(backend: Backend) {
     let (status, _) = send(postback(format!("click_id={click_id}&payout=lots"))).await;
     assert_eq!(status, 422);
 
-    // Analytics: exactly one impression and one click; two conversions worth 6.50.
+    // A network with its own secret and parameter names (admins only).
+    let (status, _) = send(
+        editor
+            .post(app.url("/api/networks"))
+            .json(&json!({"name": "tune", "postback_secret": "x"})),
+    )
+    .await;
+    assert_eq!(status, 403, "editors cannot set network secrets");
+    let admin = app.client_as(Role::Admin).await;
+    let (status, weak) = send(
+        admin
+            .post(app.url("/api/networks"))
+            .json(&json!({"name": "tune", "postback_secret": "short"})),
+    )
+    .await;
+    assert_eq!(
+        (status, weak["details"]["errors"][0]["field"].as_str()),
+        (422, Some("postback_secret"))
+    );
+    let (status, network) = send(admin.post(app.url("/api/networks")).json(&json!({
+        "name": "tune", "postback_secret": "tune-network-secret-123", "click_id_param": "sub1",
+        "payout_param": "amount", "transaction_id_param": "tid", "secret_param": "key"
+    })))
+    .await;
+    assert_eq!(status, 201, "{network}");
+    assert!(
+        network.get("postback_secret").is_none() && network["has_secret"] == true,
+        "{network}"
+    );
+    let (status, _) = send(network_client(
+        &app,
+        &format!("/api/postback/tune?sub1={click_id}&tid=N1&key=wrong"),
+    ))
+    .await;
+    assert_eq!(status, 403);
+    let (status, by_network) = send(network_client(
+        &app,
+        &format!("/api/postback/tune?sub1={click_id}&tid=N1&amount=0.50&key=tune-network-secret-123"),
+    ))
+    .await;
+    assert_eq!(
+        (status, by_network["revenue_micros"].as_i64()),
+        (200, Some(500_000)),
+        "{by_network}"
+    );
+    let (status, _) = send(network_client(&app, "/api/postback/nope?sub1=x")).await;
+    assert_eq!(status, 404);
+    // An allow-list that excludes us: refused even with the secret; an update keeps the secret.
+    let id = network["id"].as_i64().expect("id");
+    let (status, updated) = send(admin.put(app.url(&format!("/api/networks/{id}"))).json(&json!({
+        "name": "tune", "allow_ips": ["203.0.113.7"], "click_id_param": "sub1", "payout_param": "amount",
+        "transaction_id_param": "tid", "secret_param": "key"
+    })))
+    .await;
+    assert_eq!(
+        (status, updated["has_secret"].as_bool()),
+        (200, Some(true)),
+        "{updated}"
+    );
+    let (status, _) = send(network_client(
+        &app,
+        &format!("/api/postback/tune?sub1={click_id}&tid=N2&key=tune-network-secret-123"),
+    ))
+    .await;
+    assert_eq!(status, 403, "not from an allowed address");
+
+    // Analytics: exactly one impression and one click; three conversions worth 7.00.
     let (status, by_day) = send(editor.get(app.url("/api/analytics/mff?group_by=day"))).await;
     assert_eq!(status, 200, "{by_day}");
     let day = &by_day[0];
@@ -215,11 +285,11 @@ async fn popup_scenario(backend: Backend) {
             day["clicks"].as_i64(),
             day["conversions"].as_i64()
         ),
-        (Some(1), Some(1), Some(2)),
+        (Some(1), Some(1), Some(3)),
         "{by_day}"
     );
-    assert_eq!(day["revenue_micros"], 6_500_000);
-    assert_eq!(day["rpm_micros"], 6_500_000_000i64);
+    assert_eq!(day["revenue_micros"], 7_000_000);
+    assert_eq!(day["rpm_micros"], 7_000_000_000i64);
     assert_eq!(day["bot_hits"], 1);
     assert!(day["ctr_low"].as_f64().is_some_and(|low| low < 1.0));
     let (_, by_country) = send(editor.get(app.url("/api/analytics/mff?group_by=country"))).await;
