@@ -474,7 +474,10 @@ async fn popup_pages_render_for_editors_and_viewers() {
     let (_, offers) = page(&viewer, "/app/offers").await;
     assert!(!offers.contains("data-post="), "no pause/duplicate for viewers");
     let (_, properties) = page(&viewer, "/app/properties").await;
-    assert!(properties.contains("<title>Properties · rtbcat</title>"), "{properties}");
+    assert!(
+        properties.contains("<title>Properties · rtbcat</title>"),
+        "{properties}"
+    );
     assert_eq!(properties.matches("Affiliate networks").count(), 1);
     assert!(!properties.contains("Add a property") && !properties.contains("Add a network"));
     let (status, _) = page(&browser(), "/app/offers").await;
