@@ -794,7 +794,7 @@ pub async fn load(
         let traffic = traffic_facts(seed, today);
         let traffic_rows = traffic.len();
         let _ = tx.blocking_send(FactBatch::Traffic(traffic));
-        let _ = tx.blocking_send(FactBatch::Commit);
+        let _ = tx.blocking_send(FactBatch::Commit(None));
         (written, traffic_rows)
     });
     let (counts, produced) = tokio::join!(writer, producer);

@@ -118,6 +118,7 @@ fn parse_into_batches<R: Read>(
     known: &FxHashMap<String, Option<String>>,
     progress: Arc<ImportProgress>,
     batches: tokio::sync::mpsc::Sender<FactBatch>,
+    started: std::time::Instant,
 ) -> Result<ParseOutcome, PerformanceImportError> {
     let file = options.file_name.as_str();
     let mut metered = BufReader::with_capacity(
@@ -265,7 +266,26 @@ fn parse_into_batches<R: Read>(
     let metered = metered.into_inner();
     outcome.sha256 = hex::encode(metered.hasher.finalize());
     outcome.size_bytes = metered.bytes;
-    send(FactBatch::Commit)?;
+    // The history line rides with the commit: the store fills in the counts and writes it in
+    // the facts' transaction, so a history line means the facts are there, and vice versa.
+    let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    send(FactBatch::Commit(Some(Box::new(ImportRecord {
+        id: 0,
+        file_name: options.file_name.clone(),
+        size_bytes: as_i64(outcome.size_bytes),
+        sha256: outcome.sha256.clone(),
+        kind: outcome.kind.as_str().to_string(),
+        status: "done".into(),
+        rows_read: as_i64(outcome.rows_read),
+        imported: 0,
+        updated: 0,
+        skipped: as_i64(outcome.skipped),
+        warnings: as_i64(outcome.warnings),
+        first_errors: serde_json::to_value(outcome.errors.iter().take(10).collect::<Vec<_>>()).unwrap_or_default(),
+        duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        actor: options.actor.clone(),
+        started_at: options.now_unix,
+    }))))?;
     Ok(outcome)
 }
 
@@ -291,8 +311,9 @@ pub async fn import_report<R: Read + Send + 'static>(
     }
     let (batch_tx, batch_rx) = tokio::sync::mpsc::channel(BATCHES_IN_FLIGHT);
     let parser_options = options.clone();
-    let parser =
-        tokio::task::spawn_blocking(move || parse_into_batches(reader, &parser_options, &known, progress, batch_tx));
+    let parser = tokio::task::spawn_blocking(move || {
+        parse_into_batches(reader, &parser_options, &known, progress, batch_tx, started)
+    });
     let writer = store.write_facts(batch_rx);
     let (parsed, written) = tokio::join!(parser, writer);
     let parsed = parsed.map_err(|e| read_error(&options.file_name, e))?;
@@ -300,8 +321,8 @@ pub async fn import_report<R: Read + Send + 'static>(
     let outcome = parsed?;
     let counts = written?;
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let mut report = PerformanceImportReport {
-        import_id: 0,
+    let report = PerformanceImportReport {
+        import_id: counts.import_id.unwrap_or(0),
         file_name: options.file_name.clone(),
         kind: outcome.kind,
         kind_label: outcome.kind.label().to_string(),
@@ -318,26 +339,6 @@ pub async fn import_report<R: Read + Send + 'static>(
         errors_total: outcome.errors_total,
         duration_ms,
     };
-    let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    report.import_id = store
-        .record_import(ImportRecord {
-            id: 0,
-            file_name: report.file_name.clone(),
-            size_bytes: as_i64(report.size_bytes),
-            sha256: report.sha256.clone(),
-            kind: report.kind.as_str().to_string(),
-            status: "done".into(),
-            rows_read: as_i64(report.rows_read),
-            imported: as_i64(report.imported),
-            updated: as_i64(report.updated),
-            skipped: as_i64(report.skipped),
-            warnings: as_i64(report.warnings),
-            first_errors: serde_json::to_value(report.errors.iter().take(10).collect::<Vec<_>>()).unwrap_or_default(),
-            duration_ms: as_i64(report.duration_ms),
-            actor: options.actor.clone(),
-            started_at: options.now_unix,
-        })
-        .await?;
     store
         .append_audit(NewAuditEntry {
             at: options.now_unix,

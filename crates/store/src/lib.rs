@@ -77,7 +77,6 @@ pub trait Store: Send + Sync + 'static {
     async fn creative_seats(&self) -> StoreResult<Vec<(String, String)>>;
     /// Upsert streamed facts in one transaction (see [`FactBatch`]).
     async fn write_facts(&self, batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts>;
-    async fn record_import(&self, record: ImportRecord) -> StoreResult<i64>;
     /// The newest date with performance facts, if any.
     async fn latest_fact_date(&self) -> StoreResult<Option<String>>;
     /// Per-creative sums over the filter, for creatives with any facts in it.

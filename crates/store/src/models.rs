@@ -245,13 +245,14 @@ pub(crate) fn join_languages(languages: &[String]) -> String {
 }
 
 /// Facts streamed into the store during an import. The store writes everything in one
-/// transaction and commits only when it receives `Commit`: an import that stops half-way
-/// (killed, failed) leaves no trace, and re-running it completes it.
+/// transaction and commits only when it receives `Commit`, writing the import's history line
+/// (its counts filled in) in that same transaction: an import that stops half-way (killed,
+/// failed) leaves no trace, and re-running it completes it.
 #[derive(Debug)]
 pub enum FactBatch {
     Performance(Vec<rtbcat_core::report::PerformanceFact>),
     Traffic(Vec<rtbcat_core::report::TrafficFact>),
-    Commit,
+    Commit(Option<Box<ImportRecord>>),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -260,6 +261,8 @@ pub struct FactCounts {
     pub inserted: u64,
     /// Rows that replaced an earlier import of the same key.
     pub updated: u64,
+    /// The history line written with the facts, when the commit carried one.
+    pub import_id: Option<i64>,
 }
 
 /// One line of the import history.

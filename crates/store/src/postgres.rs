@@ -52,6 +52,36 @@ fn numbered(n: usize) -> String {
     format!("${n}")
 }
 
+/// Writes an import's history line; its id.
+async fn insert_import(tx: &tokio_postgres::Transaction<'_>, record: &ImportRecord) -> StoreResult<i64> {
+    let row = tx
+        .query_one(
+            &format!(
+                "INSERT INTO imports ({}) VALUES ({}) RETURNING id",
+                facts::IMPORT_COLUMNS,
+                facts::placeholders(14, numbered)
+            ),
+            &[
+                &record.file_name,
+                &record.size_bytes,
+                &record.sha256,
+                &record.kind,
+                &record.status,
+                &record.rows_read,
+                &record.imported,
+                &record.updated,
+                &record.skipped,
+                &record.warnings,
+                &record.first_errors.to_string(),
+                &record.duration_ms,
+                &record.actor,
+                &record.started_at,
+            ],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
 /// Offers (all, or the one with `only`) with the codes of the properties they run on.
 async fn load_offers(client: &tokio_postgres::Client, only: Option<i64>) -> StoreResult<Vec<Offer>> {
     let sql = format!(
@@ -573,7 +603,7 @@ impl Store for PgStore {
         ];
         let mut perf_writer = std::pin::pin!(BinaryCopyInWriter::new(perf_sink, &perf_types));
         let mut traffic_rows: Vec<rtbcat_core::report::TrafficFact> = Vec::new();
-        let mut committed = false;
+        let mut committed: Option<Option<Box<ImportRecord>>> = None;
         while let Some(batch) = batches.recv().await {
             match batch {
                 FactBatch::Performance(rows) => {
@@ -601,18 +631,18 @@ impl Store for PgStore {
                 }
                 // Traffic files are small (aggregated by day and size): buffered, then copied.
                 FactBatch::Traffic(rows) => traffic_rows.extend(rows),
-                FactBatch::Commit => {
-                    committed = true;
+                FactBatch::Commit(record) => {
+                    committed = Some(record);
                     break;
                 }
             }
         }
         perf_writer.as_mut().finish().await?;
-        if !committed {
+        let Some(record) = committed else {
             return Err(StoreError::Backend(
                 "the import stopped before its end; nothing was written".into(),
             ));
-        }
+        };
         if !traffic_rows.is_empty() {
             let sink = tx
                 .copy_in(&format!(
@@ -697,38 +727,13 @@ impl Store for PgStore {
         for sql in facts::rebuild_daily_sql("(SELECT DISTINCT creative_id, date FROM perf_staging)") {
             tx.execute(&sql, &[]).await?;
         }
+        if let Some(mut record) = record {
+            record.imported = i64::try_from(counts.inserted).unwrap_or(i64::MAX);
+            record.updated = i64::try_from(counts.updated).unwrap_or(i64::MAX);
+            counts.import_id = Some(insert_import(&tx, &record).await?);
+        }
         tx.commit().await?;
         Ok(counts)
-    }
-
-    async fn record_import(&self, record: ImportRecord) -> StoreResult<i64> {
-        let client = self.client().await?;
-        let row = client
-            .query_one(
-                &format!(
-                    "INSERT INTO imports ({}) VALUES ({}) RETURNING id",
-                    facts::IMPORT_COLUMNS,
-                    facts::placeholders(14, numbered)
-                ),
-                &[
-                    &record.file_name,
-                    &record.size_bytes,
-                    &record.sha256,
-                    &record.kind,
-                    &record.status,
-                    &record.rows_read,
-                    &record.imported,
-                    &record.updated,
-                    &record.skipped,
-                    &record.warnings,
-                    &record.first_errors.to_string(),
-                    &record.duration_ms,
-                    &record.actor,
-                    &record.started_at,
-                ],
-            )
-            .await?;
-        Ok(row.try_get(0)?)
     }
 
     async fn latest_fact_date(&self) -> StoreResult<Option<String>> {

@@ -53,6 +53,34 @@ pub(crate) fn schema_version_of_binary() -> i64 {
         .unwrap_or(0)
 }
 
+/// Writes an import's history line; its id.
+fn insert_import(conn: &Connection, record: &ImportRecord) -> StoreResult<i64> {
+    conn.execute(
+        &format!(
+            "INSERT INTO imports ({}) VALUES ({})",
+            facts::IMPORT_COLUMNS,
+            facts::placeholders(14, numbered)
+        ),
+        params![
+            record.file_name,
+            record.size_bytes,
+            record.sha256,
+            record.kind,
+            record.status,
+            record.rows_read,
+            record.imported,
+            record.updated,
+            record.skipped,
+            record.warnings,
+            record.first_errors.to_string(),
+            record.duration_ms,
+            record.actor,
+            record.started_at
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 /// Offers (all, or the one with `only`) with the codes of the properties they run on.
 fn load_offers(conn: &Connection, only: Option<i64>) -> StoreResult<Vec<Offer>> {
     let sql = format!(
@@ -621,7 +649,7 @@ impl Store for SqliteStore {
             // Traffic rows created by this import get ids above today's highest: that tells new from replaced.
             let traffic_max: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM rtb_traffic", [], |r| r.get(0))?;
             let mut counts = FactCounts::default();
-            let mut committed = false;
+            let mut committed: Option<Option<Box<ImportRecord>>> = None;
             let mut rollup = RollupDelta::default();
             {
                 // Insert first and update only on a conflict: a fresh row costs one b-tree descent,
@@ -728,52 +756,27 @@ impl Store for SqliteStore {
                                 }
                             }
                         }
-                        FactBatch::Commit => {
-                            committed = true;
+                        FactBatch::Commit(record) => {
+                            committed = Some(record);
                             break;
                         }
                     }
                 }
             }
-            if !committed {
+            let Some(record) = committed else {
                 // Dropping the transaction rolls it back.
                 return Err(StoreError::Backend(
                     "the import stopped before its end; nothing was written".into(),
                 ));
-            }
+            };
             rollup.apply(&tx)?;
+            if let Some(mut record) = record {
+                record.imported = i64::try_from(counts.inserted).unwrap_or(i64::MAX);
+                record.updated = i64::try_from(counts.updated).unwrap_or(i64::MAX);
+                counts.import_id = Some(insert_import(&tx, &record)?);
+            }
             tx.commit()?;
             Ok(counts)
-        })
-        .await
-    }
-
-    async fn record_import(&self, record: ImportRecord) -> StoreResult<i64> {
-        self.write(move |conn| {
-            conn.execute(
-                &format!(
-                    "INSERT INTO imports ({}) VALUES ({})",
-                    facts::IMPORT_COLUMNS,
-                    facts::placeholders(14, numbered)
-                ),
-                params![
-                    record.file_name,
-                    record.size_bytes,
-                    record.sha256,
-                    record.kind,
-                    record.status,
-                    record.rows_read,
-                    record.imported,
-                    record.updated,
-                    record.skipped,
-                    record.warnings,
-                    record.first_errors.to_string(),
-                    record.duration_ms,
-                    record.actor,
-                    record.started_at
-                ],
-            )?;
-            Ok(conn.last_insert_rowid())
         })
         .await
     }

@@ -155,6 +155,11 @@ async fn performance_import_scenario(backend: Backend) {
     let history = history.as_array().expect("history");
     assert_eq!(history.len(), 5);
     assert_eq!(history[0]["file_name"], "s.csv");
+    assert_eq!(
+        history[0]["id"], strict["import_id"],
+        "the report names the history line written with its facts"
+    );
+    assert_eq!(history[1]["imported"], 2, "counts filled in by the store: {}", history[1]);
     assert_eq!(history.iter().filter(|h| h["kind"] == "performance").count(), 3);
 
     // Sort by spend over the week ending at the newest imported date (2026-01-12).
@@ -322,7 +327,7 @@ async fn interrupted_import_leaves_nothing(backend: Backend) {
     tx.send(FactBatch::Performance((0..500).map(fact).collect()))
         .await
         .expect("send");
-    tx.send(FactBatch::Commit).await.expect("send");
+    tx.send(FactBatch::Commit(None)).await.expect("send");
     let counts = writer.await.expect("join").expect("write");
     assert_eq!(
         (counts.inserted, counts.updated),
