@@ -159,7 +159,11 @@ async fn performance_import_scenario(backend: Backend) {
         history[0]["id"], strict["import_id"],
         "the report names the history line written with its facts"
     );
-    assert_eq!(history[1]["imported"], 2, "counts filled in by the store: {}", history[1]);
+    assert_eq!(
+        history[1]["imported"], 2,
+        "counts filled in by the store: {}",
+        history[1]
+    );
     assert_eq!(history.iter().filter(|h| h["kind"] == "performance").count(), 3);
 
     // Sort by spend over the week ending at the newest imported date (2026-01-12).
