@@ -52,6 +52,23 @@ fn numbered(n: usize) -> String {
     format!("${n}")
 }
 
+/// The id an `INSERT/UPDATE … RETURNING id` answered; a unique violation is `Conflict(taken)`,
+/// an update that matched nothing `NotFound(missing)`.
+fn saved_id(
+    result: Result<Option<tokio_postgres::Row>, tokio_postgres::Error>,
+    taken: String,
+    missing: String,
+) -> StoreResult<i64> {
+    match result {
+        Ok(Some(row)) => Ok(row.try_get(0)?),
+        Ok(None) => Err(StoreError::NotFound(missing)),
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
+            Err(StoreError::Conflict(taken))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Writes an import's history line; its id.
 async fn insert_import(tx: &tokio_postgres::Transaction<'_>, record: &ImportRecord) -> StoreResult<i64> {
     let row = tx
@@ -1012,14 +1029,11 @@ impl Store for PgStore {
                 popup::UPDATE_PROPERTY
             }
         };
-        let saved: i64 = match client.query_opt(&popup::pg(sql), &values).await {
-            Ok(Some(row)) => row.try_get(0)?,
-            Ok(None) => return Err(StoreError::NotFound(format!("property {}", id.unwrap_or(0)))),
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
-                return Err(StoreError::Conflict(format!("property {}", spec.code)))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let saved = saved_id(
+            client.query_opt(&popup::pg(sql), &values).await,
+            format!("property {}", spec.code),
+            format!("property {}", id.unwrap_or(0)),
+        )?;
         let row = client
             .query_one(&format!("{} WHERE id = $1", popup::SELECT_PROPERTIES), &[&saved])
             .await?;
@@ -1269,14 +1283,11 @@ impl Store for PgStore {
                 popup::UPDATE_NETWORK
             }
         };
-        let saved: i64 = match client.query_opt(&popup::pg(sql), &values).await {
-            Ok(Some(row)) => row.try_get(0)?,
-            Ok(None) => return Err(StoreError::NotFound(format!("network {}", id.unwrap_or(0)))),
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
-                return Err(StoreError::Conflict(format!("network {}", spec.name)))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let saved = saved_id(
+            client.query_opt(&popup::pg(sql), &values).await,
+            format!("network {}", spec.name),
+            format!("network {}", id.unwrap_or(0)),
+        )?;
         let row = client
             .query_one(&format!("{} WHERE id = $1", popup::SELECT_NETWORKS), &[&saved])
             .await?;

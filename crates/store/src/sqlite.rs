@@ -53,6 +53,18 @@ pub(crate) fn schema_version_of_binary() -> i64 {
         .unwrap_or(0)
 }
 
+/// The id an `INSERT/UPDATE … RETURNING id` answered; a constraint violation is
+/// `Conflict(taken)`, an update that matched nothing `NotFound(missing)`.
+fn saved_id(result: rusqlite::Result<i64>, taken: String, missing: String) -> StoreResult<i64> {
+    match result {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(StoreError::Conflict(taken))
+        }
+        Err(rusqlite::Error::QueryReturnedNoRows) => Err(StoreError::NotFound(missing)),
+        other => Ok(other?),
+    }
+}
+
 /// Writes an import's history line; its id.
 fn insert_import(conn: &Connection, record: &ImportRecord) -> StoreResult<i64> {
     conn.execute(
@@ -1051,15 +1063,11 @@ impl Store for SqliteStore {
                     conn.query_row(popup::UPDATE_PROPERTY, all.as_slice(), |r| r.get::<_, i64>(0))
                 }
             };
-            let saved = match result {
-                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    return Err(StoreError::Conflict(format!("property {}", spec.code)))
-                }
-                Err(rusqlite::Error::QueryReturnedNoRows) => {
-                    return Err(StoreError::NotFound(format!("property {}", id.unwrap_or(0))))
-                }
-                other => other?,
-            };
+            let saved = saved_id(
+                result,
+                format!("property {}", spec.code),
+                format!("property {}", id.unwrap_or(0)),
+            )?;
             let sql = format!("{} WHERE id = ?1", popup::SELECT_PROPERTIES);
             conn.query_row(&sql, params![saved], |r| Ok(popup::property_from(r)))?
         })
@@ -1265,15 +1273,11 @@ impl Store for SqliteStore {
                     popup::UPDATE_NETWORK
                 }
             };
-            let saved: i64 = match conn.query_row(sql, values.as_slice(), |r| r.get(0)) {
-                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    return Err(StoreError::Conflict(format!("network {}", spec.name)))
-                }
-                Err(rusqlite::Error::QueryReturnedNoRows) => {
-                    return Err(StoreError::NotFound(format!("network {}", id.unwrap_or(0))))
-                }
-                other => other?,
-            };
+            let saved = saved_id(
+                conn.query_row(sql, values.as_slice(), |r| r.get(0)),
+                format!("network {}", spec.name),
+                format!("network {}", id.unwrap_or(0)),
+            )?;
             conn.query_row(
                 &format!("{} WHERE id = ?1", popup::SELECT_NETWORKS),
                 params![saved],

@@ -91,6 +91,11 @@ async fn popup_scenario(backend: Backend) {
         (status, body["details"]["errors"][0]["field"].as_str()),
         (422, Some("properties"))
     );
+    let same_code = json!({"code": "mff", "name": "Again", "domains": ["example.com"]});
+    let (status, _) = send(editor.post(app.url("/api/properties")).json(&same_code)).await;
+    assert_eq!(status, 409, "property codes are unique");
+    let (status, _) = send(editor.put(app.url("/api/properties/999")).json(&same_code)).await;
+    assert_eq!(status, 404);
     let viewer = app.client_as(Role::Viewer).await;
     let (status, _) = send(viewer.post(app.url("/api/campaigns")).json(&offer_body("V", 5))).await;
     assert_eq!(status, 403);
