@@ -305,10 +305,6 @@ impl Tracking {
         Ok(loaded)
     }
 
-    pub fn writer(&self) -> &EventWriter {
-        &self.writer
-    }
-
     fn mac(&self, payload: &[u8]) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
         mac.update(payload);

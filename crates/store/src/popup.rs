@@ -507,8 +507,9 @@ pub(crate) fn attach_properties(offers: &mut [Offer], codes: Vec<(i64, String)>)
     }
 }
 
-pub(crate) fn domains_json(domains: &[String]) -> String {
-    serde_json::to_string(domains).unwrap_or_else(|_| "[]".into())
+/// A list stored as JSON text (property domains, network address allow-lists).
+pub(crate) fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 
 #[cfg(test)]

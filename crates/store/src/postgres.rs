@@ -1007,7 +1007,7 @@ impl Store for PgStore {
         now: i64,
     ) -> StoreResult<Property> {
         let client = self.client().await?;
-        let domains = popup::domains_json(&spec.domains);
+        let domains = popup::json_list(&spec.domains);
         let (frequency, placement) = (spec.popup_frequency.as_str(), spec.popup_placement.as_str());
         let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
             &spec.code,
@@ -1264,7 +1264,7 @@ impl Store for PgStore {
         now: i64,
     ) -> StoreResult<Network> {
         let client = self.client().await?;
-        let ips = popup::domains_json(&spec.allow_ips);
+        let ips = popup::json_list(&spec.allow_ips);
         let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
             &spec.name,
             &spec.postback_secret,

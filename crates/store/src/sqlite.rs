@@ -1045,7 +1045,7 @@ impl Store for SqliteStore {
             let values = params![
                 spec.code,
                 spec.name,
-                popup::domains_json(&spec.domains),
+                popup::json_list(&spec.domains),
                 spec.active,
                 spec.popup_enabled,
                 spec.popup_frequency.as_str(),
@@ -1254,7 +1254,7 @@ impl Store for SqliteStore {
         now: i64,
     ) -> StoreResult<Network> {
         self.write(move |conn| {
-            let ips = popup::domains_json(&spec.allow_ips);
+            let ips = popup::json_list(&spec.allow_ips);
             let mut values: Vec<&dyn rusqlite::ToSql> = vec![
                 &spec.name,
                 &spec.postback_secret,

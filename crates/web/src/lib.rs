@@ -14,7 +14,7 @@ mod session;
 
 pub use api::{openapi, ApiDoc};
 pub use error::ApiError;
-pub use popup_api::{popup_js_gzip_len, popup_js_version};
+pub use popup_api::popup_js_version;
 
 use axum::extract::FromRef;
 use axum::Router;

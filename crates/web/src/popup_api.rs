@@ -179,7 +179,7 @@ async fn find_property_by_id(state: &AppState, id: i64) -> Result<Property, ApiE
         .ok_or_else(|| ApiError::not_found(format!("property {id}")))
 }
 
-async fn find_property(state: &AppState, code_or_id: &str) -> Result<Property, ApiError> {
+pub(crate) async fn find_property(state: &AppState, code_or_id: &str) -> Result<Property, ApiError> {
     state
         .tracking
         .properties()
@@ -958,11 +958,6 @@ pub fn popup_js_version() -> &'static str {
         hex::encode(&sha2::Sha256::digest(POPUP_JS.as_bytes())[..6])
     });
     &VERSION
-}
-
-/// Gzipped size of the script in bytes (printed by CI against the 3 KB budget).
-pub fn popup_js_gzip_len() -> usize {
-    popup_js_gzip().len()
 }
 
 #[derive(Debug, Deserialize)]

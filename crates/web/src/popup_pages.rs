@@ -227,23 +227,13 @@ fn public_base(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-async fn find(state: &AppState, code: &str) -> Result<Property, ApiError> {
-    state
-        .store
-        .list_properties()
-        .await?
-        .into_iter()
-        .find(|p| p.code == code)
-        .ok_or_else(|| ApiError::not_found(format!("property {code}")))
-}
-
 async fn property_page(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let p = match find(&state, &code).await {
+    let p = match crate::popup_api::find_property(&state, &code).await {
         Ok(p) => p,
         Err(e) => return failed(e),
     };
@@ -299,7 +289,7 @@ async fn playground_page(
     Path(code): Path<String>,
     Query(params): Query<PlaygroundParams>,
 ) -> Response {
-    let p = match find(&state, &code).await {
+    let p = match crate::popup_api::find_property(&state, &code).await {
         Ok(p) => p,
         Err(e) => return failed(e),
     };
