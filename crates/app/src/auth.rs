@@ -8,8 +8,11 @@ use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
 use rtbcat_core::account::{self, Role};
-use rtbcat_store::{NewAuditEntry, NewUser, SharedStore, StoreError, User};
+use rtbcat_store::{
+    ApiTokenInfo, NewApiToken, NewAuditEntry, NewUser, SharedStore, StoreError, User, UserAccount, UserUpdate,
+};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// API tokens carry a prefix so secret scanners and humans recognise them.
 pub const API_TOKEN_PREFIX: &str = "rtbcat_";
@@ -28,6 +31,8 @@ pub enum AuthError {
     Exists(String),
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    #[error("too many failed sign-ins for this account; try again in {seconds} s")]
+    Locked { seconds: u64 },
     #[error(transparent)]
     Store(StoreError),
 }
@@ -128,6 +133,69 @@ pub async fn setup_first_admin(store: &SharedStore, email: &str, password: &str,
     Ok(user)
 }
 
+/// Failed sign-ins per account (by a digest of the e-mail, known or not, so the answer
+/// never tells which accounts exist), with the wait they impose. Kept in memory per
+/// server: several instances on one database each keep their own count.
+#[derive(Default)]
+pub struct LoginGuard {
+    accounts: std::sync::Mutex<HashMap<[u8; 16], LoginFailures>>,
+}
+
+#[derive(Clone, Copy)]
+struct LoginFailures {
+    count: u32,
+    last_at: i64,
+    locked_until: i64,
+}
+
+/// Accounts tracked at most; past this, entries idle for an hour are dropped first.
+const LOGIN_GUARD_ENTRIES: usize = 100_000;
+
+impl LoginGuard {
+    fn key(email: &str) -> [u8; 16] {
+        let digest = Sha256::digest(email.as_bytes());
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        key
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 16], LoginFailures>> {
+        self.accounts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Seconds this account must still wait, if any.
+    pub fn wait_seconds(&self, email: &str, now: i64) -> Option<u64> {
+        let entry = *self.entries().get(&Self::key(email))?;
+        (entry.locked_until > now).then(|| u64::try_from(entry.locked_until - now).unwrap_or(1))
+    }
+
+    fn failed(&self, email: &str, now: i64) {
+        let mut entries = self.entries();
+        if entries.len() >= LOGIN_GUARD_ENTRIES {
+            entries.retain(|_, e| e.locked_until > now || e.last_at > now - 3600);
+            if entries.len() >= LOGIN_GUARD_ENTRIES {
+                entries.clear();
+            }
+        }
+        let entry = entries.entry(Self::key(email)).or_insert(LoginFailures {
+            count: 0,
+            last_at: now,
+            locked_until: 0,
+        });
+        // A quiet hour forgives earlier failures.
+        if entry.last_at < now - 3600 {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last_at = now;
+        entry.locked_until = now + account::login_lock_seconds(entry.count);
+    }
+
+    fn succeeded(&self, email: &str) {
+        self.entries().remove(&Self::key(email));
+    }
+}
+
 /// A logged-in session: the token for the cookie, and who it is.
 pub struct NewSession {
     pub token: String,
@@ -137,13 +205,22 @@ pub struct NewSession {
 
 pub async fn login(
     store: &SharedStore,
+    guard: &LoginGuard,
     email: &str,
     password: &str,
     ttl_seconds: i64,
     now: i64,
 ) -> Result<NewSession, AuthError> {
     let email = email.trim().to_lowercase();
-    let credentials = store.user_credentials(email.clone()).await?;
+    if let Some(seconds) = guard.wait_seconds(&email, now) {
+        return Err(AuthError::Locked { seconds });
+    }
+    // No address is longer than 254 bytes: do not look one up (the decoy hash still runs).
+    let credentials = if email.len() <= 254 {
+        store.user_credentials(email.clone()).await?
+    } else {
+        None
+    };
     let password = password.to_string();
     let (hash, candidate) = match &credentials {
         Some(c) => (c.password_hash.clone(), Some(c)),
@@ -156,10 +233,12 @@ pub async fn login(
     let user = match candidate {
         Some(c) if matches && !c.disabled => c.user.clone(),
         _ => {
+            guard.failed(&email, now);
             audit(store, now, &email, "login.failed", &email, serde_json::json!({})).await?;
             return Err(AuthError::WrongCredentials);
         }
     };
+    guard.succeeded(&email);
     let token = new_token();
     let expires_at = now + ttl_seconds;
     store
@@ -182,30 +261,76 @@ pub async fn session_user(store: &SharedStore, session_token: &str, now: i64) ->
     Ok(store.session_user(token_digest(session_token), now).await?)
 }
 
-pub async fn api_token_user(store: &SharedStore, token: &str) -> Result<Option<User>, AuthError> {
-    if !token.starts_with(API_TOKEN_PREFIX) {
+pub async fn api_token_user(store: &SharedStore, token: &str, now: i64) -> Result<Option<User>, AuthError> {
+    if !token.starts_with(API_TOKEN_PREFIX) || token.len() > 200 {
         return Ok(None);
     }
-    Ok(store.api_token_user(token_digest(token)).await?)
+    Ok(store.api_token_user(token_digest(token), now).await?)
+}
+
+/// What a new API token may do and for how long.
+#[derive(Debug, Clone, Default)]
+pub struct TokenOptions {
+    pub label: String,
+    /// The highest role the token acts with (at most its owner's); `None`: the owner's role.
+    pub scope: Option<Role>,
+    /// Days until it stops working (1–3650); `None`: until revoked.
+    pub expires_in_days: Option<i64>,
+}
+
+/// A token just made: the secret (shown once, never stored in clear) and what is listed.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CreatedToken {
+    pub token: String,
+    pub info: ApiTokenInfo,
+}
+
+async fn user_by_email(store: &SharedStore, email: &str) -> Result<User, AuthError> {
+    let email = email.trim().to_lowercase();
+    Ok(store
+        .user_credentials(email.clone())
+        .await?
+        .ok_or(AuthError::UnknownUser(email))?
+        .user)
 }
 
 /// Create an API token for a user. The token is returned once and never stored in clear.
 pub async fn create_api_token(
     store: &SharedStore,
     email: &str,
-    label: &str,
+    options: TokenOptions,
     actor: &str,
     now: i64,
-) -> Result<String, AuthError> {
-    let email = email.trim().to_lowercase();
-    let user = store
-        .user_credentials(email.clone())
-        .await?
-        .ok_or_else(|| AuthError::UnknownUser(email.clone()))?
-        .user;
+) -> Result<CreatedToken, AuthError> {
+    let user = user_by_email(store, email).await?;
+    let label = account::validate_token_label(&options.label)
+        .map_err(|reason| AuthError::Invalid { field: "label", reason })?;
+    if options.scope.is_some_and(|scope| !user.role.allows(scope)) {
+        return Err(AuthError::Invalid {
+            field: "scope",
+            reason: "cannot be higher than the owner's role",
+        });
+    }
+    let expires_at = match options.expires_in_days {
+        None => None,
+        Some(days) if (1..=3650).contains(&days) => Some(now + days * 86_400),
+        Some(_) => {
+            return Err(AuthError::Invalid {
+                field: "expires_in_days",
+                reason: "must be between 1 and 3650",
+            })
+        }
+    };
     let token = format!("{API_TOKEN_PREFIX}{}", new_token());
-    store
-        .create_api_token(token_digest(&token), user.id, label.to_string(), now)
+    let info = store
+        .create_api_token(NewApiToken {
+            token_sha256: token_digest(&token),
+            user_id: user.id,
+            label: label.clone(),
+            scope: options.scope,
+            expires_at,
+            now,
+        })
         .await?;
     audit(
         store,
@@ -213,10 +338,107 @@ pub async fn create_api_token(
         actor,
         "token.create",
         &user.email,
-        serde_json::json!({"label": label}),
+        serde_json::json!({"label": label, "id": info.id, "scope": options.scope.map(Role::as_str), "expires_at": expires_at}),
     )
     .await?;
-    Ok(token)
+    Ok(CreatedToken { token, info })
+}
+
+/// API tokens of one user (by e-mail), or of everyone.
+pub async fn list_api_tokens(store: &SharedStore, email: Option<&str>) -> Result<Vec<ApiTokenInfo>, AuthError> {
+    let user_id = match email {
+        Some(email) => Some(user_by_email(store, email).await?.id),
+        None => None,
+    };
+    Ok(store.list_api_tokens(user_id).await?)
+}
+
+/// API tokens of one user (by id), or of everyone.
+pub async fn tokens_of(store: &SharedStore, user_id: Option<i64>) -> Result<Vec<ApiTokenInfo>, AuthError> {
+    Ok(store.list_api_tokens(user_id).await?)
+}
+
+/// Revokes a token at once. `owner`: only if it is theirs (a non-admin revoking their own).
+pub async fn revoke_api_token(
+    store: &SharedStore,
+    id: i64,
+    owner: Option<i64>,
+    actor: &str,
+    now: i64,
+) -> Result<ApiTokenInfo, AuthError> {
+    let info = store.revoke_api_token(id, owner).await?;
+    audit(
+        store,
+        now,
+        actor,
+        "token.revoke",
+        &info.user_email,
+        serde_json::json!({"id": id, "label": info.label}),
+    )
+    .await?;
+    Ok(info)
+}
+
+pub async fn list_users(store: &SharedStore) -> Result<Vec<UserAccount>, AuthError> {
+    Ok(store.list_users().await?)
+}
+
+/// What an administrator changes on an account.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub password: Option<String>,
+}
+
+/// Re-roles, disables/enables or resets the password of an account (by id). Refused when it
+/// would leave no active administrator; disabling or a new password ends its sessions.
+pub async fn change_account(
+    store: &SharedStore,
+    id: i64,
+    change: AccountChange,
+    actor: &str,
+    now: i64,
+) -> Result<UserAccount, AuthError> {
+    let password_hash = match &change.password {
+        None => None,
+        Some(password) => {
+            account::validate_password(password).map_err(|reason| AuthError::Invalid {
+                field: "password",
+                reason,
+            })?;
+            Some(hash_password(password)?)
+        }
+    };
+    let account = store
+        .update_user(
+            id,
+            UserUpdate {
+                role: change.role,
+                disabled: change.disabled,
+                password_hash,
+            },
+        )
+        .await?;
+    audit(
+        store,
+        now,
+        actor,
+        "user.update",
+        &account.email,
+        serde_json::json!({
+            "role": change.role.map(Role::as_str),
+            "disabled": change.disabled,
+            "password_reset": change.password.is_some(),
+        }),
+    )
+    .await?;
+    Ok(account)
+}
+
+/// The account with this e-mail, for the CLI.
+pub async fn account_id(store: &SharedStore, email: &str) -> Result<i64, AuthError> {
+    Ok(user_by_email(store, email).await?.id)
 }
 
 async fn audit(

@@ -11,6 +11,40 @@ use std::collections::{BTreeMap, HashMap};
 
 /// At most this many element errors are listed; the rest are counted.
 pub const MAX_LISTED_ERRORS: usize = 50;
+/// The largest creatives document read (a `creatives.list` page of 1,000 creatives is a few
+/// MB; 10,000 demo creatives are 4.8 MB). The CLI and the upload route both stop here.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
+/// The largest single creative (its JSON, HTML snippet included).
+pub const MAX_CREATIVE_BYTES: usize = 1024 * 1024;
+/// Longest error text echoed back for one element.
+const MAX_ERROR_TEXT: usize = 300;
+
+/// Reads a whole document, refusing one over [`MAX_DOCUMENT_BYTES`] without holding more.
+pub fn read_document(reader: impl std::io::Read) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    let limit = u64::try_from(MAX_DOCUMENT_BYTES).unwrap_or(u64::MAX);
+    reader.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() > MAX_DOCUMENT_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the document is larger than {} MiB; split it into several files",
+                MAX_DOCUMENT_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(text)
+}
+
+fn bounded(mut error: CreativeError) -> CreativeError {
+    error.reason = rtbcat_core::text::truncate_chars(&error.reason, MAX_ERROR_TEXT);
+    error.field = rtbcat_core::text::truncate_chars(&error.field, MAX_ERROR_TEXT);
+    error.creative_id = error
+        .creative_id
+        .map(|id| rtbcat_core::text::truncate_chars(&id, MAX_ERROR_TEXT));
+    error
+}
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct FormatSummary {
@@ -48,7 +82,16 @@ pub fn prepare_records(
     text: &str,
     buyers_ui_template: &str,
 ) -> Result<Vec<CreativeRecord>, (Vec<CreativeError>, usize)> {
-    let elements = creative::split_import_document(text).map_err(|e| (vec![e], 1))?;
+    if text.len() > MAX_DOCUMENT_BYTES {
+        let error = CreativeError {
+            index: 0,
+            creative_id: None,
+            field: "(file)".into(),
+            reason: format!("the document is larger than {} MiB", MAX_DOCUMENT_BYTES / (1024 * 1024)),
+        };
+        return Err((vec![error], 1));
+    }
+    let elements = creative::split_import_document(text).map_err(|e| (vec![bounded(e)], 1))?;
     let mut errors = Vec::new();
     let mut total_errors = 0usize;
     let mut records = Vec::with_capacity(elements.len());
@@ -56,6 +99,22 @@ pub fn prepare_records(
     for (i, raw) in elements.into_iter().enumerate() {
         let index = i + 1;
         let raw_json = raw.to_string();
+        if raw_json.len() > MAX_CREATIVE_BYTES {
+            total_errors += 1;
+            if errors.len() < MAX_LISTED_ERRORS {
+                errors.push(CreativeError {
+                    index,
+                    creative_id: None,
+                    field: "(creative)".into(),
+                    reason: format!(
+                        "the creative is {} bytes; at most {} KiB is accepted",
+                        raw_json.len(),
+                        MAX_CREATIVE_BYTES / 1024
+                    ),
+                });
+            }
+            continue;
+        }
         match creative::parse_api_creative(index, raw) {
             Ok(parsed) => {
                 let normalized = creative::normalize(&parsed, buyers_ui_template);
@@ -83,7 +142,7 @@ pub fn prepare_records(
             Err(err) => {
                 total_errors += 1;
                 if errors.len() < MAX_LISTED_ERRORS {
-                    errors.push(err);
+                    errors.push(bounded(err));
                 }
             }
         }

@@ -58,7 +58,18 @@ pub struct Config {
     /// A MaxMind-format country database (GeoLite2-Country, or the CC0 ip-location-db
     /// files) for visitors whose request carries no country header.
     pub geoip_database: Option<PathBuf>,
+    /// The origin people use to reach rtbcat (`https://rtbcat.example.com`), when it is
+    /// behind a proxy or a name: form posts must come from it, and first-run setup
+    /// trusts it. None: the request's own Host, with `https` when `secure_cookies`.
+    pub public_url: Option<String>,
+    /// Postbacks allowed per client address per minute (networks batch them; refused ones
+    /// count more, see `postback_refusals_per_minute`).
+    pub postback_requests_per_minute: u32,
 }
+
+/// Refused postbacks (wrong secret, address not allowed) per address per minute before
+/// that address gets 429 for a while: guessing a network's secret is then hopeless.
+pub const POSTBACK_REFUSALS_PER_MINUTE: u32 = 20;
 
 /// The TOML file's shape. Every key optional; unknown keys are an error so typos surface.
 #[derive(Debug, Default, Deserialize)]
@@ -76,6 +87,8 @@ struct FileConfig {
     country_header: Option<String>,
     tracking_requests_per_minute: Option<u32>,
     geoip_database: Option<PathBuf>,
+    public_url: Option<String>,
+    postback_requests_per_minute: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -201,7 +214,25 @@ impl Config {
                 ));
             }
         }
+        let public_url = match env_value("RTBCAT_PUBLIC_URL").or(from_file.public_url) {
+            None => None,
+            Some(text) => Some(
+                rtbcat_core::origin::origin_of_url(&text)
+                    .ok_or_else(|| env_error("public_url", "must be an http(s) URL like https://rtbcat.example.com"))?,
+            ),
+        };
+        let postback_requests_per_minute = match env_value("RTBCAT_POSTBACK_REQUESTS_PER_MINUTE") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| env_error("RTBCAT_POSTBACK_REQUESTS_PER_MINUTE", "must be a whole number"))?,
+            None => from_file.postback_requests_per_minute.unwrap_or(1200),
+        };
+        if postback_requests_per_minute == 0 {
+            return Err(env_error("postback_requests_per_minute", "must be at least 1"));
+        }
         Ok(Config {
+            public_url,
+            postback_requests_per_minute,
             geoip_database,
             postback_secret: env_value("RTBCAT_POSTBACK_SECRET")
                 .or(from_file.postback_secret)

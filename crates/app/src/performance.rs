@@ -21,12 +21,21 @@ const BATCH_ROWS: usize = 10_000;
 const BATCHES_IN_FLIGHT: usize = 4;
 /// Row errors listed in the report; the rest are counted.
 pub const MAX_LISTED_ROW_ERRORS: usize = 100;
+/// The longest row (or header) a report may have, in bytes. Real rows are a few hundred
+/// bytes; a longer one is a broken or hostile file (a gzip of one endless line), and the
+/// import stops there instead of holding the line in memory.
+pub const MAX_ROW_BYTES: u64 = 64 * 1024;
+/// Longest text of a row error kept in a report or the import history.
+const MAX_ERROR_TEXT: usize = 300;
 
 /// Live counters, for progress bars and the UI.
 #[derive(Debug, Default)]
 pub struct ImportProgress {
     pub rows: AtomicU64,
     pub bytes: AtomicU64,
+    /// Set when whoever started the import has gone (an abandoned upload): the parser
+    /// stops and nothing is committed.
+    pub cancelled: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Debug, Clone)]
@@ -142,7 +151,7 @@ fn parse_into_batches<R: Read>(
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(CrlfToLf::new(decoded));
+        .from_reader(RowLimit::new(CrlfToLf::new(decoded)));
     let mut record = csv::StringRecord::new();
     let header_found = csv.read_record(&mut record).map_err(|e| read_error(file, e))?;
     if !header_found {
@@ -176,7 +185,12 @@ fn parse_into_batches<R: Read>(
         outcome.skipped += 1;
         outcome.errors_total += 1;
         if outcome.errors.len() < MAX_LISTED_ROW_ERRORS {
-            outcome.errors.push(error);
+            // A hostile field can be megabytes long: report and store only its start.
+            outcome.errors.push(RowError {
+                line: error.line,
+                column: rtbcat_core::text::truncate_chars(&error.column, MAX_ERROR_TEXT),
+                reason: rtbcat_core::text::truncate_chars(&error.reason, MAX_ERROR_TEXT),
+            });
         }
     };
     let send = |batch: FactBatch| {
@@ -185,6 +199,11 @@ fn parse_into_batches<R: Read>(
             .map_err(|_| read_error(file, "the database writer stopped"))
     };
     loop {
+        if progress.cancelled.load(Ordering::Relaxed) {
+            return Err(read_error(file, "the import was cancelled (the upload was abandoned)"));
+        }
+        let start = csv.position().clone();
+        csv.get_mut().row_starts_at(start.byte(), start.line());
         match csv.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
@@ -261,6 +280,9 @@ fn parse_into_batches<R: Read>(
         send(FactBatch::Traffic(traffic))?;
     }
     drop(csv);
+    if progress.cancelled.load(Ordering::Relaxed) {
+        return Err(read_error(file, "the import was cancelled (the upload was abandoned)"));
+    }
     // Read to the end so the checksum covers the whole file even past a gzip trailer.
     std::io::copy(&mut metered, &mut std::io::sink()).map_err(|e| read_error(file, e))?;
     let metered = metered.into_inner();
@@ -351,6 +373,54 @@ pub async fn import_report<R: Read + Send + 'static>(
     Ok(report)
 }
 
+/// Refuses a row longer than [`MAX_ROW_BYTES`] while it is being read, so memory stays
+/// bounded whatever the file holds. The csv reader tells it where each row starts; the
+/// count covers quoted fields that span lines too.
+struct RowLimit<R> {
+    inner: R,
+    delivered: u64,
+    row_start: u64,
+    row_line: u64,
+}
+
+impl<R: Read> RowLimit<R> {
+    fn new(inner: R) -> Self {
+        RowLimit {
+            inner,
+            delivered: 0,
+            row_start: 0,
+            row_line: 1,
+        }
+    }
+
+    fn row_starts_at(&mut self, byte: u64, line: u64) {
+        self.row_start = byte;
+        self.row_line = line;
+    }
+}
+
+/// The csv reader reads ahead by its buffer; a row is refused once this much past its
+/// start has been handed over without the row ending.
+const CSV_READ_AHEAD: u64 = 64 * 1024;
+
+impl<R: Read> Read for RowLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.delivered.saturating_sub(self.row_start) > MAX_ROW_BYTES + CSV_READ_AHEAD {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "line {}: the row is longer than {} KiB; is this a CSV report?",
+                    self.row_line,
+                    MAX_ROW_BYTES / 1024
+                ),
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.delivered += n as u64;
+        Ok(n)
+    }
+}
+
 /// Turns CRLF line ends into LF. The csv crate numbers lines one short after a CRLF, and
 /// Authorized Buyers exports use CRLF: errors must name the line the user sees.
 struct CrlfToLf<R> {
@@ -403,20 +473,31 @@ impl<R: Read> Read for CrlfToLf<R> {
     }
 }
 
+/// What an upload sends the parser: a chunk of the file, a read error, or the end.
+pub enum UploadChunk {
+    Data(Vec<u8>),
+    Failed(std::io::Error),
+    /// The whole file has arrived. A channel that closes without it was abandoned.
+    End,
+}
+
 /// A blocking `Read` over chunks arriving on a channel: lets an async upload feed the
-/// blocking parser without holding the whole file.
+/// blocking parser without holding the whole file. A channel closed before `End` is an
+/// error, never a short file, so an abandoned upload cannot commit what it sent so far.
 pub struct ChannelReader {
-    chunks: tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunks: tokio::sync::mpsc::Receiver<UploadChunk>,
     current: Vec<u8>,
     position: usize,
+    ended: bool,
 }
 
 impl ChannelReader {
-    pub fn new(chunks: tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>) -> Self {
+    pub fn new(chunks: tokio::sync::mpsc::Receiver<UploadChunk>) -> Self {
         ChannelReader {
             chunks,
             current: Vec::new(),
             position: 0,
+            ended: false,
         }
     }
 }
@@ -424,19 +505,50 @@ impl ChannelReader {
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.position >= self.current.len() {
+            if self.ended {
+                return Ok(0);
+            }
             match self.chunks.blocking_recv() {
-                Some(Ok(chunk)) => {
+                Some(UploadChunk::Data(chunk)) => {
                     self.current = chunk;
                     self.position = 0;
                 }
-                Some(Err(err)) => return Err(err),
-                None => return Ok(0),
+                Some(UploadChunk::Failed(err)) => return Err(err),
+                Some(UploadChunk::End) => self.ended = true,
+                None => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the upload ended before the whole file arrived",
+                    ))
+                }
             }
         }
         let n = buf.len().min(self.current.len() - self.position);
         buf[..n].copy_from_slice(&self.current[self.position..self.position + n]);
         self.position += n;
         Ok(n)
+    }
+}
+
+/// Cancels an import when dropped before `finish`: held by a request handler, it stops the
+/// parser when the client goes away and the handler is dropped.
+pub struct CancelOnDrop(Option<Arc<ImportProgress>>);
+
+impl CancelOnDrop {
+    pub fn new(progress: Arc<ImportProgress>) -> Self {
+        CancelOnDrop(Some(progress))
+    }
+
+    pub fn finish(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(progress) = self.0.take() {
+            progress.cancelled.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -458,5 +570,98 @@ mod tests {
             CrlfToLf::new(slow).read_to_end(&mut out).expect("read");
             assert_eq!(out, expected, "{input:?}");
         }
+    }
+
+    /// Rows for as long as the reader is read, each a valid seed-CSV line.
+    struct EndlessRows {
+        row: u64,
+        pending: Vec<u8>,
+    }
+
+    impl Read for EndlessRows {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.pending.is_empty() {
+                self.pending = if self.row == 0 {
+                    b"Day,Creative ID,Impressions,Clicks,Spend\n".to_vec()
+                } else {
+                    format!("2026-11-01,c{},10,1,0.50\n", self.row).into_bytes()
+                };
+                self.row += 1;
+            }
+            let n = buf.len().min(self.pending.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            Ok(n)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_import_whose_caller_went_away_commits_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = rtbcat_store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .expect("store");
+        let progress = Arc::new(ImportProgress::default());
+        let guard = CancelOnDrop::new(progress.clone());
+        let watcher = {
+            let progress = progress.clone();
+            tokio::spawn(async move {
+                // The caller (a request handler) is dropped once the import is under way.
+                while progress.rows.load(Ordering::Relaxed) < 50_000 {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                drop(guard);
+            })
+        };
+        let options = ImportOptions {
+            file_name: "endless.csv".into(),
+            actor: "test".into(),
+            strict: false,
+            now_unix: 1_795_262_400,
+            today: time::macros::date!(2026 - 11 - 20),
+        };
+        let result = import_report(
+            &store,
+            EndlessRows {
+                row: 0,
+                pending: Vec::new(),
+            },
+            options,
+            progress,
+        )
+        .await;
+        watcher.await.expect("watcher");
+        let error = result.expect_err("a cancelled import fails");
+        assert!(error.to_string().contains("cancelled"), "{error}");
+        assert!(store.recent_imports(10).await.expect("imports").is_empty());
+        assert_eq!(store.catalog_stats().await.expect("stats").performance.fact_rows, 0);
+    }
+
+    #[test]
+    fn a_row_longer_than_the_limit_stops_the_read() {
+        let mut text = b"Day,Creative ID\n2026-11-01,".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(RowLimit::new(&text[..]));
+        let mut record = csv::StringRecord::new();
+        let mut outcome = Ok(true);
+        for _ in 0..2 {
+            let start = csv.position().clone();
+            csv.get_mut().row_starts_at(start.byte(), start.line());
+            outcome = csv.read_record(&mut record);
+        }
+        let error = outcome.expect_err("the long row is refused");
+        assert!(
+            error.to_string().contains("line 2: the row is longer than 64 KiB"),
+            "{error}"
+        );
+        // It stopped near the limit, not at the end of the 10 MB.
+        assert!(
+            csv.get_ref().delivered < 4 * MAX_ROW_BYTES,
+            "{} bytes read",
+            csv.get_ref().delivered
+        );
     }
 }

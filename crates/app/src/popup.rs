@@ -171,7 +171,7 @@ type Cached<T> = std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<T>>)>>;
 pub struct Tracking {
     store: SharedStore,
     clock: Arc<dyn Clock>,
-    key: Vec<u8>,
+    signer: TokenSigner,
     writer: EventWriter,
     /// Today's visitor salt, so a hash costs no database round trip.
     salt: std::sync::Mutex<Option<(time::Date, String)>>,
@@ -249,6 +249,50 @@ pub fn device_of(user_agent: &str) -> &'static str {
     }
 }
 
+/// Bytes of HMAC-SHA256 a serve token carries. Only a tag of exactly this length is
+/// accepted: a shorter one would be guessable (one byte: 256 tries).
+const TOKEN_TAG_BYTES: usize = 16;
+
+/// Signs serve tokens and opens them again: `payload.tag`, both URL-safe base64.
+pub struct TokenSigner {
+    key: Vec<u8>,
+}
+
+impl TokenSigner {
+    pub fn new(key: Vec<u8>) -> Self {
+        TokenSigner { key }
+    }
+
+    fn mac(&self, payload: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(payload);
+        mac
+    }
+
+    pub fn sign(&self, token: &ServeToken) -> String {
+        let payload = serde_json::to_vec(token).unwrap_or_default();
+        let tag = self.mac(&payload).finalize().into_bytes();
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(&tag[..TOKEN_TAG_BYTES])
+        )
+    }
+
+    /// The token's content when its full-length signature holds (expiry is the caller's).
+    pub fn open(&self, text: &str) -> Option<ServeToken> {
+        let (payload, tag) = text.split_once('.')?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        if tag.len() != TOKEN_TAG_BYTES {
+            return None;
+        }
+        // Constant-time comparison of the leading bytes of the MAC.
+        self.mac(&payload).verify_truncated_left(&tag).ok()?;
+        serde_json::from_slice(&payload).ok()
+    }
+}
+
 impl Tracking {
     /// Loads the token-signing key, making one on first start.
     pub async fn new(store: SharedStore, clock: Arc<dyn Clock>, writer: EventWriter) -> Result<Tracking, StoreError> {
@@ -258,7 +302,7 @@ impl Tracking {
         Ok(Tracking {
             store,
             clock,
-            key: key.into_bytes(),
+            signer: TokenSigner::new(key.into_bytes()),
             writer,
             salt: std::sync::Mutex::new(None),
             properties: std::sync::Mutex::new(None),
@@ -305,29 +349,13 @@ impl Tracking {
         Ok(loaded)
     }
 
-    fn mac(&self, payload: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
-        mac.update(payload);
-        mac
-    }
-
     pub fn sign(&self, token: &ServeToken) -> String {
-        let payload = serde_json::to_vec(token).unwrap_or_default();
-        let tag = self.mac(&payload).finalize().into_bytes();
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(&payload),
-            URL_SAFE_NO_PAD.encode(&tag[..16])
-        )
+        self.signer.sign(token)
     }
 
     /// The token's content when its signature holds and it has not expired.
     pub fn verify(&self, text: &str) -> Option<ServeToken> {
-        let (payload, tag) = text.split_once('.')?;
-        let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        self.mac(&payload).verify_truncated_left(&tag).ok()?;
-        let token: ServeToken = serde_json::from_slice(&payload).ok()?;
+        let token = self.signer.open(text)?;
         let age = self.clock.unix() - token.issued_at;
         (-300..TOKEN_TTL_SECONDS).contains(&age).then_some(token)
     }
@@ -570,6 +598,12 @@ impl Tracking {
         if payout.is_some_and(|p| p < 0) {
             return Err(TrackError::Rejected("payout: cannot be negative".into()));
         }
+        if payout.is_some_and(|p| p > rtbcat_core::money::limits::MAX_PAYOUT_MICROS) {
+            return Err(TrackError::Rejected(format!(
+                "payout: at most {} per conversion",
+                rtbcat_core::money::format_micros(rtbcat_core::money::limits::MAX_PAYOUT_MICROS)
+            )));
+        }
         let click = self.store.click_record(click_id.clone()).await?;
         let offer = match &click {
             Some(c) => self.offers().await?.iter().find(|o| o.id == c.offer_id).cloned(),
@@ -629,6 +663,52 @@ mod tests {
         assert_eq!(lookup("8.8.8.8").as_deref(), Some("US"));
         assert_eq!(lookup("80.128.0.1").as_deref(), Some("DE"));
         assert_eq!(lookup("127.0.0.1"), None, "private addresses have no country");
+    }
+
+    fn sample_token() -> ServeToken {
+        ServeToken {
+            serve_id: "abcdefghijklmnop".into(),
+            offer_id: 1,
+            property_id: 2,
+            placement: "thankyou".into(),
+            issued_at: 1_795_262_400,
+            country: "US".into(),
+            device: "desktop".into(),
+        }
+    }
+
+    #[test]
+    fn a_token_opens_only_with_its_whole_signature() {
+        let signer = TokenSigner::new(b"a test key of some length".to_vec());
+        let token = signer.sign(&sample_token());
+        assert_eq!(signer.open(&token), Some(sample_token()));
+        // Every shortened signature is refused, down to none at all.
+        let (payload, tag) = token.split_once('.').expect("payload.tag");
+        for keep in 0..tag.len() {
+            let cut = format!("{payload}.{}", &tag[..keep]);
+            assert_eq!(signer.open(&cut), None, "a tag cut to {keep} characters was accepted");
+        }
+        // Every single-byte change anywhere in the token is refused.
+        let bytes = token.as_bytes();
+        for position in 0..bytes.len() {
+            for replacement in [b'A', b'B', b'-', b'_', b'0', b'.', b'z'] {
+                if bytes[position] == replacement {
+                    continue;
+                }
+                let mut changed = bytes.to_vec();
+                changed[position] = replacement;
+                let changed = String::from_utf8(changed).expect("ascii");
+                assert_eq!(
+                    signer.open(&changed),
+                    None,
+                    "a change at byte {position} was accepted: {changed}"
+                );
+            }
+        }
+        // A longer tag (the full MAC) is not ours either.
+        assert_eq!(signer.open(&format!("{token}AAAA")), None);
+        // Another key's signature is refused.
+        assert_eq!(TokenSigner::new(b"another key".to_vec()).open(&token), None);
     }
 
     #[test]

@@ -200,7 +200,8 @@ pub async fn load(
         let spec = PropertyInput {
             code: (*code).into(),
             name: (*name).into(),
-            domains: vec![(*domain).into(), "localhost".into(), "127.0.0.1".into()],
+            // Only the site itself: a local test page is added by hand, with its port.
+            domains: vec![(*domain).into()],
             ..PropertyInput::default()
         }
         .validate()

@@ -107,6 +107,21 @@ enum UserCommand {
         #[arg(long, value_parser = parse_role, default_value = "viewer")]
         role: Role,
     },
+    /// List every account with its role and whether it is disabled.
+    List,
+    /// Change an account's role, or disable / enable it (disabling ends its sessions and
+    /// stops its tokens). The last active administrator cannot be demoted or disabled.
+    Set {
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        #[arg(long)]
+        enable: bool,
+    },
+    /// Reset an account's password (from RTBCAT_PASSWORD or standard input); its sessions end.
+    Password { email: String },
 }
 
 #[derive(Subcommand)]
@@ -115,10 +130,23 @@ enum TokenCommand {
     Create {
         #[arg(long = "user", value_name = "EMAIL")]
         email: String,
-        /// What the token is for, shown in the audit log.
+        /// What the token is for, shown in lists and the audit log.
         #[arg(long, default_value = "cli")]
         label: String,
+        /// The highest role the token acts with (at most the user's; `viewer`: read-only).
+        #[arg(long, value_parser = parse_role)]
+        scope: Option<Role>,
+        /// Days until the token stops working (default: until revoked).
+        #[arg(long, value_name = "DAYS")]
+        expires_days: Option<i64>,
     },
+    /// List tokens (never the tokens themselves): one user's, or everyone's.
+    List {
+        #[arg(long = "user", value_name = "EMAIL")]
+        email: Option<String>,
+    },
+    /// Revoke a token at once, by the id `token list` shows.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -180,11 +208,88 @@ async fn run(cli: Cli) -> Result<()> {
             println!("added {} ({})", user.email, user.role.as_str());
             Ok(())
         }
-        Command::Token(TokenCommand::Create { email, label }) => {
+        Command::User(UserCommand::List) => {
             let store = open_store(&config).await?;
-            let token = rtbcat_app::auth::create_api_token(&store, &email, &label, "cli", clock.unix()).await?;
-            eprintln!("API token for {email} (shown once; send it as `Authorization: Bearer <token>`):");
-            println!("{token}");
+            println!("{:<6} {:<40} {:<8} status", "id", "email", "role");
+            for user in rtbcat_app::auth::list_users(&store).await? {
+                let status = if user.disabled { "disabled" } else { "active" };
+                println!("{:<6} {:<40} {:<8} {status}", user.id, user.email, user.role.as_str());
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Set {
+            email,
+            role,
+            disable,
+            enable,
+        }) => {
+            if role.is_none() && !disable && !enable {
+                bail!("nothing to change: give --role, --disable or --enable");
+            }
+            let change = rtbcat_app::auth::AccountChange {
+                role,
+                disabled: (disable || enable).then_some(disable),
+                password: None,
+            };
+            change_account(&config, clock, &email, change).await
+        }
+        Command::User(UserCommand::Password { email }) => {
+            let password = read_password()?;
+            let change = rtbcat_app::auth::AccountChange {
+                password: Some(password),
+                ..Default::default()
+            };
+            change_account(&config, clock, &email, change).await
+        }
+        Command::Token(TokenCommand::Create {
+            email,
+            label,
+            scope,
+            expires_days,
+        }) => {
+            let store = open_store(&config).await?;
+            let options = rtbcat_app::auth::TokenOptions {
+                label,
+                scope,
+                expires_in_days: expires_days,
+            };
+            let created = rtbcat_app::auth::create_api_token(&store, &email, options, "cli", clock.unix()).await?;
+            eprintln!(
+                "API token {} for {email} (shown once; send it as `Authorization: Bearer <token>`):",
+                created.info.id
+            );
+            println!("{}", created.token);
+            Ok(())
+        }
+        Command::Token(TokenCommand::List { email }) => {
+            let store = open_store(&config).await?;
+            let tokens = rtbcat_app::auth::list_api_tokens(&store, email.as_deref()).await?;
+            println!(
+                "{:<6} {:<32} {:<20} {:<8} {:<12} {:<12} last used",
+                "id", "user", "label", "scope", "created", "expires"
+            );
+            let day = |at: Option<i64>| {
+                at.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                    .map_or_else(|| "-".to_string(), |t| t.date().to_string())
+            };
+            for t in tokens {
+                println!(
+                    "{:<6} {:<32} {:<20} {:<8} {:<12} {:<12} {}",
+                    t.id,
+                    t.user_email,
+                    t.label,
+                    t.scope.map_or("(user's)", Role::as_str),
+                    day(Some(t.created_at)),
+                    day(t.expires_at),
+                    day(t.last_used_at)
+                );
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let store = open_store(&config).await?;
+            let revoked = rtbcat_app::auth::revoke_api_token(&store, id, None, "cli", clock.unix()).await?;
+            println!("revoked token {id} ({}) of {}", revoked.label, revoked.user_email);
             Ok(())
         }
         Command::Popup(PopupCommand::Tokens { property, count }) => {
@@ -215,6 +320,20 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+async fn change_account(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    email: &str,
+    change: rtbcat_app::auth::AccountChange,
+) -> Result<()> {
+    let store = open_store(config).await?;
+    let id = rtbcat_app::auth::account_id(&store, email).await?;
+    let account = rtbcat_app::auth::change_account(&store, id, change, "cli", clock.unix()).await?;
+    let status = if account.disabled { "disabled" } else { "active" };
+    println!("{}: {} ({status})", account.email, account.role.as_str());
+    Ok(())
+}
+
 async fn open_store(config: &Config) -> Result<rtbcat_store::SharedStore> {
     rtbcat_store::open(config.database_url.expose())
         .await
@@ -242,6 +361,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
     let users = store.count_users().await?;
     let addr = config.listen_addr.clone();
     let state = rtbcat_web::AppState::new(store, config, clock).await?;
+    let setup_path = state.setup_link("");
     let app = rtbcat_web::App::bind(&addr, state)
         .await
         .with_context(|| format!("listening on {addr}"))?;
@@ -249,6 +369,9 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
     println!("rtbcat {} listening on http://{local}", env!("CARGO_PKG_VERSION"));
     if users == 0 {
         println!("no account yet: open http://{local}/setup to create the first administrator");
+        // Reached through a host name (not an address), setup needs this one-time link: a
+        // page on another site that rebinds its name to this server cannot know it.
+        println!("through a host name instead, open {setup_path} on it (a one-time link)");
     }
     println!("API docs: http://{local}/docs");
     app.run(shutdown_signal()).await?;
@@ -330,13 +453,10 @@ async fn import_creatives(config: Config, clock: Arc<dyn Clock>, files: Vec<Path
         let started = Instant::now();
         let name = file.display().to_string();
         let text = if name == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("reading standard input")?;
-            text
+            rtbcat_app::catalog::read_document(std::io::stdin()).context("reading standard input")?
         } else {
-            std::fs::read_to_string(&file).with_context(|| format!("reading {name}"))?
+            let opened = std::fs::File::open(&file).with_context(|| format!("opening {name}"))?;
+            rtbcat_app::catalog::read_document(opened).with_context(|| format!("reading {name}"))?
         };
         match rtbcat_app::catalog::import_creatives(
             &store,

@@ -66,9 +66,58 @@ pub fn validate_password(password: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Failed sign-ins one account may have in a row before it is made to wait.
+pub const FREE_LOGIN_FAILURES: u32 = 5;
+/// The first wait, doubled with each further failure, up to [`MAX_LOGIN_LOCK_SECONDS`].
+pub const FIRST_LOGIN_LOCK_SECONDS: i64 = 30;
+pub const MAX_LOGIN_LOCK_SECONDS: i64 = 15 * 60;
+
+/// How long an account waits after `failures` failed sign-ins in a row: nothing for the
+/// first few, then 30 s, 60 s, 2 min… up to 15 min. Per account, whatever the address,
+/// so spreading a guessing attack over many addresses does not help it.
+pub fn login_lock_seconds(failures: u32) -> i64 {
+    match failures.checked_sub(FREE_LOGIN_FAILURES) {
+        None => 0,
+        Some(extra) => FIRST_LOGIN_LOCK_SECONDS
+            .saturating_mul(1i64 << extra.min(20))
+            .min(MAX_LOGIN_LOCK_SECONDS),
+    }
+}
+
+/// A label for an API token: printable, at most 100 characters.
+pub fn validate_token_label(label: &str) -> Result<String, &'static str> {
+    let label = label.trim();
+    if label.chars().count() > 100 {
+        return Err("must be at most 100 characters");
+    }
+    if label.chars().any(char::is_control) {
+        return Err("must not contain control characters");
+    }
+    Ok(label.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_waits_grow_after_the_free_failures() {
+        for failures in 0..FREE_LOGIN_FAILURES {
+            assert_eq!(login_lock_seconds(failures), 0);
+        }
+        assert_eq!(login_lock_seconds(5), 30);
+        assert_eq!(login_lock_seconds(6), 60);
+        assert_eq!(login_lock_seconds(7), 120);
+        assert_eq!(login_lock_seconds(10), MAX_LOGIN_LOCK_SECONDS);
+        assert_eq!(login_lock_seconds(u32::MAX), MAX_LOGIN_LOCK_SECONDS);
+    }
+
+    #[test]
+    fn token_labels() {
+        assert_eq!(validate_token_label(" ci deploy "), Ok("ci deploy".to_string()));
+        assert!(validate_token_label(&"x".repeat(101)).is_err());
+        assert!(validate_token_label("a\nb").is_err());
+    }
 
     #[test]
     fn roles_are_ordered() {

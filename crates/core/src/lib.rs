@@ -8,10 +8,12 @@ pub mod creative;
 pub mod destination;
 pub mod metrics;
 pub mod money;
+pub mod origin;
 pub mod popup;
 pub mod report;
 pub mod secrets;
 pub mod size;
+pub mod text;
 
 pub use creative::{ApiCreative, CreativeFormat, NormalizedCreative};
 pub use destination::{AppStore, Destination};

@@ -106,7 +106,7 @@ impl TierThresholds {
 
 /// Cost per click in micros, rounded; none without clicks.
 pub fn cpc_micros(spend_micros: i64, clicks: i64) -> Option<i64> {
-    (clicks > 0).then(|| (spend_micros + clicks / 2) / clicks)
+    (clicks > 0).then(|| spend_micros.saturating_add(clicks / 2) / clicks)
 }
 
 /// Cost per thousand impressions in micros, rounded; none without impressions.

@@ -1,7 +1,7 @@
 //! Offer popups: the rules for properties and offers, choosing an offer, click-id
 //! substitution, origin matching and the statistics the analytics show. Pure.
 
-use crate::money::parse_money_micros;
+use crate::money::{format_micros, limits, parse_money_micros};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -171,9 +171,13 @@ pub fn origin_allowed(origin: &str, domains: &[String]) -> bool {
             None => (domain.as_str(), None),
         };
         let host_matches = host_only == domain_host || host_only.ends_with(&format!(".{domain_host}"));
+        // Browsers leave the scheme's default port out of `Origin`. A domain without a port
+        // means the site on its default port only: `example.com` must not also admit
+        // whatever else answers on `example.com:8080`.
+        let default_port = |port: Option<&str>| matches!(port, None | Some("80") | Some("443"));
         let port_matches = match domain_port {
-            Some(port) => origin_port.as_deref() == Some(port),
-            None => true,
+            Some(port) => origin_port.as_deref() == Some(port) || (default_port(Some(port)) && origin_port.is_none()),
+            None => default_port(origin_port.as_deref()),
         };
         host_matches && port_matches
     })
@@ -371,7 +375,15 @@ fn parse_date(errors: &mut Vec<FieldError>, field: &str, value: &Option<String>)
     let text = value.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
     let format = time::macros::format_description!("[year]-[month]-[day]");
     match Date::parse(text, format) {
-        Ok(date) => Some(date),
+        Ok(date) if (limits::EARLIEST_DATE..=limits::LATEST_DATE).contains(&date) => Some(date),
+        Ok(date) => {
+            problem(
+                errors,
+                field,
+                format!("{date} is outside {} to {}", limits::EARLIEST_DATE, limits::LATEST_DATE),
+            );
+            None
+        }
         Err(_) => {
             problem(errors, field, format!("{text:?} is not a date like 2026-11-30"));
             None
@@ -429,6 +441,13 @@ impl OfferInput {
         if payout_micros < 0 {
             problem(&mut errors, "payout", "cannot be negative");
         }
+        if payout_micros > limits::MAX_PAYOUT_MICROS {
+            problem(
+                &mut errors,
+                "payout",
+                format!("at most {} per conversion", format_micros(limits::MAX_PAYOUT_MICROS)),
+            );
+        }
         let currency = match self.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => "USD".to_string(),
             Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => c.to_ascii_uppercase(),
@@ -462,6 +481,9 @@ impl OfferInput {
         ] {
             if cap.is_some_and(|c| c <= 0) {
                 problem(&mut errors, field, "a positive number, or empty for no cap");
+            }
+            if cap.is_some_and(|c| c > limits::MAX_COUNT) {
+                problem(&mut errors, field, format!("at most {} a day", limits::MAX_COUNT));
             }
         }
         let sub_id_param = match self.sub_id_param.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
@@ -686,7 +708,8 @@ pub fn wilson_interval(successes: i64, trials: i64) -> Option<(f64, f64)> {
 
 /// Revenue per thousand impressions, in micros.
 pub fn rpm_micros(revenue_micros: i64, impressions: i64) -> Option<i64> {
-    (impressions > 0).then(|| ((revenue_micros as i128 * 1000) / impressions as i128) as i64)
+    (impressions > 0)
+        .then(|| i64::try_from(i128::from(revenue_micros) * 1000 / i128::from(impressions)).unwrap_or(i64::MAX))
 }
 
 /// Known bots, crawlers, headless browsers and link-preview fetchers, by user agent: the
@@ -923,6 +946,10 @@ mod tests {
         assert!(!origin_allowed("https://evilmodefreefinds.com", &domains));
         assert!(!origin_allowed("https://modefreefinds.com.evil.io", &domains));
         assert!(!origin_allowed("null", &domains));
+        // A domain without a port is the site on its default port, not every port.
+        assert!(!origin_allowed("https://modefreefinds.com:8443", &domains));
+        assert!(!origin_allowed("http://www.modefreefinds.com:8080", &domains));
+        assert!(origin_allowed("https://modefreefinds.com:443", &domains));
     }
 
     #[test]

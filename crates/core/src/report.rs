@@ -439,9 +439,16 @@ fn parse_count(text: &str) -> Result<i64, String> {
         .strip_suffix(".0")
         .or_else(|| cleaned.strip_suffix(".00"))
         .unwrap_or(&cleaned);
-    integral
+    let value = integral
         .parse::<i64>()
-        .map_err(|_| format!("{:?} is not a whole number", text.trim()))
+        .map_err(|_| format!("{:?} is not a whole number", text.trim()))?;
+    if value > crate::money::limits::MAX_COUNT {
+        return Err(format!(
+            "{value} is larger than any real count (at most {} per row)",
+            crate::money::limits::MAX_COUNT
+        ));
+    }
+    Ok(value)
 }
 
 /// One creative-day(-hour) performance fact.
@@ -555,6 +562,13 @@ impl ReportLayout {
         if date > today {
             return Err(self.error(line, Column::Date, format!("{date} is in the future")));
         }
+        if date < crate::money::limits::EARLIEST_DATE {
+            return Err(self.error(
+                line,
+                Column::Date,
+                format!("{date} is before {}", crate::money::limits::EARLIEST_DATE),
+            ));
+        }
         let hour = match self.field(row, Column::Hour).filter(|h| !h.is_empty()) {
             None => None,
             Some(text) => {
@@ -616,6 +630,16 @@ impl ReportLayout {
             } else {
                 parse_money_micros(spend_text).map_err(|e| self.error(line, Column::Spend, e.to_string()))?
             };
+            if spend_micros > crate::money::limits::MAX_ROW_SPEND_MICROS {
+                return Err(self.error(
+                    line,
+                    Column::Spend,
+                    format!(
+                        "{spend_text} is larger than any real spend of one row (at most {})",
+                        crate::money::format_micros(crate::money::limits::MAX_ROW_SPEND_MICROS)
+                    ),
+                ));
+            }
             return Ok(ParsedRow::Performance(PerformanceFact {
                 seat_id,
                 creative_id: creative_id.to_string(),

@@ -28,6 +28,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// The change would break a rule of the data (e.g. leave no active administrator).
+    #[error("{0}")]
+    Refused(String),
     #[error(
         "the database schema is version {database}, newer than this binary understands ({binary}); upgrade rtbcat"
     )]
@@ -99,8 +102,20 @@ pub trait Store: Send + Sync + 'static {
     async fn create_session(&self, token_sha256: String, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()>;
     async fn session_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>>;
     async fn delete_session(&self, token_sha256: String) -> StoreResult<()>;
-    async fn create_api_token(&self, token_sha256: String, user_id: i64, label: String, now: i64) -> StoreResult<()>;
-    async fn api_token_user(&self, token_sha256: String) -> StoreResult<Option<User>>;
+    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo>;
+    /// The user a token acts for, with its role lowered to the token's scope; none when the
+    /// token is unknown, expired, or its user disabled.
+    async fn api_token_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>>;
+    /// Tokens of one user, or of everyone; newest first.
+    async fn list_api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<ApiTokenInfo>>;
+    /// Revokes (deletes) a token, only if it belongs to `owner` when one is given.
+    /// `NotFound` when there is no such token (for that owner).
+    async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> StoreResult<ApiTokenInfo>;
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>>;
+    /// Changes a user's role, disabled flag or password in one transaction. `Refused` when
+    /// it would leave no active administrator. Disabling or a new password ends the user's
+    /// sessions.
+    async fn update_user(&self, id: i64, update: UserUpdate) -> StoreResult<UserAccount>;
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()>;
     async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEntry>>;
 

@@ -183,6 +183,53 @@ pub struct User {
     pub created_at: i64,
 }
 
+/// A user as an administrator manages it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct UserAccount {
+    pub id: i64,
+    pub email: String,
+    #[schema(value_type = String, example = "editor")]
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+/// What an administrator changes on a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    /// A new argon2 hash; setting it ends the user's sessions.
+    pub password_hash: Option<String>,
+}
+
+/// A new bearer API token (only its SHA-256 is stored).
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub token_sha256: String,
+    pub user_id: i64,
+    pub label: String,
+    /// The highest role the token acts with; `None`: its owner's role.
+    pub scope: Option<Role>,
+    pub expires_at: Option<i64>,
+    pub now: i64,
+}
+
+/// An API token as listed: never the token itself.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub user_id: i64,
+    pub user_email: String,
+    pub label: String,
+    /// The highest role the token acts with; null: its owner's role.
+    #[schema(value_type = Option<String>, example = "viewer")]
+    pub scope: Option<Role>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
 #[derive(Debug, Clone)]
 pub struct UserCredentials {
     pub user: User,
@@ -199,6 +246,27 @@ pub struct NewAuditEntry {
     pub details: serde_json::Value,
 }
 
+/// Longest actor or subject the audit log keeps, in characters (an e-mail is at most 254).
+pub const MAX_AUDIT_TEXT: usize = 320;
+/// Largest details document the audit log keeps, in bytes of JSON.
+pub const MAX_AUDIT_DETAILS: usize = 4096;
+
+impl NewAuditEntry {
+    /// The entry cut to what the log keeps: whoever can reach a form (a failed sign-in with
+    /// a 5 MB e-mail) must not be able to grow the log by megabytes per request.
+    pub fn bounded(mut self) -> Self {
+        use rtbcat_core::text::truncate_chars;
+        self.actor = truncate_chars(&self.actor, MAX_AUDIT_TEXT);
+        self.action = truncate_chars(&self.action, MAX_AUDIT_TEXT);
+        self.subject = self.subject.map(|s| truncate_chars(&s, MAX_AUDIT_TEXT));
+        let details = self.details.to_string();
+        if details.len() > MAX_AUDIT_DETAILS {
+            self.details = serde_json::json!({ "truncated": truncate_chars(&details, MAX_AUDIT_DETAILS / 2) });
+        }
+        self
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
@@ -209,6 +277,13 @@ pub struct AuditEntry {
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
+
+/// Why an account change is refused.
+pub(crate) const LAST_ADMIN: &str = "at least one active administrator must remain";
+
+/// The columns of an [`ApiTokenInfo`], the same on both backends.
+pub(crate) const TOKEN_INFO_SELECT: &str = "SELECT t.id, t.user_id, u.email, t.label, t.scope, t.created_at, \
+     t.expires_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id";
 
 pub(crate) fn parse_role(text: &str) -> Role {
     // The schema's CHECK constraint keeps other values out; viewer is the safe reading.

@@ -13,6 +13,7 @@ use crate::query::{self, CreativeQuery, DerivedColumns};
 use crate::{Backend, Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use rtbcat_core::account::Role;
 use std::collections::HashMap;
 use std::str::FromStr;
 use tokio_postgres::{NoTls, Row};
@@ -235,6 +236,37 @@ fn user_from(row: &Row) -> Result<User, tokio_postgres::Error> {
         role: parse_role(row.try_get(2)?),
         created_at: row.try_get(3)?,
     })
+}
+
+fn user_account_from(row: &Row) -> Result<UserAccount, tokio_postgres::Error> {
+    let user = user_from(row)?;
+    Ok(UserAccount {
+        id: user.id,
+        email: user.email,
+        role: user.role,
+        created_at: user.created_at,
+        disabled: row.try_get(4)?,
+    })
+}
+
+fn token_info_from(row: &Row) -> Result<ApiTokenInfo, tokio_postgres::Error> {
+    Ok(ApiTokenInfo {
+        id: row.try_get(0)?,
+        user_id: row.try_get(1)?,
+        user_email: row.try_get(2)?,
+        label: row.try_get(3)?,
+        scope: row.try_get::<_, Option<String>>(4)?.map(|s| parse_role(&s)),
+        created_at: row.try_get(5)?,
+        expires_at: row.try_get(6)?,
+        last_used_at: row.try_get(7)?,
+    })
+}
+
+async fn api_token_info(client: &impl deadpool_postgres::GenericClient, id: i64) -> StoreResult<Option<ApiTokenInfo>> {
+    let row = client
+        .query_opt(&format!("{TOKEN_INFO_SELECT} WHERE t.id = $1"), &[&id])
+        .await?;
+    Ok(row.map(|r| token_info_from(&r)).transpose()?)
 }
 
 async fn named_counts(client: &tokio_postgres::Client, sql: &str) -> StoreResult<Vec<NamedCount>> {
@@ -937,30 +969,131 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn create_api_token(&self, token_sha256: String, user_id: i64, label: String, now: i64) -> StoreResult<()> {
+    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {
         let client = self.client().await?;
-        client
-            .execute(
-                "INSERT INTO api_tokens (token_sha256, user_id, label, created_at) VALUES ($1, $2, $3, $4)",
-                &[&token_sha256, &user_id, &label, &now],
+        let row = client
+            .query_one(
+                "INSERT INTO api_tokens (token_sha256, user_id, label, created_at, scope, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    &token.token_sha256,
+                    &token.user_id,
+                    &token.label,
+                    &token.now,
+                    &token.scope.map(Role::as_str),
+                    &token.expires_at,
+                ],
             )
             .await?;
-        Ok(())
+        let id: i64 = row.try_get(0)?;
+        api_token_info(&client, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("token {id}")))
     }
 
-    async fn api_token_user(&self, token_sha256: String) -> StoreResult<Option<User>> {
+    async fn api_token_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>> {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                "SELECT u.id, u.email, u.role, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_sha256 = $1 AND NOT u.disabled",
-                &[&token_sha256],
+                "SELECT u.id, u.email, u.role, u.created_at, t.scope, t.id, t.last_used_at \
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_sha256 = $1 AND NOT u.disabled AND (t.expires_at IS NULL OR t.expires_at > $2)",
+                &[&token_sha256, &now],
             )
             .await?;
-        Ok(row.map(|r| user_from(&r)).transpose()?)
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut user = user_from(&row)?;
+        if let Some(scope) = row.try_get::<_, Option<String>>(4)? {
+            user.role = user.role.min(parse_role(&scope));
+        }
+        let token_id: i64 = row.try_get(5)?;
+        let last_used_at: Option<i64> = row.try_get(6)?;
+        // last_used_at is written at most once an hour: most requests stay pure reads.
+        if last_used_at.is_none_or(|at| at < now - 3600) {
+            client
+                .execute(
+                    "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                    &[&now, &token_id],
+                )
+                .await?;
+        }
+        Ok(Some(user))
+    }
+
+    async fn list_api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<ApiTokenInfo>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!("{TOKEN_INFO_SELECT} WHERE $1::BIGINT IS NULL OR t.user_id = $1 ORDER BY t.id DESC"),
+                &[&user_id],
+            )
+            .await?;
+        Ok(rows.iter().map(token_info_from).collect::<Result<Vec<_>, _>>()?)
+    }
+
+    async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> StoreResult<ApiTokenInfo> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let info = api_token_info(&tx, id)
+            .await?
+            .filter(|t| owner.is_none_or(|o| o == t.user_id))
+            .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
+        tx.execute("DELETE FROM api_tokens WHERE id = $1", &[&id]).await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT id, email, role, created_at, disabled FROM users ORDER BY email",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(user_account_from).collect::<Result<Vec<_>, _>>()?)
+    }
+
+    async fn update_user(&self, id: i64, update: UserUpdate) -> StoreResult<UserAccount> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Lock the administrators first: two admins demoting each other at once must not
+        // both see the other one still active.
+        tx.query("SELECT id FROM users WHERE role = 'admin' FOR UPDATE", &[])
+            .await?;
+        let row = tx
+            .query_opt(
+                "UPDATE users SET role = COALESCE($2, role), disabled = COALESCE($3, disabled), \
+                 password_hash = COALESCE($4, password_hash) WHERE id = $1 \
+                 RETURNING id, email, role, created_at, disabled",
+                &[
+                    &id,
+                    &update.role.map(Role::as_str),
+                    &update.disabled,
+                    &update.password_hash,
+                ],
+            )
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+        let account = user_account_from(&row)?;
+        let admins: i64 = tx
+            .query_one("SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled", &[])
+            .await?
+            .try_get(0)?;
+        if admins == 0 {
+            return Err(StoreError::Refused(LAST_ADMIN.into()));
+        }
+        if update.disabled == Some(true) || update.password_hash.is_some() {
+            tx.execute("DELETE FROM sessions WHERE user_id = $1", &[&id]).await?;
+        }
+        tx.commit().await?;
+        Ok(account)
     }
 
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()> {
+        let entry = entry.bounded();
         let client = self.client().await?;
         client
             .execute(

@@ -13,6 +13,7 @@ use crate::query::{self, CreativeQuery, DerivedColumns};
 use crate::{Backend, Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use r2d2_sqlite::SqliteConnectionManager;
+use rtbcat_core::account::Role;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
@@ -324,6 +325,40 @@ fn user_from(row: &Row<'_>) -> rusqlite::Result<User> {
         role: parse_role(&row.get::<_, String>(2)?),
         created_at: row.get(3)?,
     })
+}
+
+fn user_account_from(row: &Row<'_>) -> rusqlite::Result<UserAccount> {
+    let user = user_from(row)?;
+    Ok(UserAccount {
+        id: user.id,
+        email: user.email,
+        role: user.role,
+        created_at: user.created_at,
+        disabled: row.get(4)?,
+    })
+}
+
+fn token_info_from(row: &Row<'_>) -> rusqlite::Result<ApiTokenInfo> {
+    Ok(ApiTokenInfo {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        user_email: row.get(2)?,
+        label: row.get(3)?,
+        scope: row.get::<_, Option<String>>(4)?.map(|s| parse_role(&s)),
+        created_at: row.get(5)?,
+        expires_at: row.get(6)?,
+        last_used_at: row.get(7)?,
+    })
+}
+
+fn api_token_info(conn: &Connection, id: i64) -> StoreResult<Option<ApiTokenInfo>> {
+    Ok(conn
+        .query_row(
+            &format!("{TOKEN_INFO_SELECT} WHERE t.id = ?1"),
+            params![id],
+            token_info_from,
+        )
+        .optional()?)
 }
 
 fn named_counts(conn: &Connection, sql: &str) -> StoreResult<Vec<NamedCount>> {
@@ -970,33 +1005,133 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_api_token(&self, token_sha256: String, user_id: i64, label: String, now: i64) -> StoreResult<()> {
+    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {
         self.write(move |conn| {
-            conn.execute(
-                "INSERT INTO api_tokens (token_sha256, user_id, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![token_sha256, user_id, label, now],
+            let id: i64 = conn.query_row(
+                "INSERT INTO api_tokens (token_sha256, user_id, label, created_at, scope, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                params![
+                    token.token_sha256,
+                    token.user_id,
+                    token.label,
+                    token.now,
+                    token.scope.map(Role::as_str),
+                    token.expires_at
+                ],
+                |r| r.get(0),
             )?;
-            Ok(())
+            api_token_info(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("token {id}")))
         })
         .await
     }
 
-    async fn api_token_user(&self, token_sha256: String) -> StoreResult<Option<User>> {
-        // last_used_at is not written on every request: a read must not queue behind writes.
+    async fn api_token_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>> {
+        let found = self
+            .read(move |conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT u.id, u.email, u.role, u.created_at, t.scope, t.id, t.last_used_at \
+                         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                         WHERE t.token_sha256 = ?1 AND u.disabled = 0 AND (t.expires_at IS NULL OR t.expires_at > ?2)",
+                        params![token_sha256, now],
+                        |r| {
+                            let user = user_from(r)?;
+                            let scope: Option<String> = r.get(4)?;
+                            Ok((user, scope, r.get::<_, i64>(5)?, r.get::<_, Option<i64>>(6)?))
+                        },
+                    )
+                    .optional()?)
+            })
+            .await?;
+        let Some((mut user, scope, token_id, last_used_at)) = found else {
+            return Ok(None);
+        };
+        if let Some(scope) = scope {
+            user.role = user.role.min(parse_role(&scope));
+        }
+        // last_used_at is written at most once an hour: most requests stay pure reads.
+        if last_used_at.is_none_or(|at| at < now - 3600) {
+            self.write(move |conn| {
+                conn.execute(
+                    "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
+                    params![now, token_id],
+                )?;
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(Some(user))
+    }
+
+    async fn list_api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<ApiTokenInfo>> {
         self.read(move |conn| {
-            Ok(conn
+            let mut stmt = conn.prepare_cached(&format!(
+                "{TOKEN_INFO_SELECT} WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id DESC"
+            ))?;
+            let rows = stmt.query_map(params![user_id], token_info_from)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> StoreResult<ApiTokenInfo> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let info = api_token_info(&tx, id)?
+                .filter(|t| owner.is_none_or(|o| o == t.user_id))
+                .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
+            tx.execute("DELETE FROM api_tokens WHERE id = ?1", params![id])?;
+            tx.commit()?;
+            Ok(info)
+        })
+        .await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT id, email, role, created_at, disabled FROM users ORDER BY email")?;
+            let rows = stmt.query_map([], user_account_from)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn update_user(&self, id: i64, update: UserUpdate) -> StoreResult<UserAccount> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE users SET role = COALESCE(?2, role), disabled = COALESCE(?3, disabled), \
+                 password_hash = COALESCE(?4, password_hash) WHERE id = ?1",
+                params![id, update.role.map(Role::as_str), update.disabled, update.password_hash],
+            )?;
+            let account = tx
                 .query_row(
-                    "SELECT u.id, u.email, u.role, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                     WHERE t.token_sha256 = ?1 AND u.disabled = 0",
-                    params![token_sha256],
-                    user_from,
+                    "SELECT id, email, role, created_at, disabled FROM users WHERE id = ?1",
+                    params![id],
+                    user_account_from,
                 )
-                .optional()?)
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+            let admins: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0",
+                [],
+                |r| r.get(0),
+            )?;
+            if admins == 0 {
+                return Err(StoreError::Refused(LAST_ADMIN.into()));
+            }
+            if update.disabled == Some(true) || update.password_hash.is_some() {
+                tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![id])?;
+            }
+            tx.commit()?;
+            Ok(account)
         })
         .await
     }
 
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()> {
+        let entry = entry.bounded();
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -26,7 +26,12 @@ pub fn routes() -> Router<AppState> {
         .route("/seats", get(seats))
         .route("/creatives", get(list_creatives))
         .route("/creatives/{creative_id}", get(get_creative))
-        .route("/api/creatives/import", post(import_creatives))
+        .route(
+            "/api/creatives/import",
+            post(import_creatives).layer(axum::extract::DefaultBodyLimit::max(
+                rtbcat_app::catalog::MAX_DOCUMENT_BYTES,
+            )),
+        )
         .route("/api/me", get(me))
         .route("/api/audit", get(audit_log))
         .route(
@@ -78,6 +83,7 @@ impl Modify for SecurityAddon {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::popup_api::PopupDoc::openapi());
+    doc.merge(crate::accounts_api::AccountsDoc::openapi());
     doc
 }
 
@@ -400,7 +406,9 @@ async fn import_creatives(
             format!("the body is not UTF-8: {e}"),
         )
     })?;
-    let source = params.name.unwrap_or_else(|| "upload".into());
+    let source = params
+        .name
+        .map_or_else(|| "upload".into(), |name| rtbcat_core::text::truncate_chars(&name, 255));
     let report = rtbcat_app::catalog::import_creatives(
         &state.store,
         text,
@@ -472,7 +480,7 @@ async fn import_performance(
     mut multipart: axum::extract::Multipart,
 ) -> Result<Json<rtbcat_app::performance::PerformanceImportReport>, ApiError> {
     use rtbcat_app::performance::{
-        import_report, ChannelReader, ImportOptions, ImportProgress, PerformanceImportError,
+        import_report, CancelOnDrop, ChannelReader, ImportOptions, ImportProgress, PerformanceImportError, UploadChunk,
     };
     user.require(Role::Editor)?;
     let Query(params) = params?;
@@ -484,9 +492,10 @@ async fn import_performance(
             None => return Err(bad_upload("no multipart field named `file`".into())),
         }
     };
-    let file_name = field
-        .file_name()
-        .map_or_else(|| "upload.csv".to_string(), str::to_string);
+    let file_name = field.file_name().map_or_else(
+        || "upload.csv".to_string(),
+        |name| rtbcat_core::text::truncate_chars(name, 255),
+    );
     let (chunk_tx, chunk_rx) = tokio::sync::mpsc::channel(16);
     let now = state.clock.now();
     let options = ImportOptions {
@@ -498,25 +507,24 @@ async fn import_performance(
     };
     let pump = async move {
         loop {
-            let next = field.chunk().await;
-            let message = match next {
-                Ok(Some(bytes)) => Ok(bytes.to_vec()),
-                Ok(None) => break,
-                Err(err) => Err(std::io::Error::other(err.body_text())),
+            let message = match field.chunk().await {
+                Ok(Some(bytes)) => UploadChunk::Data(bytes.to_vec()),
+                Ok(None) => UploadChunk::End,
+                Err(err) => UploadChunk::Failed(std::io::Error::other(err.body_text())),
             };
-            let failed = message.is_err();
-            if chunk_tx.send(message).await.is_err() || failed {
+            let last = !matches!(message, UploadChunk::Data(_));
+            if chunk_tx.send(message).await.is_err() || last {
                 break;
             }
         }
     };
-    let import = import_report(
-        &state.store,
-        ChannelReader::new(chunk_rx),
-        options,
-        std::sync::Arc::new(ImportProgress::default()),
-    );
+    let progress = std::sync::Arc::new(ImportProgress::default());
+    // When the client goes away the server drops this handler: the guard then stops the
+    // parser, which runs on its own thread, before it can commit.
+    let guard = CancelOnDrop::new(progress.clone());
+    let import = import_report(&state.store, ChannelReader::new(chunk_rx), options, progress);
     let (report, ()) = tokio::join!(import, pump);
+    guard.finish();
     match report {
         Ok(report) => Ok(Json(report)),
         Err(PerformanceImportError::Unrecognised { message, .. }) => Err(ApiError::new(

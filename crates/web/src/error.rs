@@ -114,6 +114,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(what) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists"))
             }
+            StoreError::Refused(why) => ApiError::new(StatusCode::CONFLICT, "refused", why),
             other => ApiError::internal(other),
         }
     }
@@ -129,7 +130,13 @@ impl From<AuthError> for ApiError {
             AuthError::UnknownUser(_) => ApiError::not_found(err.to_string()),
             AuthError::SetupDone => ApiError::new(StatusCode::CONFLICT, "setup_done", err.to_string()),
             AuthError::Exists(_) => ApiError::new(StatusCode::CONFLICT, "conflict", err.to_string()),
-            AuthError::Hashing(_) | AuthError::Store(_) => ApiError::internal(err),
+            AuthError::Locked { seconds } => {
+                let mut e = ApiError::too_many(seconds);
+                e.body.message = err.to_string();
+                e
+            }
+            AuthError::Store(store) => store.into(),
+            AuthError::Hashing(_) => ApiError::internal(err),
         }
     }
 }

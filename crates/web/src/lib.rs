@@ -3,6 +3,7 @@
 //! `App::bind` binds a listener (port 0 in tests) and reports its address before serving,
 //! so tests and the CLI start the same server.
 
+mod accounts_api;
 mod api;
 mod assets;
 mod charts;
@@ -35,6 +36,13 @@ pub struct AppState {
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     pub tracking_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     pub tracking: Arc<Tracking>,
+    /// Postbacks per address, and refused postbacks per address (secret guessing).
+    pub postback_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub postback_refusals: Arc<popup_api::RefusalBlock>,
+    /// Failed sign-ins per account, with their growing waits.
+    pub login_guard: Arc<rtbcat_app::auth::LoginGuard>,
+    /// One-time secret that allows first-run setup from a host name (see `/setup`).
+    setup_token: Arc<String>,
     /// The event writer task, awaited at shutdown so queued events are written.
     writer_task: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
@@ -47,6 +55,9 @@ impl AppState {
     pub async fn new(store: SharedStore, config: Config, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let tracking_per_minute = NonZeroU32::new(config.tracking_requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        let postbacks_per_minute = NonZeroU32::new(config.postback_requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        let refusals_per_minute =
+            NonZeroU32::new(rtbcat_app::config::POSTBACK_REFUSALS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
         let (writer, writer_task) = EventWriter::start(store.clone(), EVENT_QUEUE);
         let mut tracking = Tracking::new(store.clone(), clock.clone(), writer).await?;
         if let Some(path) = &config.geoip_database {
@@ -60,8 +71,29 @@ impl AppState {
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             tracking_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(tracking_per_minute))),
             tracking: Arc::new(tracking),
+            postback_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(postbacks_per_minute))),
+            postback_refusals: Arc::new(popup_api::RefusalBlock::new(Quota::per_minute(refusals_per_minute))),
+            login_guard: Arc::new(rtbcat_app::auth::LoginGuard::default()),
+            setup_token: Arc::new(rtbcat_app::auth::new_token()),
             writer_task: Arc::new(std::sync::Mutex::new(Some(writer_task))),
         })
+    }
+}
+
+impl AppState {
+    /// The first-run setup link for this server, with its one-time token: needed when the
+    /// first administrator is created through a host name rather than an address.
+    pub fn setup_link(&self, base: &str) -> String {
+        format!("{base}/setup?token={}", self.setup_token)
+    }
+
+    pub(crate) fn setup_token_matches(&self, given: &str) -> bool {
+        given.len() == self.setup_token.len()
+            && given
+                .bytes()
+                .zip(self.setup_token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     }
 }
 
@@ -73,11 +105,13 @@ impl FromRef<AppState> for () {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
+        .merge(accounts_api::routes())
         .merge(pages::routes())
         .merge(popup_api::routes())
         .merge(popup_pages::routes().layer(axum::middleware::map_response(pages::page_headers)))
         .merge(assets::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
+        // Forms and JSON bodies are small; routes that take files set their own limit.
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .with_state(state)
         .merge(api::docs_routes())
 }

@@ -67,9 +67,16 @@ fn page_error(err: ApiError) -> Response {
     (err.status, err.body.message).into_response()
 }
 
-/// Only local paths may be redirect targets after login.
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+/// Only same-origin absolute paths may be redirect targets after login: one leading `/`,
+/// then no second `/` or `\` (browsers read `//host` and `/\host` as another site), and no
+/// control character, backslash or non-ASCII byte anywhere (browsers drop tabs and newlines, so `/\t/host`
+/// becomes `//host`; a newline cannot go into a header at all).
+pub(crate) fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next[1..].starts_with(['/', '\\'])
+        && next.bytes().all(|b| (b.is_ascii_graphic() && b != b'\\') || b == b' ')
+        && next.len() <= 2048;
+    if local {
         next
     } else {
         "/app/creatives"
@@ -151,12 +158,36 @@ async fn login_submit(
         }
         return response;
     }
-    if let Err(err) = origin_check(&headers) {
+    if let Err(err) = origin_check(&state, &headers) {
         return page_error(err);
     }
     let ttl = state.config.session_ttl_hours * 3600;
-    match rtbcat_app::auth::login(&state.store, &form.email, &form.password, ttl, state.clock.unix()).await {
+    match rtbcat_app::auth::login(
+        &state.store,
+        &state.login_guard,
+        &form.email,
+        &form.password,
+        ttl,
+        state.clock.unix(),
+    )
+    .await
+    {
         Ok(session) => (jar.add(session_cookie(&state, session.token)), Redirect::to(&next)).into_response(),
+        Err(rtbcat_app::auth::AuthError::Locked { seconds }) => {
+            let mut response = render(&LoginPage {
+                asset_version: ASSET_VERSION,
+                next,
+                email: form.email,
+                error: Some(format!(
+                    "Too many failed sign-ins for this account. Try again in {seconds} seconds."
+                )),
+            });
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
         Err(rtbcat_app::auth::AuthError::WrongCredentials) => {
             let mut response = render(&LoginPage {
                 asset_version: ASSET_VERSION,
@@ -172,12 +203,12 @@ async fn login_submit(
 }
 
 /// Forms posted from our own pages only (CSRF defence for the pages without a session yet).
-fn origin_check(headers: &HeaderMap) -> Result<(), ApiError> {
-    check_same_origin(&axum::http::Method::POST, headers)
+fn origin_check(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    check_same_origin(&axum::http::Method::POST, headers, &state.config)
 }
 
 async fn logout(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap) -> Response {
-    if let Err(err) = origin_check(&headers) {
+    if let Err(err) = origin_check(&state, &headers) {
         return page_error(err);
     }
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
@@ -197,14 +228,46 @@ async fn logout(State(state): State<AppState>, jar: CookieJar, headers: HeaderMa
 struct SetupPage {
     asset_version: &'static str,
     email: String,
+    token: String,
     error: Option<String>,
 }
 
-async fn setup_page(State(state): State<AppState>) -> Response {
+#[derive(Deserialize)]
+struct SetupParams {
+    token: Option<String>,
+}
+
+/// Setup is open to a browser that reaches rtbcat by an address (127.0.0.1, [::1], a LAN
+/// IP), `localhost` or the configured public URL, or that carries the one-time token
+/// `rtbcat serve` prints. A page on another site whose name was rebound to this server (DNS
+/// rebinding) has none of these, so it cannot create the first administrator.
+fn setup_allowed(state: &AppState, headers: &HeaderMap, token: Option<&str>) -> bool {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let public = state.config.public_url.as_ref().is_some_and(|public| {
+        rtbcat_core::origin::expected_origin(host, public.starts_with("https:")).as_deref() == Some(public.as_str())
+    });
+    rtbcat_core::origin::host_is_address(host) || public || token.is_some_and(|t| state.setup_token_matches(t))
+}
+
+fn setup_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "First-run setup through a host name needs the one-time link that `rtbcat serve` printed \
+         (/setup?token=…), or open rtbcat by its address (e.g. http://127.0.0.1:8000/setup).",
+    )
+        .into_response()
+}
+
+async fn setup_page(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<SetupParams>) -> Response {
     match state.store.count_users().await {
+        Ok(0) if !setup_allowed(&state, &headers, params.token.as_deref()) => setup_refused(),
         Ok(0) => render(&SetupPage {
             asset_version: ASSET_VERSION,
             email: String::new(),
+            token: params.token.unwrap_or_default(),
             error: None,
         }),
         Ok(_) => Redirect::to("/login").into_response(),
@@ -216,6 +279,8 @@ async fn setup_page(State(state): State<AppState>) -> Response {
 struct SetupForm {
     email: String,
     password: String,
+    #[serde(default)]
+    token: String,
 }
 
 async fn setup_submit(
@@ -224,14 +289,18 @@ async fn setup_submit(
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Response {
-    if let Err(err) = origin_check(&headers) {
+    if let Err(err) = origin_check(&state, &headers) {
         return page_error(err);
+    }
+    if !setup_allowed(&state, &headers, Some(&form.token)) {
+        return setup_refused();
     }
     let now = state.clock.unix();
     match rtbcat_app::auth::setup_first_admin(&state.store, &form.email, &form.password, now).await {
         Ok(_) => {
             let ttl = state.config.session_ttl_hours * 3600;
-            match rtbcat_app::auth::login(&state.store, &form.email, &form.password, ttl, now).await {
+            match rtbcat_app::auth::login(&state.store, &state.login_guard, &form.email, &form.password, ttl, now).await
+            {
                 Ok(session) => (
                     jar.add(session_cookie(&state, session.token)),
                     Redirect::to("/app/creatives"),
@@ -245,6 +314,7 @@ async fn setup_submit(
             let mut response = render(&SetupPage {
                 asset_version: ASSET_VERSION,
                 email: form.email,
+                token: form.token,
                 error: Some(format!("The {field} {reason}.")),
             });
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

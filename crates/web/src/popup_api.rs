@@ -20,6 +20,14 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use utoipa::{IntoParams, ToSchema};
 
+/// Beacons and postbacks are a few hundred bytes; nobody needs more than a few KB, so a
+/// flood of large bodies cannot tie up memory on the public routes.
+pub const TRACKING_BODY_LIMIT: usize = 4 * 1024;
+
+fn tracking_body_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(TRACKING_BODY_LIMIT)
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/properties", get(list_properties).post(create_property))
@@ -29,11 +37,19 @@ pub fn routes() -> Router<AppState> {
         .route("/api/campaigns/{id}/{action}", post(campaign_action))
         .route("/api/analytics/{property}", get(analytics))
         .route("/api/offers/{property}", get(serve_offer))
-        .route("/api/impression", post(impression))
-        .route("/api/click", post(click_json))
+        .route("/api/impression", post(impression).layer(tracking_body_limit()))
+        .route("/api/click", post(click_json).layer(tracking_body_limit()))
         .route("/c/{token}", get(click_redirect))
-        .route("/api/postback", get(postback).post(postback))
-        .route("/api/postback/{network}", get(network_postback).post(network_postback))
+        .route(
+            "/api/postback",
+            get(postback).post(postback).layer(tracking_body_limit()),
+        )
+        .route(
+            "/api/postback/{network}",
+            get(network_postback)
+                .post(network_postback)
+                .layer(tracking_body_limit()),
+        )
         .route("/api/networks", get(list_networks).post(create_network))
         .route("/api/networks/{id}", put(update_network))
         .route("/popup.js", get(popup_script))
@@ -63,7 +79,7 @@ fn invalid(errors: Vec<FieldError>) -> ApiError {
         .with_details(serde_json::json!({ "errors": errors }))
 }
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let field = e.path().to_string();
@@ -375,6 +391,50 @@ fn visit(state: &AppState, peer: &SocketAddr, headers: &HeaderMap, session_id: O
     }
 }
 
+/// Addresses that sent too many refused postbacks (wrong secret, not allowed), shut out for
+/// a minute whatever they send: guessing a network's secret gets a handful of tries a
+/// minute, and a blocked address learns nothing from the answer.
+pub struct RefusalBlock {
+    refusals: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    blocked: std::sync::Mutex<HashMap<std::net::IpAddr, std::time::Instant>>,
+}
+
+/// How long an address that used up its refusals is shut out.
+const REFUSAL_BLOCK: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl RefusalBlock {
+    pub fn new(quota: governor::Quota) -> Self {
+        RefusalBlock {
+            refusals: governor::RateLimiter::keyed(quota),
+            blocked: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn blocked_for(&self, ip: std::net::IpAddr) -> Option<u64> {
+        let now = std::time::Instant::now();
+        let mut blocked = self.blocked.lock().unwrap_or_else(|p| p.into_inner());
+        match blocked.get(&ip) {
+            Some(until) if *until > now => Some((*until - now).as_secs().max(1)),
+            Some(_) => {
+                blocked.remove(&ip);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn refused(&self, ip: std::net::IpAddr) {
+        if self.refusals.check_key(&ip).is_err() {
+            let now = std::time::Instant::now();
+            let mut blocked = self.blocked.lock().unwrap_or_else(|p| p.into_inner());
+            if blocked.len() > 100_000 {
+                blocked.retain(|_, until| *until > now);
+            }
+            blocked.insert(ip, now + REFUSAL_BLOCK);
+        }
+    }
+}
+
 fn rate_limit(state: &AppState, peer: &SocketAddr) -> Result<(), ApiError> {
     state.tracking_limiter.check_key(&peer.ip()).map_err(|not_until| {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
@@ -609,6 +669,17 @@ async fn accept_postback(
     bytes: &Bytes,
     rules: PostbackRules<'_>,
 ) -> Result<Json<PostbackOutcome>, ApiError> {
+    if let Some(seconds) = state.postback_refusals.blocked_for(peer.ip()) {
+        let mut e = ApiError::too_many(seconds);
+        e.body.message = "too many refused postbacks from this address".into();
+        return Err(e);
+    }
+    state.postback_limiter.check_key(&peer.ip()).map_err(|not_until| {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let mut e = ApiError::too_many(wait.as_secs().max(1));
+        e.body.message = "too many postbacks from this address".into();
+        e
+    })?;
     if method == Method::POST && !bytes.is_empty() {
         params.extend(serde_urlencoded_pairs(bytes));
     }
@@ -619,6 +690,7 @@ async fn accept_postback(
         None => !rules.allow_ips.is_empty(),
     };
     if !(ip_ok && secret_ok) {
+        state.postback_refusals.refused(peer.ip());
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "postback_refused",

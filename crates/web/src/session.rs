@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
+use rtbcat_app::Config;
 use rtbcat_core::account::Role;
 use rtbcat_store::User;
 
@@ -25,20 +26,28 @@ fn session_token(parts: &Parts) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-async fn resolve(parts: &Parts, state: &AppState, allow_bearer: bool) -> Result<Option<User>, ApiError> {
+/// How a caller proved who they are. Only cookie callers carry ambient credentials a
+/// cross-site page could ride on, so only they face the origin check.
+enum Credential {
+    Bearer,
+    Cookie,
+}
+
+async fn resolve(parts: &Parts, state: &AppState, allow_bearer: bool) -> Result<Option<(User, Credential)>, ApiError> {
     let now = state.clock.unix();
     if allow_bearer {
         if let Some(token) = bearer_token(&parts.headers) {
             // A bearer token that does not match is an error, not a fallback to cookies.
-            return Ok(Some(
-                rtbcat_app::auth::api_token_user(&state.store, token)
-                    .await?
-                    .ok_or_else(ApiError::unauthorized)?,
-            ));
+            let user = rtbcat_app::auth::api_token_user(&state.store, token, now)
+                .await?
+                .ok_or_else(ApiError::unauthorized)?;
+            return Ok(Some((user, Credential::Bearer)));
         }
     }
     match session_token(parts) {
-        Some(token) => Ok(rtbcat_app::auth::session_user(&state.store, &token, now).await?),
+        Some(token) => Ok(rtbcat_app::auth::session_user(&state.store, &token, now)
+            .await?
+            .map(|user| (user, Credential::Cookie))),
         None => Ok(None),
     }
 }
@@ -65,9 +74,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let user = resolve(parts, &state, true).await?.ok_or_else(ApiError::unauthorized)?;
+        let (user, credential) = resolve(parts, &state, true).await?.ok_or_else(ApiError::unauthorized)?;
         // Only a known caller learns about the origin rule; strangers get the plain 401.
-        check_same_origin(&parts.method, &parts.headers)?;
+        if matches!(credential, Credential::Cookie) {
+            check_same_origin(&parts.method, &parts.headers, &state.config)?;
+        }
         Ok(ApiUser(user))
     }
 }
@@ -105,8 +116,8 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         match resolve(parts, &state, false).await.map_err(PageRejection::Error)? {
-            Some(user) => {
-                check_same_origin(&parts.method, &parts.headers).map_err(PageRejection::Error)?;
+            Some((user, _cookie)) => {
+                check_same_origin(&parts.method, &parts.headers, &state.config).map_err(PageRejection::Error)?;
                 Ok(PageUser(user))
             }
             None => Err(PageRejection::Login {
@@ -120,35 +131,32 @@ where
 }
 
 /// Cookie-authenticated writes must come from our own pages: the browser's `Origin` (or
-/// `Referer`) must name this host. Bearer-token calls carry no ambient credentials and
-/// are exempt. This is the CSRF defence, together with SameSite cookies.
-pub fn check_same_origin(method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) || bearer_token(headers).is_some() {
+/// `Referer`) must be this server's origin — scheme, host and port — that is the configured
+/// `public_url`, or else the Host header with `https` when cookies are `Secure`. Callers
+/// decide who is exempt (bearer-token calls carry no ambient credentials); this is the
+/// CSRF defence, together with SameSite cookies.
+pub fn check_same_origin(method: &Method, headers: &HeaderMap, config: &Config) -> Result<(), ApiError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
+    let expected = match &config.public_url {
+        Some(public) => Some(public.clone()),
+        None => headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|host| rtbcat_core::origin::expected_origin(host, config.secure_cookies)),
+    };
     let origin = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
         .and_then(|h| h.to_str().ok())
-        .and_then(|o| url::Url::parse(o).ok());
-    let same = origin.is_some_and(|o| {
-        let origin_host = match o.port() {
-            Some(port) => format!("{}:{port}", o.host_str().unwrap_or_default()),
-            None => o.host_str().unwrap_or_default().to_string(),
-        };
-        !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
-    });
-    if same {
-        Ok(())
-    } else {
-        Err(ApiError::new(
+        .and_then(rtbcat_core::origin::origin_of_url);
+    match (origin, expected) {
+        (Some(origin), Some(expected)) if origin == expected => Ok(()),
+        _ => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "cross_site",
-            "cross-site request refused (Origin does not match Host)",
-        ))
+            "cross-site request refused (Origin is not this server's origin)",
+        )),
     }
 }

@@ -8,4 +8,5 @@ mod auth;
 mod catalog;
 mod performance;
 mod popups;
+mod security;
 mod support;

@@ -25,14 +25,14 @@ fn authorized_buyers_report(first_creative: &str, second_creative: &str) -> Vec<
     text.into_bytes()
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes).expect("compress");
     encoder.finish().expect("finish gzip")
 }
 
-async fn upload(app: &TestApp, client: &reqwest::Client, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+pub(crate) async fn upload(app: &TestApp, client: &reqwest::Client, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),

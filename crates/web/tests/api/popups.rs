@@ -9,13 +9,13 @@ const HOST_ORIGIN: &str = "https://www.modefreefinds.com";
 const PHONE: &str =
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1";
 
-async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+pub(crate) async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
     let response = request.send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn offer_body(name: &str, priority: i64) -> Value {
+pub(crate) fn offer_body(name: &str, priority: i64) -> Value {
     json!({
         "network_campaign_id": "1234",
         "affiliate_id": "55",
@@ -33,7 +33,7 @@ fn offer_body(name: &str, priority: i64) -> Value {
     })
 }
 
-async fn setup(app: &TestApp) -> (reqwest::Client, i64) {
+pub(crate) async fn setup(app: &TestApp) -> (reqwest::Client, i64) {
     let editor = app.client_as(Role::Editor).await;
     let (status, property) = send(editor.post(app.url("/api/properties")).json(&json!({
         "code": "mff", "name": "ModeFreeFinds", "domains": ["modefreefinds.com"]
@@ -51,7 +51,7 @@ async fn setup(app: &TestApp) -> (reqwest::Client, i64) {
 }
 
 /// A visitor's browser: sends a real user agent and the host page's Origin.
-fn visitor() -> reqwest::Client {
+pub(crate) fn visitor() -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::USER_AGENT, PHONE.parse().expect("ua"));
     headers.insert(reqwest::header::ORIGIN, HOST_ORIGIN.parse().expect("origin"));

@@ -14,6 +14,8 @@ pub const POSTBACK_SECRET: &str = "network-shared-secret";
 
 pub struct TestApp {
     pub base: String,
+    /// `/setup?token=…`: the one-time first-run link `rtbcat serve` prints.
+    pub setup_path: String,
     pub store: SharedStore,
     /// The database lives as long as the app: a temp dir for SQLite, a fresh DB for Postgres.
     _database: TestDatabase,
@@ -122,6 +124,7 @@ pub async fn spawn_app_with(backend: Backend, login_attempts_per_minute: u32) ->
     )
     .await
     .expect("app state");
+    let setup_path = state.setup_link("");
     let app = rtbcat_web::App::bind("127.0.0.1:0", state).await.expect("bind");
     let base = format!("http://{}", app.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -130,6 +133,7 @@ pub async fn spawn_app_with(backend: Backend, login_attempts_per_minute: u32) ->
     }));
     TestApp {
         base,
+        setup_path,
         store,
         _database: database,
         shutdown: Some(tx),
@@ -147,9 +151,20 @@ impl TestApp {
     pub async fn client_as(&self, role: Role) -> reqwest::Client {
         let email = format!("{}@example.com", role.as_str());
         self.add_user(&email, role).await;
-        let token = rtbcat_app::auth::create_api_token(&self.store, &email, "test", "test", NOW)
+        let token = self.token_for(&email, Default::default()).await;
+        TestApp::bearer(&token)
+    }
+
+    /// A bearer token for an existing user.
+    pub async fn token_for(&self, email: &str, options: rtbcat_app::auth::TokenOptions) -> String {
+        rtbcat_app::auth::create_api_token(&self.store, email, options, "test", NOW)
             .await
-            .expect("token");
+            .expect("token")
+            .token
+    }
+
+    /// A client that sends this bearer token.
+    pub fn bearer(token: &str) -> reqwest::Client {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             reqwest::header::AUTHORIZATION,
