@@ -1,0 +1,4 @@
+//! The bidder wing: what a buyer's team on Google Authorized Buyers stores.
+
+pub mod catalog;
+pub mod performance;

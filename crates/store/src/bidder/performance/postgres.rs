@@ -1,0 +1,316 @@
+//! Performance and traffic facts: streamed upserts in one transaction, sums and breakdowns, the import history on PostgreSQL.
+
+use super::*;
+use crate::engine::postgres::*;
+
+/// Writes an import's history line; its id.
+async fn insert_import(tx: &tokio_postgres::Transaction<'_>, record: &ImportRecord) -> StoreResult<i64> {
+    let row = tx
+        .query_one(
+            &format!(
+                "INSERT INTO imports ({}) VALUES ({}) RETURNING id",
+                IMPORT_COLUMNS,
+                placeholders(14, numbered)
+            ),
+            &[
+                &record.file_name,
+                &record.size_bytes,
+                &record.sha256,
+                &record.kind,
+                &record.status,
+                &record.rows_read,
+                &record.imported,
+                &record.updated,
+                &record.skipped,
+                &record.warnings,
+                &record.first_errors.to_string(),
+                &record.duration_ms,
+                &record.actor,
+                &record.started_at,
+            ],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+#[async_trait]
+impl PerformanceStore for PgStore {
+    async fn creative_seats(&self) -> StoreResult<Vec<(String, String)>> {
+        let client = self.client().await?;
+        let rows = client.query("SELECT creative_id, seat_id FROM creatives", &[]).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn write_facts(&self, mut batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts> {
+        use tokio_postgres::binary_copy::BinaryCopyInWriter;
+        use tokio_postgres::types::Type;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Facts stream through binary COPY into staging tables, then one set-based upsert
+        // each; `seq` keeps the file order so the last of duplicate keys wins. The dedup sort
+        // of a large file fits in memory with a larger work_mem for this transaction only.
+        tx.batch_execute(
+            "SET LOCAL work_mem = '256MB'; CREATE TEMP TABLE perf_staging (seq BIGSERIAL, seat_id TEXT COLLATE \"C\", creative_id TEXT COLLATE \"C\", date DATE, hour BIGINT,                country TEXT COLLATE \"C\", device TEXT COLLATE \"C\", placement TEXT COLLATE \"C\", impressions BIGINT, clicks BIGINT, spend_micros BIGINT,                reached_queries BIGINT, bids BIGINT) ON COMMIT DROP;              CREATE TEMP TABLE traffic_staging (seq BIGSERIAL, kind TEXT, date DATE, hour BIGINT, country TEXT, device TEXT,                seat_id TEXT, publisher TEXT, size TEXT, format TEXT, filtering_reason TEXT, bid_requests BIGINT,                inventory_matches BIGINT, successful_responses BIGINT, reached_queries BIGINT, bids BIGINT,                bids_in_auction BIGINT, auctions_won BIGINT, impressions BIGINT, clicks BIGINT, ivt_credited_impressions BIGINT,                billed_impressions BIGINT, viewable_impressions BIGINT, measurable_impressions BIGINT, requests BIGINT) ON COMMIT DROP;",
+        )
+        .await?;
+        let perf_sink = tx
+            .copy_in(&format!(
+                "COPY perf_staging ({}) FROM STDIN (FORMAT binary)",
+                PERFORMANCE_COLUMNS
+            ))
+            .await?;
+        let perf_types = [
+            Type::TEXT,
+            Type::TEXT,
+            Type::DATE,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+        ];
+        let mut perf_writer = std::pin::pin!(BinaryCopyInWriter::new(perf_sink, &perf_types));
+        let mut traffic_rows: Vec<rtbcat_core::report::TrafficFact> = Vec::new();
+        let mut committed: Option<Option<Box<ImportRecord>>> = None;
+        while let Some(batch) = batches.recv().await {
+            match batch {
+                FactBatch::Performance(rows) => {
+                    for f in rows {
+                        let hour = stored_hour(f.hour);
+                        let seat = f.seat_id.clone().unwrap_or_default();
+                        perf_writer
+                            .as_mut()
+                            .write(&[
+                                &seat,
+                                &f.creative_id,
+                                &f.date,
+                                &hour,
+                                &f.country,
+                                &f.device.as_str(),
+                                &f.placement,
+                                &f.impressions,
+                                &f.clicks,
+                                &f.spend_micros,
+                                &f.reached_queries,
+                                &f.bids,
+                            ])
+                            .await?;
+                    }
+                }
+                // Traffic files are small (aggregated by day and size): buffered, then copied.
+                FactBatch::Traffic(rows) => traffic_rows.extend(rows),
+                FactBatch::Commit(record) => {
+                    committed = Some(record);
+                    break;
+                }
+            }
+        }
+        perf_writer.as_mut().finish().await?;
+        let Some(record) = committed else {
+            return Err(StoreError::Backend(
+                "the import stopped before its end; nothing was written".into(),
+            ));
+        };
+        if !traffic_rows.is_empty() {
+            let sink = tx
+                .copy_in(&format!(
+                    "COPY traffic_staging ({}) FROM STDIN (FORMAT binary)",
+                    TRAFFIC_COLUMNS
+                ))
+                .await?;
+            let mut types = vec![
+                Type::TEXT,
+                Type::DATE,
+                Type::INT8,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+            ];
+            types.extend(std::iter::repeat_n(Type::INT8, TRAFFIC_METRICS.len()));
+            let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
+            for f in &traffic_rows {
+                let hour = stored_hour(f.hour);
+                writer
+                    .as_mut()
+                    .write(&[
+                        &f.kind,
+                        &f.date,
+                        &hour,
+                        &f.country,
+                        &f.device,
+                        &f.seat_id,
+                        &f.publisher,
+                        &f.size,
+                        &f.format,
+                        &f.filtering_reason,
+                        &f.bid_requests,
+                        &f.inventory_matches,
+                        &f.successful_responses,
+                        &f.reached_queries,
+                        &f.bids,
+                        &f.bids_in_auction,
+                        &f.auctions_won,
+                        &f.impressions,
+                        &f.clicks,
+                        &f.ivt_credited_impressions,
+                        &f.billed_impressions,
+                        &f.viewable_impressions,
+                        &f.measurable_impressions,
+                        &f.requests,
+                    ])
+                    .await?;
+            }
+            writer.as_mut().finish().await?;
+        }
+        let upsert = |table: &str, staging: &str, columns: &str, key: &str, update: &str| {
+            format!(
+                "WITH up AS (INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM {staging}                  ORDER BY {key}, seq DESC ON CONFLICT ({key}) DO UPDATE SET {update} RETURNING (xmax = 0) AS inserted)                  SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up"
+            )
+        };
+        let mut counts = FactCounts::default();
+        for sql in [
+            upsert(
+                "performance_metrics",
+                "perf_staging",
+                PERFORMANCE_COLUMNS,
+                PERFORMANCE_KEY,
+                PERFORMANCE_UPDATE,
+            ),
+            upsert(
+                "rtb_traffic",
+                "traffic_staging",
+                TRAFFIC_COLUMNS,
+                TRAFFIC_KEY,
+                &traffic_update(),
+            ),
+        ] {
+            let row = tx.query_one(&sql, &[]).await?;
+            counts.inserted += u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0);
+            counts.updated += u64::try_from(row.try_get::<_, i64>(1)?).unwrap_or(0);
+        }
+        for sql in rebuild_daily_sql("(SELECT DISTINCT creative_id, date FROM perf_staging)") {
+            tx.execute(&sql, &[]).await?;
+        }
+        if let Some(mut record) = record {
+            record.imported = i64::try_from(counts.inserted).unwrap_or(i64::MAX);
+            record.updated = i64::try_from(counts.updated).unwrap_or(i64::MAX);
+            counts.import_id = Some(insert_import(&tx, &record).await?);
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn latest_fact_date(&self) -> StoreResult<Option<String>> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT to_char(MAX(date), 'YYYY-MM-DD') FROM performance_daily", &[])
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    async fn performance_totals(&self, filter: FactFilter) -> StoreResult<Vec<CreativeTotals>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT creative_id, SUM(spend_micros)::BIGINT, SUM(impressions)::BIGINT, SUM(clicks)::BIGINT FROM performance_daily \
+                 WHERE ($1::TEXT IS NULL OR date >= $1::DATE) AND ($2::TEXT IS NULL OR date <= $2::DATE) \
+                 AND ($3::TEXT IS NULL OR country = $3) GROUP BY creative_id",
+                &[&filter.start, &filter.end, &filter.country],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CreativeTotals {
+                    creative_id: r.try_get(0)?,
+                    spend_micros: r.try_get(1)?,
+                    impressions: r.try_get(2)?,
+                    clicks: r.try_get(3)?,
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn performance_breakdown(
+        &self,
+        creative_ids: Vec<String>,
+        filter: FactFilter,
+        by: Breakdown,
+    ) -> StoreResult<Vec<BreakdownRow>> {
+        if creative_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (key, table) = match by {
+            Breakdown::Date => ("to_char(date, 'YYYY-MM-DD')", "performance_daily"),
+            Breakdown::Hour => ("hour::TEXT", "performance_metrics"),
+            Breakdown::Country => ("country", "performance_daily"),
+            Breakdown::Device => ("device", "performance_metrics"),
+        };
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT creative_id, {key} AS k, SUM(spend_micros)::BIGINT, SUM(impressions)::BIGINT, SUM(clicks)::BIGINT \
+                     FROM {table} WHERE ($1::TEXT IS NULL OR date >= $1::DATE) AND ($2::TEXT IS NULL OR date <= $2::DATE) \
+                     AND ($3::TEXT IS NULL OR country = $3) AND creative_id = ANY($4) GROUP BY creative_id, k ORDER BY creative_id, k"
+                ),
+                &[&filter.start, &filter.end, &filter.country, &creative_ids],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BreakdownRow {
+                    creative_id: r.try_get(0)?,
+                    key: r.try_get(1)?,
+                    spend_micros: r.try_get(2)?,
+                    impressions: r.try_get(3)?,
+                    clicks: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn recent_imports(&self, limit: i64) -> StoreResult<Vec<ImportRecord>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!("SELECT id, {} FROM imports ORDER BY id DESC LIMIT $1", IMPORT_COLUMNS),
+                &[&limit],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ImportRecord {
+                    id: r.try_get(0)?,
+                    file_name: r.try_get(1)?,
+                    size_bytes: r.try_get(2)?,
+                    sha256: r.try_get(3)?,
+                    kind: r.try_get(4)?,
+                    status: r.try_get(5)?,
+                    rows_read: r.try_get(6)?,
+                    imported: r.try_get(7)?,
+                    updated: r.try_get(8)?,
+                    skipped: r.try_get(9)?,
+                    warnings: r.try_get(10)?,
+                    first_errors: json_column(r.try_get(11)?),
+                    duration_ms: r.try_get(12)?,
+                    actor: r.try_get(13)?,
+                    started_at: r.try_get(14)?,
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(Into::into)
+    }
+}

@@ -1,0 +1,350 @@
+//! Performance and traffic facts: streamed upserts in one transaction, sums and breakdowns, the import history on SQLite.
+
+use super::*;
+use crate::engine::sqlite::*;
+use rusqlite::{params, Connection};
+use rustc_hash::FxHashMap;
+use std::fmt::Write as _;
+
+/// Writes an import's history line; its id.
+fn insert_import(conn: &Connection, record: &ImportRecord) -> StoreResult<i64> {
+    conn.execute(
+        &format!(
+            "INSERT INTO imports ({}) VALUES ({})",
+            IMPORT_COLUMNS,
+            placeholders(14, numbered)
+        ),
+        params![
+            record.file_name,
+            record.size_bytes,
+            record.sha256,
+            record.kind,
+            record.status,
+            record.rows_read,
+            record.imported,
+            record.updated,
+            record.skipped,
+            record.warnings,
+            record.first_errors.to_string(),
+            record.duration_ms,
+            record.actor,
+            record.started_at
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Sums of one (creative, date, country) cell of the daily rollup.
+#[derive(Default, Clone, Copy)]
+struct DailyTotals {
+    spend_micros: i64,
+    impressions: i64,
+    clicks: i64,
+    fact_rows: i64,
+}
+
+/// What an import changed in the daily rollup, summed in memory as facts are written and
+/// added to `performance_daily` in the same transaction. Applied early once it holds
+/// `FLUSH_AT` cells, so memory stays bounded whatever the file size.
+#[derive(Default)]
+struct RollupDelta {
+    by_creative: FxHashMap<String, FxHashMap<(time::Date, [u8; 2]), DailyTotals>>,
+    cells: usize,
+}
+
+impl RollupDelta {
+    const FLUSH_AT: usize = 200_000;
+
+    fn add(&mut self, creative_id: &str, date: time::Date, country: &str, change: DailyTotals) {
+        let country: [u8; 2] = country.as_bytes().try_into().unwrap_or(*b"ZZ");
+        let cells = match self.by_creative.get_mut(creative_id) {
+            Some(cells) => cells,
+            None => self.by_creative.entry(creative_id.to_string()).or_default(),
+        };
+        let cell = cells.entry((date, country)).or_insert_with(|| {
+            self.cells += 1;
+            DailyTotals::default()
+        });
+        cell.spend_micros += change.spend_micros;
+        cell.impressions += change.impressions;
+        cell.clicks += change.clicks;
+        cell.fact_rows += change.fact_rows;
+    }
+
+    fn apply(&mut self, tx: &rusqlite::Transaction<'_>) -> StoreResult<()> {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO performance_daily (date, creative_id, country, spend_micros, impressions, clicks, fact_rows) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (date, creative_id, country) DO UPDATE SET \
+             spend_micros = spend_micros + excluded.spend_micros, impressions = impressions + excluded.impressions, \
+             clicks = clicks + excluded.clicks, fact_rows = fact_rows + excluded.fact_rows",
+        )?;
+        for (creative_id, cells) in self.by_creative.drain() {
+            for ((date, country), totals) in cells {
+                upsert.execute(params![
+                    date.to_string(),
+                    creative_id,
+                    std::str::from_utf8(&country).unwrap_or("ZZ"),
+                    totals.spend_micros,
+                    totals.impressions,
+                    totals.clicks,
+                    totals.fact_rows
+                ])?;
+            }
+        }
+        self.cells = 0;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PerformanceStore for SqliteStore {
+    async fn creative_seats(&self) -> StoreResult<Vec<(String, String)>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT creative_id, seat_id FROM creatives")?;
+            let pairs = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(pairs)
+        })
+        .await
+    }
+
+    async fn write_facts(&self, mut batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Traffic rows created by this import get ids above today's highest: that tells new from replaced.
+            let traffic_max: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM rtb_traffic", [], |r| r.get(0))?;
+            let mut counts = FactCounts::default();
+            let mut committed: Option<Option<Box<ImportRecord>>> = None;
+            let mut rollup = RollupDelta::default();
+            {
+                // Insert first and update only on a conflict: a fresh row costs one b-tree descent,
+                // and `changes()` tells new from replaced without a RETURNING round trip.
+                let mut insert_perf = tx.prepare_cached(&format!(
+                    "INSERT INTO performance_metrics ({}) VALUES ({}) ON CONFLICT DO NOTHING",
+                    PERFORMANCE_COLUMNS,
+                    placeholders(12, numbered),
+                ))?;
+                let mut update_perf = tx.prepare_cached(PERFORMANCE_UPDATE_BY_KEY)?;
+                let mut previous_perf = tx.prepare_cached(
+                    "SELECT impressions, clicks, spend_micros FROM performance_metrics WHERE seat_id = ?1 \
+                     AND creative_id = ?2 AND date = ?3 AND hour = ?4 AND country = ?5 AND device = ?6 AND placement = ?7",
+                )?;
+                let mut traffic = tx.prepare_cached(&format!(
+                    "INSERT INTO rtb_traffic ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {} RETURNING id",
+                    TRAFFIC_COLUMNS,
+                    placeholders(24, numbered),
+                    TRAFFIC_KEY,
+                    traffic_update()
+                ))?;
+                let mut date_text = String::with_capacity(10);
+                while let Some(batch) = batches.blocking_recv() {
+                    match batch {
+                        FactBatch::Performance(rows) => {
+                            for f in rows {
+                                date_text.clear();
+                                write!(date_text, "{}", f.date).expect("writing to a String");
+                                let values = params![
+                                    f.seat_id.as_deref().unwrap_or(""),
+                                    f.creative_id,
+                                    date_text,
+                                    stored_hour(f.hour),
+                                    f.country,
+                                    f.device.as_str(),
+                                    f.placement,
+                                    f.impressions,
+                                    f.clicks,
+                                    f.spend_micros,
+                                    f.reached_queries,
+                                    f.bids
+                                ];
+                                let mut change = DailyTotals {
+                                    spend_micros: f.spend_micros,
+                                    impressions: f.impressions,
+                                    clicks: f.clicks,
+                                    fact_rows: 1,
+                                };
+                                if insert_perf.execute(values)? == 1 {
+                                    counts.inserted += 1;
+                                } else {
+                                    let (impressions, clicks, spend_micros): (i64, i64, i64) = previous_perf
+                                        .query_row(&values[..7], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                                    update_perf.execute(values)?;
+                                    counts.updated += 1;
+                                    change = DailyTotals {
+                                        spend_micros: f.spend_micros - spend_micros,
+                                        impressions: f.impressions - impressions,
+                                        clicks: f.clicks - clicks,
+                                        fact_rows: 0,
+                                    };
+                                }
+                                rollup.add(&f.creative_id, f.date, &f.country, change);
+                                if rollup.cells >= RollupDelta::FLUSH_AT {
+                                    rollup.apply(&tx)?;
+                                }
+                            }
+                        }
+                        FactBatch::Traffic(rows) => {
+                            for f in rows {
+                                let id: i64 = traffic.query_row(
+                                    params![
+                                        f.kind,
+                                        f.date.map(|d| d.to_string()).unwrap_or_default(),
+                                        stored_hour(f.hour),
+                                        f.country,
+                                        f.device,
+                                        f.seat_id,
+                                        f.publisher,
+                                        f.size,
+                                        f.format,
+                                        f.filtering_reason,
+                                        f.bid_requests,
+                                        f.inventory_matches,
+                                        f.successful_responses,
+                                        f.reached_queries,
+                                        f.bids,
+                                        f.bids_in_auction,
+                                        f.auctions_won,
+                                        f.impressions,
+                                        f.clicks,
+                                        f.ivt_credited_impressions,
+                                        f.billed_impressions,
+                                        f.viewable_impressions,
+                                        f.measurable_impressions,
+                                        f.requests
+                                    ],
+                                    |r| r.get(0),
+                                )?;
+                                if id > traffic_max {
+                                    counts.inserted += 1;
+                                } else {
+                                    counts.updated += 1;
+                                }
+                            }
+                        }
+                        FactBatch::Commit(record) => {
+                            committed = Some(record);
+                            break;
+                        }
+                    }
+                }
+            }
+            let Some(record) = committed else {
+                // Dropping the transaction rolls it back.
+                return Err(StoreError::Backend(
+                    "the import stopped before its end; nothing was written".into(),
+                ));
+            };
+            rollup.apply(&tx)?;
+            if let Some(mut record) = record {
+                record.imported = i64::try_from(counts.inserted).unwrap_or(i64::MAX);
+                record.updated = i64::try_from(counts.updated).unwrap_or(i64::MAX);
+                counts.import_id = Some(insert_import(&tx, &record)?);
+            }
+            tx.commit()?;
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn latest_fact_date(&self) -> StoreResult<Option<String>> {
+        self.read(|conn| Ok(conn.query_row("SELECT MAX(date) FROM performance_daily", [], |r| r.get(0))?))
+            .await
+    }
+
+    async fn performance_totals(&self, filter: FactFilter) -> StoreResult<Vec<CreativeTotals>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT creative_id, SUM(spend_micros), SUM(impressions), SUM(clicks) FROM performance_daily \
+                 WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2) AND (?3 IS NULL OR country = ?3) \
+                 GROUP BY creative_id",
+            )?;
+            let rows = stmt
+                .query_map(params![filter.start, filter.end, filter.country], |r| {
+                    Ok(CreativeTotals {
+                        creative_id: r.get(0)?,
+                        spend_micros: r.get(1)?,
+                        impressions: r.get(2)?,
+                        clicks: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn performance_breakdown(
+        &self,
+        creative_ids: Vec<String>,
+        filter: FactFilter,
+        by: Breakdown,
+    ) -> StoreResult<Vec<BreakdownRow>> {
+        if creative_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(move |conn| {
+            let (key, table) = match by {
+                Breakdown::Date => ("date", "performance_daily"),
+                Breakdown::Hour => ("CAST(hour AS TEXT)", "performance_metrics"),
+                Breakdown::Country => ("country", "performance_daily"),
+                Breakdown::Device => ("device", "performance_metrics"),
+            };
+            let ids: Vec<String> = (4..4 + creative_ids.len()).map(numbered).collect();
+            let sql = format!(
+                "SELECT creative_id, {key} AS k, SUM(spend_micros), SUM(impressions), SUM(clicks) FROM {table} \
+                 WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2) AND (?3 IS NULL OR country = ?3) \
+                 AND creative_id IN ({}) GROUP BY creative_id, k ORDER BY creative_id, k",
+                ids.join(", ")
+            );
+            let mut values: Vec<Option<String>> = vec![filter.start, filter.end, filter.country];
+            values.extend(creative_ids.into_iter().map(Some));
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+                    Ok(BreakdownRow {
+                        creative_id: r.get(0)?,
+                        key: r.get(1)?,
+                        spend_micros: r.get(2)?,
+                        impressions: r.get(3)?,
+                        clicks: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn recent_imports(&self, limit: i64) -> StoreResult<Vec<ImportRecord>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT id, {} FROM imports ORDER BY id DESC LIMIT ?1",
+                IMPORT_COLUMNS
+            ))?;
+            let rows = stmt
+                .query_map(params![limit], |r| {
+                    Ok(ImportRecord {
+                        id: r.get(0)?,
+                        file_name: r.get(1)?,
+                        size_bytes: r.get(2)?,
+                        sha256: r.get(3)?,
+                        kind: r.get(4)?,
+                        status: r.get(5)?,
+                        rows_read: r.get(6)?,
+                        imported: r.get(7)?,
+                        updated: r.get(8)?,
+                        skipped: r.get(9)?,
+                        warnings: r.get(10)?,
+                        first_errors: json_column(r.get(11)?),
+                        duration_ms: r.get(12)?,
+                        actor: r.get(13)?,
+                        started_at: r.get(14)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}

@@ -1,0 +1,162 @@
+//! SQLite backend: one writer connection behind a mutex, a pool of readers, WAL.
+//!
+//! SQLite allows one writer at a time; funnelling writes through one connection avoids
+//! "database is locked" under load, while WAL lets readers proceed beside it.
+
+#[allow(unused_imports)]
+pub(crate) use crate::sql::*;
+use crate::{StoreError, StoreResult};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
+}
+
+// synchronous = FULL: a commit is on disk when it returns, so an HTTP 2xx for a tracked
+// event survives power loss, not only a crash. Group commit keeps that to one fsync a batch.
+const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                       PRAGMA synchronous = FULL;";
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        StoreError::Backend(err.to_string())
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(err: r2d2::Error) -> Self {
+        StoreError::Backend(format!("connection pool: {err}"))
+    }
+}
+
+pub(crate) fn join_error(err: tokio::task::JoinError) -> StoreError {
+    StoreError::Backend(format!("database task failed: {err}"))
+}
+
+pub(crate) fn schema_version_of_binary() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The id an `INSERT/UPDATE … RETURNING id` answered; a constraint violation is
+/// `Conflict(taken)`, an update that matched nothing `NotFound(missing)`.
+pub(crate) fn saved_id(result: rusqlite::Result<i64>, taken: String, missing: String) -> StoreResult<i64> {
+    match result {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(StoreError::Conflict(taken))
+        }
+        Err(rusqlite::Error::QueryReturnedNoRows) => Err(StoreError::NotFound(missing)),
+        other => Ok(other?),
+    }
+}
+
+pub struct SqliteStore {
+    writer: Arc<Mutex<Connection>>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+}
+
+pub(crate) fn numbered(n: usize) -> String {
+    format!("?{n}")
+}
+
+pub(crate) fn applied_schema_version(conn: &Connection) -> StoreResult<i64> {
+    let has_history: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_history {
+        return Ok(0);
+    }
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+impl SqliteStore {
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let path: PathBuf = path.to_path_buf();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+            .await
+            .map_err(join_error)?
+    }
+
+    fn open_blocking(path: &Path) -> StoreResult<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let mut writer = Connection::open(path)?;
+        writer.execute_batch(PRAGMAS)?;
+        // Bulk upserts touch index pages all over the file; SQLite's default 2 MB page cache
+        // turns that into constant eviction. 64 MB keeps the hot index pages resident.
+        writer.execute_batch("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;")?;
+        let database = applied_schema_version(&writer)?;
+        let binary = schema_version_of_binary();
+        if database > binary {
+            return Err(StoreError::SchemaTooNew { database, binary });
+        }
+        embedded::migrations::runner()
+            .set_grouped(true)
+            .run(&mut writer)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));
+        let readers = r2d2::Pool::builder().max_size(8).build(manager)?;
+        Ok(SqliteStore {
+            writer: Arc::new(Mutex::new(writer)),
+            readers,
+        })
+    }
+
+    pub(crate) async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            work(&conn)
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    pub(crate) async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock leaves the connection usable: SQLite rolls back
+            // the open transaction when it is dropped, so take the poisoned guard.
+            let mut conn = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut conn)
+        })
+        .await
+        .map_err(join_error)?
+    }
+}
+
+pub(crate) fn backup(source: &Path, destination: &Path) -> StoreResult<i64> {
+    let src = Connection::open_with_flags(source, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    src.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    let mut dst = Connection::open(destination)?;
+    let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+    backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+    Ok(i64::from(backup.progress().pagecount))
+}
+
+pub(crate) fn json_column(text: String) -> serde_json::Value {
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,132 @@
+//! Accounts: users, sessions and API tokens.
+
+mod postgres;
+
+mod sqlite;
+
+use crate::*;
+use async_trait::async_trait;
+use rtbcat_core::account::Role;
+use serde::Serialize;
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    #[schema(value_type = String, example = "editor")]
+    pub role: Role,
+    pub created_at: i64,
+}
+
+/// A user as an administrator manages it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct UserAccount {
+    pub id: i64,
+    pub email: String,
+    #[schema(value_type = String, example = "editor")]
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+/// What an administrator changes on a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    /// A new argon2 hash; setting it ends the user's sessions.
+    pub password_hash: Option<String>,
+}
+
+/// A new bearer API token (only its SHA-256 is stored).
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub token_sha256: String,
+    pub user_id: i64,
+    pub label: String,
+    /// The highest role the token acts with; `None`: its owner's role.
+    pub scope: Option<Role>,
+    pub expires_at: Option<i64>,
+    pub now: i64,
+}
+
+/// An API token as listed: never the token itself.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub user_id: i64,
+    pub user_email: String,
+    pub label: String,
+    /// The highest role the token acts with; null: its owner's role.
+    #[schema(value_type = Option<String>, example = "viewer")]
+    pub scope: Option<Role>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub user: User,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+/// Why an account change is refused.
+pub(crate) const LAST_ADMIN: &str = "at least one active administrator must remain";
+
+/// The columns of an [`ApiTokenInfo`], the same on both backends.
+pub(crate) const TOKEN_INFO_SELECT: &str = "SELECT t.id, t.user_id, u.email, t.label, t.scope, t.created_at, \
+     t.expires_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id";
+
+pub(crate) fn parse_role(text: &str) -> Role {
+    // The schema's CHECK constraint keeps other values out; viewer is the safe reading.
+    Role::parse(text).unwrap_or(Role::Viewer)
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    // ------------------------------------------------------------ accounts
+    async fn count_users(&self) -> StoreResult<i64>;
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+
+    /// Creates the user only when there is none yet; `None` when someone was first.
+    async fn create_first_admin(&self, user: NewUser) -> StoreResult<Option<User>>;
+
+    async fn user_credentials(&self, email: String) -> StoreResult<Option<UserCredentials>>;
+
+    async fn create_session(&self, token_sha256: String, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()>;
+
+    async fn session_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>>;
+
+    async fn delete_session(&self, token_sha256: String) -> StoreResult<()>;
+
+    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo>;
+
+    /// The user a token acts for, with its role lowered to the token's scope; none when the
+    /// token is unknown, expired, or its user disabled.
+    async fn api_token_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>>;
+
+    /// Tokens of one user, or of everyone; newest first.
+    async fn list_api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<ApiTokenInfo>>;
+
+    /// Revokes (deletes) a token, only if it belongs to `owner` when one is given.
+    /// `NotFound` when there is no such token (for that owner).
+    async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> StoreResult<ApiTokenInfo>;
+
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>>;
+
+    /// Changes a user's role, disabled flag or password in one transaction. `Refused` when
+    /// it would leave no active administrator. Disabling or a new password ends the user's
+    /// sessions.
+    async fn update_user(&self, id: i64, update: UserUpdate) -> StoreResult<UserAccount>;
+}

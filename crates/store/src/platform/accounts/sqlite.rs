@@ -1,0 +1,271 @@
+//! Accounts: users, sessions and API tokens on SQLite.
+
+use super::*;
+use crate::engine::sqlite::*;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+fn user_from(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        role: parse_role(&row.get::<_, String>(2)?),
+        created_at: row.get(3)?,
+    })
+}
+
+fn user_account_from(row: &Row<'_>) -> rusqlite::Result<UserAccount> {
+    let user = user_from(row)?;
+    Ok(UserAccount {
+        id: user.id,
+        email: user.email,
+        role: user.role,
+        created_at: user.created_at,
+        disabled: row.get(4)?,
+    })
+}
+
+fn token_info_from(row: &Row<'_>) -> rusqlite::Result<ApiTokenInfo> {
+    Ok(ApiTokenInfo {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        user_email: row.get(2)?,
+        label: row.get(3)?,
+        scope: row.get::<_, Option<String>>(4)?.map(|s| parse_role(&s)),
+        created_at: row.get(5)?,
+        expires_at: row.get(6)?,
+        last_used_at: row.get(7)?,
+    })
+}
+
+fn api_token_info(conn: &Connection, id: i64) -> StoreResult<Option<ApiTokenInfo>> {
+    Ok(conn
+        .query_row(
+            &format!("{TOKEN_INFO_SELECT} WHERE t.id = ?1"),
+            params![id],
+            token_info_from,
+        )
+        .optional()?)
+}
+
+fn insert_user(conn: &Connection, user: &NewUser) -> StoreResult<User> {
+    let result = conn.execute(
+        "INSERT INTO users (email, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![user.email, user.role.as_str(), user.password_hash, user.now],
+    );
+    match result {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            return Err(StoreError::Conflict(format!("user {}", user.email)))
+        }
+        other => other?,
+    };
+    Ok(User {
+        id: conn.last_insert_rowid(),
+        email: user.email.clone(),
+        role: user.role,
+        created_at: user.now,
+    })
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn count_users(&self) -> StoreResult<i64> {
+        self.read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?))
+            .await
+    }
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+        self.write(move |conn| insert_user(conn, &user)).await
+    }
+
+    async fn create_first_admin(&self, user: NewUser) -> StoreResult<Option<User>> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let existing: i64 = tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+            if existing > 0 {
+                return Ok(None);
+            }
+            let created = insert_user(&tx, &user)?;
+            tx.commit()?;
+            Ok(Some(created))
+        })
+        .await
+    }
+
+    async fn user_credentials(&self, email: String) -> StoreResult<Option<UserCredentials>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id, email, role, created_at, password_hash, disabled FROM users WHERE email = ?1",
+                    params![email],
+                    |r| {
+                        Ok(UserCredentials {
+                            user: user_from(r)?,
+                            password_hash: r.get(4)?,
+                            disabled: r.get(5)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn create_session(&self, token_sha256: String, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute("DELETE FROM sessions WHERE expires_at < ?1", params![now])?;
+            conn.execute(
+                "INSERT INTO sessions (token_sha256, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_sha256, user_id, now, expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT u.id, u.email, u.role, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_sha256 = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+                    params![token_sha256, now],
+                    user_from,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_sha256: String) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute("DELETE FROM sessions WHERE token_sha256 = ?1", params![token_sha256])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {
+        self.write(move |conn| {
+            let id: i64 = conn.query_row(
+                "INSERT INTO api_tokens (token_sha256, user_id, label, created_at, scope, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                params![
+                    token.token_sha256,
+                    token.user_id,
+                    token.label,
+                    token.now,
+                    token.scope.map(Role::as_str),
+                    token.expires_at
+                ],
+                |r| r.get(0),
+            )?;
+            api_token_info(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("token {id}")))
+        })
+        .await
+    }
+
+    async fn api_token_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>> {
+        let found = self
+            .read(move |conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT u.id, u.email, u.role, u.created_at, t.scope, t.id, t.last_used_at \
+                         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                         WHERE t.token_sha256 = ?1 AND u.disabled = 0 AND (t.expires_at IS NULL OR t.expires_at > ?2)",
+                        params![token_sha256, now],
+                        |r| {
+                            let user = user_from(r)?;
+                            let scope: Option<String> = r.get(4)?;
+                            Ok((user, scope, r.get::<_, i64>(5)?, r.get::<_, Option<i64>>(6)?))
+                        },
+                    )
+                    .optional()?)
+            })
+            .await?;
+        let Some((mut user, scope, token_id, last_used_at)) = found else {
+            return Ok(None);
+        };
+        if let Some(scope) = scope {
+            user.role = user.role.min(parse_role(&scope));
+        }
+        // last_used_at is written at most once an hour: most requests stay pure reads.
+        if last_used_at.is_none_or(|at| at < now - 3600) {
+            self.write(move |conn| {
+                conn.execute(
+                    "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
+                    params![now, token_id],
+                )?;
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(Some(user))
+    }
+
+    async fn list_api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<ApiTokenInfo>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{TOKEN_INFO_SELECT} WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id DESC"
+            ))?;
+            let rows = stmt.query_map(params![user_id], token_info_from)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> StoreResult<ApiTokenInfo> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let info = api_token_info(&tx, id)?
+                .filter(|t| owner.is_none_or(|o| o == t.user_id))
+                .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
+            tx.execute("DELETE FROM api_tokens WHERE id = ?1", params![id])?;
+            tx.commit()?;
+            Ok(info)
+        })
+        .await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT id, email, role, created_at, disabled FROM users ORDER BY email")?;
+            let rows = stmt.query_map([], user_account_from)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn update_user(&self, id: i64, update: UserUpdate) -> StoreResult<UserAccount> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE users SET role = COALESCE(?2, role), disabled = COALESCE(?3, disabled), \
+                 password_hash = COALESCE(?4, password_hash) WHERE id = ?1",
+                params![id, update.role.map(Role::as_str), update.disabled, update.password_hash],
+            )?;
+            let account = tx
+                .query_row(
+                    "SELECT id, email, role, created_at, disabled FROM users WHERE id = ?1",
+                    params![id],
+                    user_account_from,
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+            let admins: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0",
+                [],
+                |r| r.get(0),
+            )?;
+            if admins == 0 {
+                return Err(StoreError::Refused(LAST_ADMIN.into()));
+            }
+            if update.disabled == Some(true) || update.password_hash.is_some() {
+                tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![id])?;
+            }
+            tx.commit()?;
+            Ok(account)
+        })
+        .await
+    }
+}

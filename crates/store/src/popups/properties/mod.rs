@@ -1,0 +1,73 @@
+//! Publisher properties the popup runs on.
+
+mod postgres;
+
+mod sqlite;
+
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+use serde::Serialize;
+
+/// A publisher property the popup runs on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Property {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub domains: Vec<String>,
+    pub active: bool,
+    pub popup_enabled: bool,
+    pub popup_frequency: String,
+    pub popup_placement: String,
+    pub theme_primary: String,
+    pub theme_accent: String,
+    pub logo_url: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub(crate) const SELECT_PROPERTIES: &str = "SELECT id, code, name, domains, active, popup_enabled, popup_frequency, \
+     popup_placement, theme_primary, theme_accent, logo_url, created_at, updated_at FROM properties";
+
+pub(crate) const INSERT_PROPERTY: &str = "INSERT INTO properties (code, name, domains, active, popup_enabled, \
+     popup_frequency, popup_placement, theme_primary, theme_accent, logo_url, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING id";
+
+pub(crate) const UPDATE_PROPERTY: &str = "UPDATE properties SET code = ?1, name = ?2, domains = ?3, active = ?4, \
+     popup_enabled = ?5, popup_frequency = ?6, popup_placement = ?7, theme_primary = ?8, theme_accent = ?9, \
+     logo_url = ?10, updated_at = ?11 WHERE id = ?12 RETURNING id";
+
+pub(crate) fn property_from(row: &impl Columns) -> StoreResult<Property> {
+    let domains: Vec<String> = serde_json::from_str(&row.text_at(3)?)
+        .map_err(|e| StoreError::Backend(format!("stored domains are not a JSON list: {e}")))?;
+    Ok(Property {
+        id: row.i64_at(0)?,
+        code: row.text_at(1)?,
+        name: row.text_at(2)?,
+        domains,
+        active: row.bool_at(4)?,
+        popup_enabled: row.bool_at(5)?,
+        popup_frequency: row.text_at(6)?,
+        popup_placement: row.text_at(7)?,
+        theme_primary: row.text_at(8)?,
+        theme_accent: row.text_at(9)?,
+        logo_url: row.opt_text_at(10)?,
+        created_at: row.i64_at(11)?,
+        updated_at: row.i64_at(12)?,
+    })
+}
+
+#[async_trait]
+pub trait PropertyStore: Send + Sync {
+    // Offer popups.
+    /// Creates (`id` None) or replaces a property; `Conflict` when the code is taken.
+    async fn save_property(
+        &self,
+        id: Option<i64>,
+        spec: rtbcat_core::popup::PropertySpec,
+        now: i64,
+    ) -> StoreResult<Property>;
+
+    async fn list_properties(&self) -> StoreResult<Vec<Property>>;
+}

@@ -1,0 +1,129 @@
+//! Tracking: offers that may be served, impression/click/conversion events with their hourly rollup, click lookup on PostgreSQL.
+
+use super::*;
+use crate::engine::postgres::*;
+
+#[async_trait]
+impl TrackingStore for PgStore {
+    async fn offer_candidates(
+        &self,
+        property_id: i64,
+        first_hour: String,
+        last_hour: String,
+    ) -> StoreResult<Vec<OfferCandidate>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(&pg(&offer_candidates_sql()), &[&property_id, &first_hour, &last_hour])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OfferCandidate {
+                    offer: offer_from(r)?,
+                    impressions_today: r.try_get(24)?,
+                    clicks_today: r.try_get(25)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_popup_events(&self, events: Vec<PopupEvent>) -> StoreResult<Vec<bool>> {
+        // One round trip per batch: the events go in as arrays, and the keys that were new
+        // come back; the rollup changes likewise.
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let stored: Vec<&PopupEvent> = events.iter().filter(|e| e.kind != PopupEventKind::Bot).collect();
+        let column = |f: fn(&PopupEvent) -> String| stored.iter().map(|e| f(e)).collect::<Vec<String>>();
+        let keys = column(|e| e.event_key.clone());
+        let kinds = column(|e| e.kind.as_str().to_string());
+        let placements = column(|e| e.placement.clone());
+        let visitors = column(|e| e.visitor_hash.clone());
+        let sessions = column(|e| e.session_id.clone());
+        let countries = column(|e| e.country.clone());
+        let devices = column(|e| e.device.clone());
+        let times: Vec<i64> = stored.iter().map(|e| e.occurred_at_ms).collect();
+        let revenues: Vec<i64> = stored.iter().map(|e| e.revenue_micros).collect();
+        let properties: Vec<Option<i64>> = stored.iter().map(|e| e.property_id).collect();
+        let offers: Vec<Option<i64>> = stored.iter().map(|e| e.offer_id).collect();
+        let clicks: Vec<Option<String>> = stored.iter().map(|e| e.click_id.clone()).collect();
+        let transactions: Vec<Option<String>> = stored.iter().map(|e| e.transaction_id.clone()).collect();
+        let attributed: Vec<bool> = stored.iter().map(|e| e.attributed).collect();
+        let inserted: std::collections::HashSet<String> = tx
+            .query(
+                "INSERT INTO popup_events (event_key, kind, occurred_at, property_id, offer_id, placement, visitor_hash, \
+                 session_id, country, device, click_id, revenue_micros, transaction_id, attributed) \
+                 SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::TEXT[], \
+                 $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BIGINT[], $13::TEXT[], $14::BOOLEAN[]) \
+                 ON CONFLICT (event_key) DO NOTHING RETURNING event_key",
+                &[
+                    &keys,
+                    &kinds,
+                    &times,
+                    &properties,
+                    &offers,
+                    &placements,
+                    &visitors,
+                    &sessions,
+                    &countries,
+                    &devices,
+                    &clicks,
+                    &revenues,
+                    &transactions,
+                    &attributed,
+                ],
+            )
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        // A key twice in one batch is new only the first time.
+        let mut claimed = std::collections::HashSet::new();
+        let mut outcomes = Vec::with_capacity(events.len());
+        let mut changes = Vec::new();
+        for event in &events {
+            let new = event.kind == PopupEventKind::Bot
+                || (inserted.contains(&event.event_key) && claimed.insert(event.event_key.as_str()));
+            if new {
+                changes.extend(hourly_change(event));
+            }
+            outcomes.push(new);
+        }
+        let merged = merge_hourly(changes);
+        if !merged.is_empty() {
+            let text = |f: fn(&HourlyChange) -> String| merged.iter().map(f).collect::<Vec<String>>();
+            let number = |f: fn(&HourlyChange) -> i64| merged.iter().map(f).collect::<Vec<i64>>();
+            tx.execute(
+                "INSERT INTO popup_hourly (hour, property_id, offer_id, country, device, impressions, clicks, \
+                 conversions, revenue_micros, bot_hits) \
+                 SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], \
+                 $7::BIGINT[], $8::BIGINT[], $9::BIGINT[], $10::BIGINT[]) \
+                 ON CONFLICT (hour, property_id, offer_id, country, device) DO UPDATE SET \
+                 impressions = popup_hourly.impressions + excluded.impressions, \
+                 clicks = popup_hourly.clicks + excluded.clicks, \
+                 conversions = popup_hourly.conversions + excluded.conversions, \
+                 revenue_micros = popup_hourly.revenue_micros + excluded.revenue_micros, \
+                 bot_hits = popup_hourly.bot_hits + excluded.bot_hits",
+                &[
+                    &text(|c| c.hour.clone()),
+                    &number(|c| c.property_id),
+                    &number(|c| c.offer_id),
+                    &text(|c| c.country.clone()),
+                    &text(|c| c.device.clone()),
+                    &number(|c| c.impressions),
+                    &number(|c| c.clicks),
+                    &number(|c| c.conversions),
+                    &number(|c| c.revenue_micros),
+                    &number(|c| c.bot_hits),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn click_record(&self, click_id: String) -> StoreResult<Option<ClickRecord>> {
+        let client = self.client().await?;
+        let row = client.query_opt(&pg(CLICK_BY_ID), &[&click_id]).await?;
+        row.as_ref().map(click_from).transpose()
+    }
+}

@@ -1,0 +1,133 @@
+//! SQL shared by both engines: written once with SQLite's numbered `?N` placeholders (and
+//! CAST()s both accept), rewritten for PostgreSQL by [`pg`]; one row mapping over either
+//! driver ([`Columns`]).
+
+use crate::StoreResult;
+
+/// Rewrites numbered `?N` placeholders as PostgreSQL's `$N`. Only a `?` followed by a digit,
+/// outside string literals, quoted identifiers and comments, is a placeholder: a `?` in a
+/// literal or PostgreSQL's jsonb `?` operator is left alone.
+pub(crate) fn pg(sql: &str) -> String {
+    let bytes = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    let mut copy_from = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'\'' | b'"') => {
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == quote {
+                        // A doubled quote is an escaped quote inside the literal.
+                        if bytes.get(i + 1) == Some(&quote) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'?' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                out.push_str(&sql[copy_from..i]);
+                out.push('$');
+                i += 1;
+                copy_from = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&sql[copy_from.min(sql.len())..]);
+    out
+}
+
+/// Column access over either driver's row, so each row type is mapped once.
+pub(crate) trait Columns {
+    fn i64_at(&self, i: usize) -> StoreResult<i64>;
+    fn opt_i64_at(&self, i: usize) -> StoreResult<Option<i64>>;
+    fn text_at(&self, i: usize) -> StoreResult<String>;
+    fn opt_text_at(&self, i: usize) -> StoreResult<Option<String>>;
+    fn bool_at(&self, i: usize) -> StoreResult<bool>;
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn i64_at(&self, i: usize) -> StoreResult<i64> {
+        Ok(self.get(i)?)
+    }
+    fn opt_i64_at(&self, i: usize) -> StoreResult<Option<i64>> {
+        Ok(self.get(i)?)
+    }
+    fn text_at(&self, i: usize) -> StoreResult<String> {
+        Ok(self.get(i)?)
+    }
+    fn opt_text_at(&self, i: usize) -> StoreResult<Option<String>> {
+        Ok(self.get(i)?)
+    }
+    fn bool_at(&self, i: usize) -> StoreResult<bool> {
+        Ok(self.get(i)?)
+    }
+}
+
+impl Columns for tokio_postgres::Row {
+    fn i64_at(&self, i: usize) -> StoreResult<i64> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_i64_at(&self, i: usize) -> StoreResult<Option<i64>> {
+        Ok(self.try_get(i)?)
+    }
+    fn text_at(&self, i: usize) -> StoreResult<String> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_text_at(&self, i: usize) -> StoreResult<Option<String>> {
+        Ok(self.try_get(i)?)
+    }
+    fn bool_at(&self, i: usize) -> StoreResult<bool> {
+        Ok(self.try_get(i)?)
+    }
+}
+
+/// A list stored as JSON text (property domains, network address allow-lists).
+pub(crate) fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_postgres_style() {
+        assert_eq!(pg("a = ?1 AND b = ?12"), "a = $1 AND b = $12");
+    }
+
+    #[test]
+    fn question_marks_that_are_not_placeholders_survive() {
+        assert_eq!(
+            pg("SELECT '?1', \"x?2\" FROM t WHERE a = ?1"),
+            "SELECT '?1', \"x?2\" FROM t WHERE a = $1"
+        );
+        assert_eq!(pg("SELECT 'it''s ?1' WHERE b = ?2"), "SELECT 'it''s ?1' WHERE b = $2");
+        assert_eq!(
+            pg("SELECT doc ? 'key' FROM t WHERE id = ?1"),
+            "SELECT doc ? 'key' FROM t WHERE id = $1"
+        );
+        assert_eq!(
+            pg("SELECT 1 -- ?1 here\nWHERE a = ?2 /* ?3 */"),
+            "SELECT 1 -- ?1 here\nWHERE a = $2 /* ?3 */"
+        );
+        assert_eq!(pg("unterminated '?1"), "unterminated '?1");
+    }
+}
