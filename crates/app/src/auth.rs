@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
-use rtbcat_core::account::{self, Role};
+use rtbcat_core::platform::accounts::{self as account, Role};
 use rtbcat_store::{
     ApiTokenInfo, NewApiToken, NewAuditEntry, NewUser, SharedStore, StoreError, User, UserAccount, UserUpdate,
 };

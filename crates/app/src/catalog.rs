@@ -3,7 +3,7 @@
 //! A file is all-or-nothing: every element is checked first, and one bad element rejects
 //! the file with the element and field named, so the catalog never holds half a file.
 
-use rtbcat_core::creative::{self, CreativeError};
+use rtbcat_core::bidder::catalog::creative::{self, CreativeError};
 use rtbcat_store::{CreativeRecord, NewAuditEntry, SharedStore, StoreError, UpsertOutcome};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -38,11 +38,11 @@ pub fn read_document(reader: impl std::io::Read) -> std::io::Result<String> {
 }
 
 fn bounded(mut error: CreativeError) -> CreativeError {
-    error.reason = rtbcat_core::text::truncate_chars(&error.reason, MAX_ERROR_TEXT);
-    error.field = rtbcat_core::text::truncate_chars(&error.field, MAX_ERROR_TEXT);
+    error.reason = rtbcat_core::shared::text::truncate_chars(&error.reason, MAX_ERROR_TEXT);
+    error.field = rtbcat_core::shared::text::truncate_chars(&error.field, MAX_ERROR_TEXT);
     error.creative_id = error
         .creative_id
-        .map(|id| rtbcat_core::text::truncate_chars(&id, MAX_ERROR_TEXT));
+        .map(|id| rtbcat_core::shared::text::truncate_chars(&id, MAX_ERROR_TEXT));
     error
 }
 

@@ -1,7 +1,7 @@
 //! The creative listing with performance: totals for a period, ratios, top geo, trend
 //! against the previous period and spend tiers, sorted and paged.
 
-use rtbcat_core::metrics::{self, PerformanceSummary, Period, Tier, TierThresholds};
+use rtbcat_core::bidder::performance::metrics::{self, PerformanceSummary, Period, Tier, TierThresholds};
 use rtbcat_store::{Breakdown, CreativePage, CreativeQuery, CreativeTotals, FactFilter, SharedStore, StoreError};
 use std::collections::HashMap;
 use time::Date;
@@ -69,7 +69,7 @@ pub async fn list_with_performance(
         None => store
             .latest_fact_date()
             .await?
-            .and_then(|d| rtbcat_core::report::parse_report_date(&d)),
+            .and_then(|d| rtbcat_core::bidder::performance::report::parse_report_date(&d)),
     };
     let (current, previous) = match as_of {
         Some(as_of) => {

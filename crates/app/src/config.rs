@@ -31,7 +31,7 @@ impl fmt::Debug for Secret {
     }
 }
 
-pub use rtbcat_core::secrets::redact_url;
+pub use rtbcat_core::shared::secrets::redact_url;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -217,7 +217,7 @@ impl Config {
         let public_url = match env_value("RTBCAT_PUBLIC_URL").or(from_file.public_url) {
             None => None,
             Some(text) => Some(
-                rtbcat_core::origin::origin_of_url(&text)
+                rtbcat_core::platform::origin::origin_of_url(&text)
                     .ok_or_else(|| env_error("public_url", "must be an http(s) URL like https://rtbcat.example.com"))?,
             ),
         };
@@ -250,7 +250,7 @@ impl Config {
                 .unwrap_or_else(|| "127.0.0.1:8000".into()),
             buyers_ui_template: env_value("RTBCAT_BUYERS_UI_TEMPLATE")
                 .or(from_file.buyers_ui_template)
-                .unwrap_or_else(|| rtbcat_core::creative::DEFAULT_BUYERS_UI_TEMPLATE.into()),
+                .unwrap_or_else(|| rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE.into()),
             session_ttl_hours,
             secure_cookies,
             login_attempts_per_minute,

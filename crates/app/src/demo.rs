@@ -533,8 +533,9 @@ mod tests {
     #[test]
     fn demo_creatives_pass_the_importer_and_cover_the_catalog() {
         let doc = creatives_document(DEFAULT_SEED, DEFAULT_CREATIVES).to_string();
-        let records = crate::catalog::prepare_records(&doc, rtbcat_core::creative::DEFAULT_BUYERS_UI_TEMPLATE)
-            .unwrap_or_else(|(errors, _)| panic!("demo must import cleanly: {errors:?}"));
+        let records =
+            crate::catalog::prepare_records(&doc, rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE)
+                .unwrap_or_else(|(errors, _)| panic!("demo must import cleanly: {errors:?}"));
         assert_eq!(records.len(), DEFAULT_CREATIVES);
         let formats: std::collections::HashSet<_> = records.iter().map(|r| r.creative.format).collect();
         assert_eq!(formats.len(), 3);
@@ -610,11 +611,11 @@ const DEMO_GEOS: &[(&str, u32, i64, i64)] = &[
     ("JP", 5, 2_800_000, 70),
     ("TR", 3, 600_000, 150),
 ];
-const DEMO_DEVICES: &[(rtbcat_core::report::Device, u32)] = &[
-    (rtbcat_core::report::Device::Mobile, 70),
-    (rtbcat_core::report::Device::Desktop, 22),
-    (rtbcat_core::report::Device::Tablet, 6),
-    (rtbcat_core::report::Device::Ctv, 2),
+const DEMO_DEVICES: &[(rtbcat_core::bidder::performance::report::Device, u32)] = &[
+    (rtbcat_core::bidder::performance::report::Device::Mobile, 70),
+    (rtbcat_core::bidder::performance::report::Device::Desktop, 22),
+    (rtbcat_core::bidder::performance::report::Device::Tablet, 6),
+    (rtbcat_core::bidder::performance::report::Device::Ctv, 2),
 ];
 /// Relative traffic by hour of day (UTC), peaking in the Brazilian evening.
 const HOUR_SHAPE: [u32; 24] = [
@@ -640,9 +641,9 @@ pub fn performance_facts(
     creatives: &[(String, String)],
     rows: usize,
     today: time::Date,
-    mut emit: impl FnMut(Vec<rtbcat_core::report::PerformanceFact>) -> bool,
+    mut emit: impl FnMut(Vec<rtbcat_core::bidder::performance::report::PerformanceFact>) -> bool,
 ) -> usize {
-    use rtbcat_core::report::PerformanceFact;
+    use rtbcat_core::bidder::performance::report::PerformanceFact;
     if creatives.is_empty() || rows == 0 {
         return 0;
     }
@@ -701,7 +702,7 @@ pub fn performance_facts(
 
 /// The bidder's own request counts by size for the same 30 days — including sizes no demo
 /// creative covers, which is exactly the waste the waste report will show.
-pub fn traffic_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::report::TrafficFact> {
+pub fn traffic_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::bidder::performance::report::TrafficFact> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x007a_ff1c);
     let sizes: &[(&str, &str, i64)] = &[
         ("300x250", "HTML", 9_000_000),
@@ -723,7 +724,7 @@ pub fn traffic_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::report::T
         let date = today - time::Duration::days(day_back);
         for &(size, format, base) in sizes {
             for &(country, weight, _, _) in DEMO_GEOS {
-                facts.push(rtbcat_core::report::TrafficFact {
+                facts.push(rtbcat_core::bidder::performance::report::TrafficFact {
                     kind: "traffic",
                     date: Some(date),
                     country: country.to_string(),

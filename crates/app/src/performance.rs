@@ -5,7 +5,7 @@
 //! commits only after the last row. Bad rows are skipped and reported with line, column and
 //! reason; an interrupted import leaves nothing behind and re-running it completes it.
 
-use rtbcat_core::report::{ParsedRow, ReportKind, ReportLayout, RowError};
+use rtbcat_core::bidder::performance::report::{ParsedRow, ReportKind, ReportLayout, RowError};
 use rtbcat_store::{FactBatch, ImportRecord, NewAuditEntry, SharedStore, StoreError};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -188,8 +188,8 @@ fn parse_into_batches<R: Read>(
             // A hostile field can be megabytes long: report and store only its start.
             outcome.errors.push(RowError {
                 line: error.line,
-                column: rtbcat_core::text::truncate_chars(&error.column, MAX_ERROR_TEXT),
-                reason: rtbcat_core::text::truncate_chars(&error.reason, MAX_ERROR_TEXT),
+                column: rtbcat_core::shared::text::truncate_chars(&error.column, MAX_ERROR_TEXT),
+                reason: rtbcat_core::shared::text::truncate_chars(&error.reason, MAX_ERROR_TEXT),
             });
         }
     };
@@ -243,7 +243,8 @@ fn parse_into_batches<R: Read>(
                             &mut outcome,
                             RowError {
                                 line,
-                                column: layout.column_name(rtbcat_core::report::Column::CreativeId),
+                                column: layout
+                                    .column_name(rtbcat_core::bidder::performance::report::Column::CreativeId),
                                 reason: format!("creative {:?} is not in the catalog (--strict)", fact.creative_id),
                             },
                         );

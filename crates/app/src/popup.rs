@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use rtbcat_core::popup::{self as rules, Candidate, Placement};
+use rtbcat_core::popups::{self as rules, Candidate, Placement};
 use rtbcat_store::{OfferCandidate, PopupEvent, PopupEventKind, Property, SharedStore, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -408,7 +408,7 @@ impl Tracking {
         visit
             .country
             .as_deref()
-            .and_then(rtbcat_core::report::country_code)
+            .and_then(rtbcat_core::bidder::performance::report::country_code)
             .or_else(|| self.country_of(&visit.ip))
             .unwrap_or_else(|| "ZZ".into())
     }
@@ -432,7 +432,10 @@ impl Tracking {
             .await?
             .into_iter()
             .filter(|c| {
-                let date = |d: &Option<String>| d.as_deref().and_then(rtbcat_core::report::parse_report_date);
+                let date = |d: &Option<String>| {
+                    d.as_deref()
+                        .and_then(rtbcat_core::bidder::performance::report::parse_report_date)
+                };
                 rules::within_dates(date(&c.offer.start_date), date(&c.offer.end_date), today)
                     && c.offer.daily_impression_cap.is_none_or(|cap| c.impressions_today < cap)
                     && c.offer.daily_click_cap.is_none_or(|cap| c.clicks_today < cap)
@@ -590,7 +593,7 @@ impl Tracking {
         }
         let payout = match postback.payout.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             Some(text) => Some(
-                rtbcat_core::money::parse_money_micros(text)
+                rtbcat_core::shared::money::parse_money_micros(text)
                     .map_err(|e| TrackError::Rejected(format!("payout: {e}")))?,
             ),
             None => None,
@@ -598,10 +601,10 @@ impl Tracking {
         if payout.is_some_and(|p| p < 0) {
             return Err(TrackError::Rejected("payout: cannot be negative".into()));
         }
-        if payout.is_some_and(|p| p > rtbcat_core::money::limits::MAX_PAYOUT_MICROS) {
+        if payout.is_some_and(|p| p > rtbcat_core::shared::money::limits::MAX_PAYOUT_MICROS) {
             return Err(TrackError::Rejected(format!(
                 "payout: at most {} per conversion",
-                rtbcat_core::money::format_micros(rtbcat_core::money::limits::MAX_PAYOUT_MICROS)
+                rtbcat_core::shared::money::format_micros(rtbcat_core::shared::money::limits::MAX_PAYOUT_MICROS)
             )));
         }
         let click = self.store.click_record(click_id.clone()).await?;

@@ -5,7 +5,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rtbcat_core::popup::{OfferInput, PropertyInput};
+use rtbcat_core::popups::{OfferInput, PropertyInput};
 use rtbcat_store::{PopupEvent, PopupEventKind, SharedStore, StoreError};
 
 /// (code, name, domain, share of traffic)

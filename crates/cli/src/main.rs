@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use rtbcat_app::{Clock, Config, SystemClock};
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use std::collections::HashMap;
 use std::io::Read;
 use std::io::Write as _;

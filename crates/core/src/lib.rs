@@ -1,20 +1,15 @@
 //! Pure domain code shared by both wings of rtbcat.
 //!
 //! Nothing here does IO, reads the clock or spawns tasks: every input is a parameter,
-//! so the rules can be unit- and property-tested exhaustively.
+//! so the rules can be unit- and property-tested exhaustively. One folder per wing
+//! (`bidder`, `popups`), `platform` for what both stand on, `shared` for the small
+//! vocabulary (money, statistics, text) every domain uses.
 
-pub mod account;
-pub mod creative;
-pub mod destination;
-pub mod metrics;
-pub mod money;
-pub mod origin;
-pub mod popup;
-pub mod report;
-pub mod secrets;
-pub mod size;
-pub mod text;
+pub mod bidder;
+pub mod platform;
+pub mod popups;
+pub mod shared;
 
-pub use creative::{ApiCreative, CreativeFormat, NormalizedCreative};
-pub use destination::{AppStore, Destination};
-pub use size::{CanonicalSize, SizeCategory};
+pub use bidder::catalog::creative::{ApiCreative, CreativeFormat, NormalizedCreative};
+pub use bidder::catalog::destination::{AppStore, Destination};
+pub use bidder::catalog::size::{CanonicalSize, SizeCategory};

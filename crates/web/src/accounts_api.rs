@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch};
 use axum::{Json, Router};
 use rtbcat_app::auth::{AccountChange, CreatedToken, TokenOptions};
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use rtbcat_store::{ApiTokenInfo, UserAccount};
 use serde::Deserialize;
 use utoipa::ToSchema;

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rtbcat_core::account::Role;
-use rtbcat_core::creative::{CreativeFormat, PolicyStatus};
+use rtbcat_core::bidder::catalog::creative::{CreativeFormat, PolicyStatus};
+use rtbcat_core::platform::accounts::Role;
 use rtbcat_store::{
     AuditEntry, CatalogStats, CreativeDetail, CreativePage, CreativeQuery, CreativeSort, SeatSummary, SizeCount, User,
 };
@@ -187,7 +187,7 @@ pub fn performance_listing(
     params: &CreativeListParams,
 ) -> Result<Option<rtbcat_app::catalog_view::PerformanceListing>, ApiError> {
     use rtbcat_app::catalog_view::{PerformanceListing, PerformanceSort};
-    use rtbcat_core::metrics::{Period, Tier};
+    use rtbcat_core::bidder::performance::metrics::{Period, Tier};
     let clean = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -212,14 +212,14 @@ pub fn performance_listing(
     let as_of = match as_of {
         None => None,
         Some(d) => Some(
-            rtbcat_core::report::parse_report_date(&d)
+            rtbcat_core::bidder::performance::report::parse_report_date(&d)
                 .ok_or_else(|| ApiError::bad_parameter("as_of", format!("{d:?} is not a date (YYYY-MM-DD)")))?,
         ),
     };
     let geo = match geo {
         None => None,
         Some(g) => Some(
-            rtbcat_core::report::country_code(&g)
+            rtbcat_core::bidder::performance::report::country_code(&g)
                 .ok_or_else(|| ApiError::bad_parameter("geo", format!("unknown country {g:?}")))?,
         ),
     };
@@ -406,9 +406,10 @@ async fn import_creatives(
             format!("the body is not UTF-8: {e}"),
         )
     })?;
-    let source = params
-        .name
-        .map_or_else(|| "upload".into(), |name| rtbcat_core::text::truncate_chars(&name, 255));
+    let source = params.name.map_or_else(
+        || "upload".into(),
+        |name| rtbcat_core::shared::text::truncate_chars(&name, 255),
+    );
     let report = rtbcat_app::catalog::import_creatives(
         &state.store,
         text,
@@ -494,7 +495,7 @@ async fn import_performance(
     };
     let file_name = field.file_name().map_or_else(
         || "upload.csv".to_string(),
-        |name| rtbcat_core::text::truncate_chars(name, 255),
+        |name| rtbcat_core::shared::text::truncate_chars(name, 255),
     );
     let (chunk_tx, chunk_rx) = tokio::sync::mpsc::channel(16);
     let now = state.clock.now();
@@ -583,13 +584,13 @@ async fn creative_metrics(
     Path(creative_id): Path<String>,
     params: Result<Query<MetricsParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<MetricsRow>>, ApiError> {
-    use rtbcat_core::metrics;
+    use rtbcat_core::bidder::performance::metrics;
     use rtbcat_store::{Breakdown, FactFilter};
     let Query(params) = params?;
     let date = |name: &str, value: Option<String>| -> Result<Option<String>, ApiError> {
         match value.filter(|v| !v.trim().is_empty()) {
             None => Ok(None),
-            Some(v) => rtbcat_core::report::parse_report_date(&v)
+            Some(v) => rtbcat_core::bidder::performance::report::parse_report_date(&v)
                 .map(|d| Some(d.to_string()))
                 .ok_or_else(|| ApiError::bad_parameter(name, format!("{v:?} is not a date (YYYY-MM-DD)"))),
         }
@@ -604,7 +605,7 @@ async fn creative_metrics(
     let country = match params.geography.filter(|g| !g.trim().is_empty()) {
         None => None,
         Some(g) => Some(
-            rtbcat_core::report::country_code(&g)
+            rtbcat_core::bidder::performance::report::country_code(&g)
                 .ok_or_else(|| ApiError::bad_parameter("geography", format!("unknown country {g:?}")))?,
         ),
     };

@@ -56,7 +56,7 @@ pub fn daily_chart(points: &[DailyPoint], series: &Series) -> String {
             "{}: {} ${}, {} {}",
             p.date,
             series.money,
-            rtbcat_core::money::format_micros(p.money_micros),
+            rtbcat_core::shared::money::format_micros(p.money_micros),
             p.count,
             series.count
         );

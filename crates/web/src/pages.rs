@@ -247,9 +247,12 @@ fn setup_allowed(state: &AppState, headers: &HeaderMap, token: Option<&str>) -> 
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
     let public = state.config.public_url.as_ref().is_some_and(|public| {
-        rtbcat_core::origin::expected_origin(host, public.starts_with("https:")).as_deref() == Some(public.as_str())
+        rtbcat_core::platform::origin::expected_origin(host, public.starts_with("https:")).as_deref()
+            == Some(public.as_str())
     });
-    rtbcat_core::origin::host_is_address(host) || public || token.is_some_and(|t| state.setup_token_matches(t))
+    rtbcat_core::platform::origin::host_is_address(host)
+        || public
+        || token.is_some_and(|t| state.setup_token_matches(t))
 }
 
 fn setup_refused() -> Response {
@@ -386,7 +389,10 @@ struct CardPerformance {
 }
 
 fn money(micros: Option<i64>) -> String {
-    micros.map_or_else(|| "—".into(), |m| format!("${}", rtbcat_core::money::format_micros(m)))
+    micros.map_or_else(
+        || "—".into(),
+        |m| format!("${}", rtbcat_core::shared::money::format_micros(m)),
+    )
 }
 
 fn period_label(period: Option<&str>) -> String {
@@ -399,8 +405,11 @@ fn period_label(period: Option<&str>) -> String {
     .to_string()
 }
 
-fn card_performance(p: &rtbcat_core::metrics::PerformanceSummary, period_label: &str) -> CardPerformance {
-    use rtbcat_core::metrics::Tier;
+fn card_performance(
+    p: &rtbcat_core::bidder::performance::metrics::PerformanceSummary,
+    period_label: &str,
+) -> CardPerformance {
+    use rtbcat_core::bidder::performance::metrics::Tier;
     let (trend, trend_class) = match p.trend_pct {
         Some(t) if t > 0.0 => (format!("▲ {t:.0}%"), "up"),
         Some(t) if t < 0.0 => (format!("▼ {:.0}%", t.abs()), "down"),
@@ -836,9 +845,12 @@ fn breakdown_views(rows: &[rtbcat_store::BreakdownRow]) -> Vec<BreakdownView> {
             spend: money(Some(r.spend_micros)),
             impressions: r.impressions,
             clicks: r.clicks,
-            ctr: rtbcat_core::metrics::ctr(r.clicks, r.impressions)
+            ctr: rtbcat_core::bidder::performance::metrics::ctr(r.clicks, r.impressions)
                 .map_or_else(|| "—".into(), |c| format!("{:.2}%", c * 100.0)),
-            cpc: money(rtbcat_core::metrics::cpc_micros(r.spend_micros, r.clicks)),
+            cpc: money(rtbcat_core::bidder::performance::metrics::cpc_micros(
+                r.spend_micros,
+                r.clicks,
+            )),
             share: if total > 0 {
                 format!("{:.0}%", r.spend_micros as f64 / total as f64 * 100.0)
             } else {
@@ -956,8 +968,8 @@ async fn creative_page(
     let mut geo_rows = Vec::new();
     let mut device_rows = Vec::new();
     if let Ok(Some(latest)) = state.store.latest_fact_date().await {
-        if let Some(end) = rtbcat_core::report::parse_report_date(&latest) {
-            let (start, _) = rtbcat_core::metrics::Period::Month.window(end);
+        if let Some(end) = rtbcat_core::bidder::performance::report::parse_report_date(&latest) {
+            let (start, _) = rtbcat_core::bidder::performance::metrics::Period::Month.window(end);
             let filter = |country: Option<String>| rtbcat_store::FactFilter {
                 start: start.map(|d| d.to_string()),
                 end: Some(end.to_string()),
@@ -1046,7 +1058,7 @@ async fn creative_preview(
     };
     let media_url = c.video_url.clone().or_else(|| {
         c.vast_xml.as_deref().and_then(|v| {
-            rtbcat_core::destination::find_urls(v)
+            rtbcat_core::bidder::catalog::destination::find_urls(v)
                 .into_iter()
                 .find(|u| u.contains(".mp4") || u.contains(".webm"))
         })
@@ -1133,7 +1145,7 @@ async fn import_page(State(state): State<AppState>, PageUser(user): PageUser) ->
     let (user_email, user_role) = user_header(&user);
     render(&ImportPage {
         asset_version: ASSET_VERSION,
-        can_import: user.role.allows(rtbcat_core::account::Role::Editor),
+        can_import: user.role.allows(rtbcat_core::platform::accounts::Role::Editor),
         user_email,
         user_role,
         active: "import",

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use rtbcat_app::popup::{Postback, PostbackOutcome, ServedOffer, TrackError, Visit};
-use rtbcat_core::account::Role;
-use rtbcat_core::popup::{self as rules, FieldError, OfferInput, Placement, PropertyInput};
+use rtbcat_core::platform::accounts::Role;
+use rtbcat_core::popups::{self as rules, FieldError, OfferInput, Placement, PropertyInput};
 use rtbcat_store::{AnalyticsFilter, AnalyticsGroup, Network, Offer, Property};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -279,7 +279,7 @@ pub(crate) fn offer_input(offer: &Offer) -> OfferInput {
         image_url: offer.image_url.clone(),
         click_url: offer.click_url.clone(),
         impression_pixel_url: offer.impression_pixel_url.clone(),
-        payout: Some(serde_json::Value::String(rtbcat_core::money::format_micros(
+        payout: Some(serde_json::Value::String(rtbcat_core::shared::money::format_micros(
             offer.payout_micros,
         ))),
         currency: Some(offer.currency.clone()),
@@ -928,7 +928,7 @@ pub(crate) async fn analytics_lines(
                     .map(|p| p.code.clone()),
                 _ => None,
             };
-            let interval = rules::wilson_interval(r.clicks, r.impressions);
+            let interval = rtbcat_core::shared::stats::wilson_interval(r.clicks, r.impressions);
             AnalyticsLine {
                 label,
                 ctr: (r.impressions > 0).then(|| r.clicks as f64 / r.impressions as f64),
@@ -988,8 +988,10 @@ async fn analytics(
                 ratio(l.ctr_low),
                 ratio(l.ctr_high),
                 l.conversions,
-                rtbcat_core::money::format_micros(l.revenue_micros),
-                l.rpm_micros.map(rtbcat_core::money::format_micros).unwrap_or_default(),
+                rtbcat_core::shared::money::format_micros(l.revenue_micros),
+                l.rpm_micros
+                    .map(rtbcat_core::shared::money::format_micros)
+                    .unwrap_or_default(),
                 l.bot_hits
             ));
         }

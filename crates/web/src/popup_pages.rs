@@ -13,8 +13,8 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use rtbcat_core::account::Role;
-use rtbcat_core::money::format_micros;
+use rtbcat_core::platform::accounts::Role;
+use rtbcat_core::shared::money::format_micros;
 use rtbcat_store::{Offer, Property, User};
 use serde::Deserialize;
 
@@ -295,11 +295,11 @@ async fn playground_page(
     };
     let placement = params
         .placement
-        .filter(|v| rtbcat_core::popup::Placement::parse(v).is_some())
+        .filter(|v| rtbcat_core::popups::Placement::parse(v).is_some())
         .unwrap_or_else(|| p.popup_placement.clone());
     let frequency = params
         .frequency
-        .filter(|v| rtbcat_core::popup::Frequency::parse(v).is_some())
+        .filter(|v| rtbcat_core::popups::Frequency::parse(v).is_some())
         .unwrap_or_else(|| "always".into());
     let options_json = serde_json::json!({
         "property": p.code, "placement": placement, "frequency": frequency, "debug": true, "delay": 1500, "minTime": 1000
@@ -401,7 +401,7 @@ async fn analytics_page(
         ctr: percent((impressions > 0).then(|| clicks as f64 / impressions as f64)),
         conversions: sum(|l| l.conversions),
         revenue: format_micros(revenue),
-        rpm: rtbcat_core::popup::rpm_micros(revenue, impressions).map_or_else(|| "–".into(), format_micros),
+        rpm: rtbcat_core::popups::rpm_micros(revenue, impressions).map_or_else(|| "–".into(), format_micros),
         bot_hits: sum(|l| l.bot_hits),
     };
     let view = |lines: &[crate::popup_api::AnalyticsLine]| -> Vec<LineView> {

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use rtbcat_app::Config;
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use rtbcat_store::User;
 
 pub const SESSION_COOKIE: &str = "rtbcat_session";
@@ -144,13 +144,13 @@ pub fn check_same_origin(method: &Method, headers: &HeaderMap, config: &Config) 
         None => headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
-            .and_then(|host| rtbcat_core::origin::expected_origin(host, config.secure_cookies)),
+            .and_then(|host| rtbcat_core::platform::origin::expected_origin(host, config.secure_cookies)),
     };
     let origin = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
         .and_then(|h| h.to_str().ok())
-        .and_then(rtbcat_core::origin::origin_of_url);
+        .and_then(rtbcat_core::platform::origin::origin_of_url);
     match (origin, expected) {
         (Some(origin), Some(expected)) if origin == expected => Ok(()),
         _ => Err(ApiError::new(

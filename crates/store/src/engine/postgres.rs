@@ -84,8 +84,9 @@ pub(crate) async fn applied_schema_version(client: &tokio_postgres::Client) -> S
 
 impl PgStore {
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let config = tokio_postgres::Config::from_str(url)
-            .map_err(|e| StoreError::UnsupportedUrl(format!("{}: {e}", rtbcat_core::secrets::redact_url(url))))?;
+        let config = tokio_postgres::Config::from_str(url).map_err(|e| {
+            StoreError::UnsupportedUrl(format!("{}: {e}", rtbcat_core::shared::secrets::redact_url(url)))
+        })?;
         let manager = Manager::from_config(
             config,
             NoTls,

@@ -1,7 +1,7 @@
 //! Who may do what: 401s, redirects, roles, first-run setup, login rate limiting, CSRF.
 
 use crate::support::{browser, spawn_app, spawn_app_with, Backend, TestApp, PASSWORD};
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use serde_json::Value;
 
 /// Sign in through the login form, as a browser would (same-origin `Origin` header).

@@ -1,7 +1,7 @@
 //! The catalog story, run on both backends: import → list/filter over HTTP → detail.
 
 use crate::support::{demo_document, spawn_app, Backend};
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use serde_json::Value;
 use std::collections::HashSet;
 

@@ -1,7 +1,7 @@
 //! Performance report import over HTTP, on both backends.
 
 use crate::support::{spawn_app, Backend, TestApp};
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use serde_json::Value;
 
 /// An Authorized Buyers export as users get it: BOM, CRLF, `#Day`, M/D/YY, country names,
@@ -292,7 +292,7 @@ async fn performance_import_scenario(backend: Backend) {
 
 /// An import cut off before its end writes nothing; running it again completes it.
 async fn interrupted_import_leaves_nothing(backend: Backend) {
-    use rtbcat_core::report::{Device, PerformanceFact};
+    use rtbcat_core::bidder::performance::report::{Device, PerformanceFact};
     use rtbcat_store::FactBatch;
     let app = spawn_app(backend).await;
     let fact = |n: i64| PerformanceFact {
@@ -371,7 +371,7 @@ async fn pages_show_performance_badges_and_charts() {
         3,
         30,
         3000,
-        rtbcat_core::creative::DEFAULT_BUYERS_UI_TEMPLATE,
+        rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE,
         now,
     )
     .await

@@ -2,7 +2,7 @@
 //! analytics and the script.
 
 use crate::support::{browser, spawn_app, Backend, TestApp, POSTBACK_SECRET};
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use serde_json::{json, Value};
 
 const HOST_ORIGIN: &str = "https://www.modefreefinds.com";

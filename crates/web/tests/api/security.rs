@@ -5,7 +5,7 @@ use crate::auth::sign_in;
 use crate::performance::{gzip, upload};
 use crate::popups::{send, setup, visitor};
 use crate::support::{browser, spawn_app, spawn_app_with, Backend, TestApp, PASSWORD, POSTBACK_SECRET};
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use serde_json::{json, Value};
 use std::io::Write as _;
 
@@ -624,7 +624,7 @@ async fn an_account_waits_after_repeated_failures_from_any_address() {
                 .expect("login")
         }
     };
-    for _ in 0..rtbcat_core::account::FREE_LOGIN_FAILURES {
+    for _ in 0..rtbcat_core::platform::accounts::FREE_LOGIN_FAILURES {
         assert_eq!(attempt("wrong password!").await.status(), 401);
     }
     let locked = attempt("wrong password!").await;

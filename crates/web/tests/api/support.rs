@@ -2,7 +2,7 @@
 
 use rtbcat_app::clock::FixedClock;
 use rtbcat_app::Config;
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use rtbcat_store::SharedStore;
 use std::collections::HashMap;
 use std::sync::Arc;

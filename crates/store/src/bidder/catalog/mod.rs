@@ -74,7 +74,7 @@ pub struct CreativeListItem {
     /// Present when the listing asked for a period, a performance sort, tier or geo.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub performance: Option<rtbcat_core::metrics::PerformanceSummary>,
+    pub performance: Option<rtbcat_core::bidder::performance::metrics::PerformanceSummary>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

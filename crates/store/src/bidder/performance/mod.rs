@@ -26,8 +26,8 @@ pub struct PerformanceStats {
 /// failed) leaves no trace, and re-running it completes it.
 #[derive(Debug)]
 pub enum FactBatch {
-    Performance(Vec<rtbcat_core::report::PerformanceFact>),
-    Traffic(Vec<rtbcat_core::report::TrafficFact>),
+    Performance(Vec<rtbcat_core::bidder::performance::report::PerformanceFact>),
+    Traffic(Vec<rtbcat_core::bidder::performance::report::TrafficFact>),
     Commit(Option<Box<ImportRecord>>),
 }
 

@@ -77,7 +77,7 @@ impl PerformanceStore for PgStore {
             Type::INT8,
         ];
         let mut perf_writer = std::pin::pin!(BinaryCopyInWriter::new(perf_sink, &perf_types));
-        let mut traffic_rows: Vec<rtbcat_core::report::TrafficFact> = Vec::new();
+        let mut traffic_rows: Vec<rtbcat_core::bidder::performance::report::TrafficFact> = Vec::new();
         let mut committed: Option<Option<Box<ImportRecord>>> = None;
         while let Some(batch) = batches.recv().await {
             match batch {

@@ -6,7 +6,7 @@ mod sqlite;
 
 use crate::*;
 use async_trait::async_trait;
-use rtbcat_core::account::Role;
+use rtbcat_core::platform::accounts::Role;
 use serde::Serialize;
 
 #[derive(Debug, Clone)]

@@ -27,7 +27,7 @@ impl NewAuditEntry {
     /// The entry cut to what the log keeps: whoever can reach a form (a failed sign-in with
     /// a 5 MB e-mail) must not be able to grow the log by megabytes per request.
     pub fn bounded(mut self) -> Self {
-        use rtbcat_core::text::truncate_chars;
+        use rtbcat_core::shared::text::truncate_chars;
         self.actor = truncate_chars(&self.actor, MAX_AUDIT_TEXT);
         self.action = truncate_chars(&self.action, MAX_AUDIT_TEXT);
         self.subject = self.subject.map(|s| truncate_chars(&s, MAX_AUDIT_TEXT));

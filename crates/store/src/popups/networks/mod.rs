@@ -65,7 +65,7 @@ pub trait NetworkStore: Send + Sync {
     async fn save_network(
         &self,
         id: Option<i64>,
-        spec: rtbcat_core::popup::NetworkSpec,
+        spec: rtbcat_core::popups::NetworkSpec,
         now: i64,
     ) -> StoreResult<Network>;
 

@@ -8,7 +8,7 @@ impl NetworkStore for PgStore {
     async fn save_network(
         &self,
         id: Option<i64>,
-        spec: rtbcat_core::popup::NetworkSpec,
+        spec: rtbcat_core::popups::NetworkSpec,
         now: i64,
     ) -> StoreResult<Network> {
         let client = self.client().await?;

@@ -9,7 +9,7 @@ impl NetworkStore for SqliteStore {
     async fn save_network(
         &self,
         id: Option<i64>,
-        spec: rtbcat_core::popup::NetworkSpec,
+        spec: rtbcat_core::popups::NetworkSpec,
         now: i64,
     ) -> StoreResult<Network> {
         self.write(move |conn| {

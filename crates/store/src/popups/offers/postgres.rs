@@ -26,7 +26,7 @@ impl OfferStore for PgStore {
     async fn save_offer(
         &self,
         id: Option<i64>,
-        spec: rtbcat_core::popup::OfferSpec,
+        spec: rtbcat_core::popups::OfferSpec,
         actor: String,
         now: i64,
     ) -> StoreResult<Offer> {

@@ -28,7 +28,7 @@ impl OfferStore for SqliteStore {
     async fn save_offer(
         &self,
         id: Option<i64>,
-        spec: rtbcat_core::popup::OfferSpec,
+        spec: rtbcat_core::popups::OfferSpec,
         actor: String,
         now: i64,
     ) -> StoreResult<Offer> {

@@ -65,7 +65,7 @@ pub trait PropertyStore: Send + Sync {
     async fn save_property(
         &self,
         id: Option<i64>,
-        spec: rtbcat_core::popup::PropertySpec,
+        spec: rtbcat_core::popups::PropertySpec,
         now: i64,
     ) -> StoreResult<Property>;
 

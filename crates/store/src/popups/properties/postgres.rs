@@ -8,7 +8,7 @@ impl PropertyStore for PgStore {
     async fn save_property(
         &self,
         id: Option<i64>,
-        spec: rtbcat_core::popup::PropertySpec,
+        spec: rtbcat_core::popups::PropertySpec,
         now: i64,
     ) -> StoreResult<Property> {
         let client = self.client().await?;

@@ -9,7 +9,7 @@ impl PropertyStore for SqliteStore {
     async fn save_property(
         &self,
         id: Option<i64>,
-        spec: rtbcat_core::popup::PropertySpec,
+        spec: rtbcat_core::popups::PropertySpec,
         now: i64,
     ) -> StoreResult<Property> {
         self.write(move |conn| {

@@ -5,7 +5,7 @@
 //! something else again. This module recognises a report from its header and turns each
 //! row into a checked fact, naming line, column and reason when it cannot.
 
-use crate::money::parse_money_micros;
+use crate::shared::money::parse_money_micros;
 use serde::Serialize;
 use time::{Date, Month};
 
@@ -442,10 +442,10 @@ fn parse_count(text: &str) -> Result<i64, String> {
     let value = integral
         .parse::<i64>()
         .map_err(|_| format!("{:?} is not a whole number", text.trim()))?;
-    if value > crate::money::limits::MAX_COUNT {
+    if value > crate::shared::money::limits::MAX_COUNT {
         return Err(format!(
             "{value} is larger than any real count (at most {} per row)",
-            crate::money::limits::MAX_COUNT
+            crate::shared::money::limits::MAX_COUNT
         ));
     }
     Ok(value)
@@ -562,11 +562,11 @@ impl ReportLayout {
         if date > today {
             return Err(self.error(line, Column::Date, format!("{date} is in the future")));
         }
-        if date < crate::money::limits::EARLIEST_DATE {
+        if date < crate::shared::money::limits::EARLIEST_DATE {
             return Err(self.error(
                 line,
                 Column::Date,
-                format!("{date} is before {}", crate::money::limits::EARLIEST_DATE),
+                format!("{date} is before {}", crate::shared::money::limits::EARLIEST_DATE),
             ));
         }
         let hour = match self.field(row, Column::Hour).filter(|h| !h.is_empty()) {
@@ -630,13 +630,13 @@ impl ReportLayout {
             } else {
                 parse_money_micros(spend_text).map_err(|e| self.error(line, Column::Spend, e.to_string()))?
             };
-            if spend_micros > crate::money::limits::MAX_ROW_SPEND_MICROS {
+            if spend_micros > crate::shared::money::limits::MAX_ROW_SPEND_MICROS {
                 return Err(self.error(
                     line,
                     Column::Spend,
                     format!(
                         "{spend_text} is larger than any real spend of one row (at most {})",
-                        crate::money::format_micros(crate::money::limits::MAX_ROW_SPEND_MICROS)
+                        crate::shared::money::format_micros(crate::shared::money::limits::MAX_ROW_SPEND_MICROS)
                     ),
                 ));
             }
@@ -657,7 +657,7 @@ impl ReportLayout {
         }
         let size = match self.field(row, Column::Size).filter(|s| !s.is_empty()) {
             None => String::new(),
-            Some(text) => crate::size::parse_size_text(text)
+            Some(text) => crate::bidder::catalog::size::parse_size_text(text)
                 .map(|s| s.label)
                 .map_err(|e| self.error(line, Column::Size, e.to_string()))?,
         };

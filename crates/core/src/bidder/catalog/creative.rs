@@ -4,8 +4,8 @@
 //! fields we do not know ignored), checks it, and derives the fields the catalog filters on.
 //! The raw JSON is kept beside the derived fields so normalisation can be re-run.
 
-use crate::destination::{self, Destination};
-use crate::size::{self, CanonicalSize, SizeContext};
+use crate::bidder::catalog::destination::{self, Destination};
+use crate::bidder::catalog::size::{self, CanonicalSize, SizeContext};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 

@@ -1,0 +1,4 @@
+//! The bidder wing: creatives on Google Authorized Buyers and how they perform.
+
+pub mod catalog;
+pub mod performance;
