@@ -59,10 +59,10 @@ enum Command {
 #[derive(Args)]
 struct DemoArgs {
     /// Seed for the generator: the same seed gives the same data.
-    #[arg(long, default_value_t = rtbcat_app::demo::DEFAULT_SEED)]
+    #[arg(long, default_value_t = rtbcat_app::bidder::demo::DEFAULT_SEED)]
     seed: u64,
     /// How many creatives to generate.
-    #[arg(long, default_value_t = rtbcat_app::demo::DEFAULT_CREATIVES)]
+    #[arg(long, default_value_t = rtbcat_app::bidder::demo::DEFAULT_CREATIVES)]
     creatives: usize,
     /// About how many hourly performance rows to generate over the last 30 days.
     #[arg(long, default_value_t = 200_000)]
@@ -204,14 +204,16 @@ async fn run(cli: Cli) -> Result<()> {
         Command::User(UserCommand::Add { email, role }) => {
             let store = open_store(&config).await?;
             let password = read_password()?;
-            let user = rtbcat_app::auth::create_user(&store, &email, &password, role, "cli", clock.unix()).await?;
+            let user =
+                rtbcat_app::platform::accounts::create_user(&store, &email, &password, role, "cli", clock.unix())
+                    .await?;
             println!("added {} ({})", user.email, user.role.as_str());
             Ok(())
         }
         Command::User(UserCommand::List) => {
             let store = open_store(&config).await?;
             println!("{:<6} {:<40} {:<8} status", "id", "email", "role");
-            for user in rtbcat_app::auth::list_users(&store).await? {
+            for user in rtbcat_app::platform::accounts::list_users(&store).await? {
                 let status = if user.disabled { "disabled" } else { "active" };
                 println!("{:<6} {:<40} {:<8} {status}", user.id, user.email, user.role.as_str());
             }
@@ -226,7 +228,7 @@ async fn run(cli: Cli) -> Result<()> {
             if role.is_none() && !disable && !enable {
                 bail!("nothing to change: give --role, --disable or --enable");
             }
-            let change = rtbcat_app::auth::AccountChange {
+            let change = rtbcat_app::platform::accounts::AccountChange {
                 role,
                 disabled: (disable || enable).then_some(disable),
                 password: None,
@@ -235,7 +237,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::User(UserCommand::Password { email }) => {
             let password = read_password()?;
-            let change = rtbcat_app::auth::AccountChange {
+            let change = rtbcat_app::platform::accounts::AccountChange {
                 password: Some(password),
                 ..Default::default()
             };
@@ -248,12 +250,13 @@ async fn run(cli: Cli) -> Result<()> {
             expires_days,
         }) => {
             let store = open_store(&config).await?;
-            let options = rtbcat_app::auth::TokenOptions {
+            let options = rtbcat_app::platform::accounts::TokenOptions {
                 label,
                 scope,
                 expires_in_days: expires_days,
             };
-            let created = rtbcat_app::auth::create_api_token(&store, &email, options, "cli", clock.unix()).await?;
+            let created =
+                rtbcat_app::platform::accounts::create_api_token(&store, &email, options, "cli", clock.unix()).await?;
             eprintln!(
                 "API token {} for {email} (shown once; send it as `Authorization: Bearer <token>`):",
                 created.info.id
@@ -263,7 +266,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Token(TokenCommand::List { email }) => {
             let store = open_store(&config).await?;
-            let tokens = rtbcat_app::auth::list_api_tokens(&store, email.as_deref()).await?;
+            let tokens = rtbcat_app::platform::accounts::list_api_tokens(&store, email.as_deref()).await?;
             println!(
                 "{:<6} {:<32} {:<20} {:<8} {:<12} {:<12} last used",
                 "id", "user", "label", "scope", "created", "expires"
@@ -288,20 +291,20 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Token(TokenCommand::Revoke { id }) => {
             let store = open_store(&config).await?;
-            let revoked = rtbcat_app::auth::revoke_api_token(&store, id, None, "cli", clock.unix()).await?;
+            let revoked =
+                rtbcat_app::platform::accounts::revoke_api_token(&store, id, None, "cli", clock.unix()).await?;
             println!("revoked token {id} ({}) of {}", revoked.label, revoked.user_email);
             Ok(())
         }
         Command::Popup(PopupCommand::Tokens { property, count }) => {
             let store = open_store(&config).await?;
-            let found = store
-                .list_properties()
+            let found = rtbcat_app::popups::properties::list(&store)
                 .await?
                 .into_iter()
                 .find(|p| p.code == property)
                 .with_context(|| format!("no property has the code {property:?}"))?;
-            let (writer, _task) = rtbcat_app::popup::EventWriter::start(store.clone(), 1);
-            let tracking = rtbcat_app::popup::Tracking::new(store, clock, writer).await?;
+            let (writer, _task) = rtbcat_app::popups::tracking::EventWriter::start(store.clone(), 1);
+            let tracking = rtbcat_app::popups::tracking::Tracking::new(store, clock, writer).await?;
             let tokens = tracking.load_test_tokens(&found, count).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for token in tokens {
@@ -324,11 +327,11 @@ async fn change_account(
     config: &Config,
     clock: Arc<dyn Clock>,
     email: &str,
-    change: rtbcat_app::auth::AccountChange,
+    change: rtbcat_app::platform::accounts::AccountChange,
 ) -> Result<()> {
     let store = open_store(config).await?;
-    let id = rtbcat_app::auth::account_id(&store, email).await?;
-    let account = rtbcat_app::auth::change_account(&store, id, change, "cli", clock.unix()).await?;
+    let id = rtbcat_app::platform::accounts::account_id(&store, email).await?;
+    let account = rtbcat_app::platform::accounts::change_account(&store, id, change, "cli", clock.unix()).await?;
     let status = if account.disabled { "disabled" } else { "active" };
     println!("{}: {} ({status})", account.email, account.role.as_str());
     Ok(())
@@ -403,7 +406,7 @@ async fn shutdown_signal() {
 async fn demo(config: Config, clock: Arc<dyn Clock>, args: DemoArgs) -> Result<()> {
     let store = open_store(&config).await?;
     let started = Instant::now();
-    let report = rtbcat_app::demo::load(
+    let report = rtbcat_app::bidder::demo::load(
         &store,
         args.seed,
         args.creatives,
@@ -429,7 +432,7 @@ async fn demo(config: Config, clock: Arc<dyn Clock>, args: DemoArgs) -> Result<(
         report.performance_updated,
         started.elapsed().as_secs_f64()
     );
-    let popups = rtbcat_app::popup_demo::load(&store, args.seed, args.popup_impressions, clock.now()).await?;
+    let popups = rtbcat_app::popups::demo::load(&store, args.seed, args.popup_impressions, clock.now()).await?;
     println!(
         "demo popups: {} properties, {} offers, 30 days: {} impressions, {} clicks, {} conversions ({} events written); {:.2}s",
         popups.properties,
@@ -453,12 +456,12 @@ async fn import_creatives(config: Config, clock: Arc<dyn Clock>, files: Vec<Path
         let started = Instant::now();
         let name = file.display().to_string();
         let text = if name == "-" {
-            rtbcat_app::catalog::read_document(std::io::stdin()).context("reading standard input")?
+            rtbcat_app::bidder::catalog::read_document(std::io::stdin()).context("reading standard input")?
         } else {
             let opened = std::fs::File::open(&file).with_context(|| format!("opening {name}"))?;
-            rtbcat_app::catalog::read_document(opened).with_context(|| format!("reading {name}"))?
+            rtbcat_app::bidder::catalog::read_document(opened).with_context(|| format!("reading {name}"))?
         };
-        match rtbcat_app::catalog::import_creatives(
+        match rtbcat_app::bidder::catalog::import_creatives(
             &store,
             &text,
             &name,
@@ -492,7 +495,7 @@ async fn import_creatives(config: Config, clock: Arc<dyn Clock>, files: Vec<Path
                     "all", report.creatives, report.inserted, report.updated, report.unchanged
                 );
             }
-            Err(rtbcat_app::catalog::ImportError::Invalid {
+            Err(rtbcat_app::bidder::catalog::ImportError::Invalid {
                 errors, total_errors, ..
             }) => {
                 failed = true;
@@ -527,7 +530,7 @@ async fn import_performance(
     json: bool,
     strict: bool,
 ) -> Result<()> {
-    use rtbcat_app::performance::{import_report, ImportOptions, ImportProgress};
+    use rtbcat_app::bidder::performance::{import_report, ImportOptions, ImportProgress};
     use std::sync::atomic::Ordering;
     let store = open_store(&config).await?;
     let mut any_errors = false;

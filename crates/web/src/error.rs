@@ -3,9 +3,9 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rtbcat_app::auth::AuthError;
-use rtbcat_app::catalog::ImportError;
-use rtbcat_store::StoreError;
+use rtbcat_app::bidder::catalog::ImportError;
+use rtbcat_app::platform::accounts::AuthError;
+use rtbcat_app::StoreError;
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -116,6 +116,26 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Refused(why) => ApiError::new(StatusCode::CONFLICT, "refused", why),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<rtbcat_app::popups::ChangeError> for ApiError {
+    fn from(err: rtbcat_app::popups::ChangeError) -> Self {
+        match err {
+            rtbcat_app::popups::ChangeError::Invalid(errors) => crate::popups::shared::invalid(errors),
+            rtbcat_app::popups::ChangeError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<rtbcat_app::popups::analytics::AnalyticsError> for ApiError {
+    fn from(err: rtbcat_app::popups::analytics::AnalyticsError) -> Self {
+        match err {
+            rtbcat_app::popups::analytics::AnalyticsError::BadParameter { name, reason } => {
+                ApiError::bad_parameter(name, reason)
+            }
+            rtbcat_app::popups::analytics::AnalyticsError::Store(store) => store.into(),
         }
     }
 }

@@ -3,26 +3,27 @@
 //! `App::bind` binds a listener (port 0 in tests) and reports its address before serving,
 //! so tests and the CLI start the same server.
 
-mod accounts_api;
-mod api;
 mod assets;
+mod bidder;
 mod charts;
 mod error;
-mod pages;
-mod popup_api;
-mod popup_pages;
+mod openapi;
+mod page;
+mod platform;
+mod popups;
 mod session;
 
-pub use api::{openapi, ApiDoc};
 pub use error::ApiError;
-pub use popup_api::popup_js_version;
+pub use openapi::{openapi, ApiDoc};
+pub use popups::tracking::popup_js_version;
 
 use axum::extract::FromRef;
 use axum::Router;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use rtbcat_app::popup::{EventWriter, Tracking};
+use rtbcat_app::popups::tracking::{EventWriter, Tracking};
+use rtbcat_app::SharedStore;
+use rtbcat_app::StoreError;
 use rtbcat_app::{Clock, Config};
-use rtbcat_store::{SharedStore, StoreError};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -38,9 +39,9 @@ pub struct AppState {
     pub tracking: Arc<Tracking>,
     /// Postbacks per address, and refused postbacks per address (secret guessing).
     pub postback_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    pub postback_refusals: Arc<popup_api::RefusalBlock>,
+    pub postback_refusals: Arc<popups::tracking::RefusalBlock>,
     /// Failed sign-ins per account, with their growing waits.
-    pub login_guard: Arc<rtbcat_app::auth::LoginGuard>,
+    pub login_guard: Arc<rtbcat_app::platform::accounts::LoginGuard>,
     /// One-time secret that allows first-run setup from a host name (see `/setup`).
     setup_token: Arc<String>,
     /// The event writer task, awaited at shutdown so queued events are written.
@@ -61,7 +62,7 @@ impl AppState {
         let (writer, writer_task) = EventWriter::start(store.clone(), EVENT_QUEUE);
         let mut tracking = Tracking::new(store.clone(), clock.clone(), writer).await?;
         if let Some(path) = &config.geoip_database {
-            let reader = rtbcat_app::popup::open_geoip(path).map_err(StoreError::Backend)?;
+            let reader = rtbcat_app::popups::tracking::open_geoip(path).map_err(StoreError::Backend)?;
             tracking = tracking.with_geoip(reader);
         }
         Ok(AppState {
@@ -72,9 +73,11 @@ impl AppState {
             tracking_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(tracking_per_minute))),
             tracking: Arc::new(tracking),
             postback_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(postbacks_per_minute))),
-            postback_refusals: Arc::new(popup_api::RefusalBlock::new(Quota::per_minute(refusals_per_minute))),
-            login_guard: Arc::new(rtbcat_app::auth::LoginGuard::default()),
-            setup_token: Arc::new(rtbcat_app::auth::new_token()),
+            postback_refusals: Arc::new(popups::tracking::RefusalBlock::new(Quota::per_minute(
+                refusals_per_minute,
+            ))),
+            login_guard: Arc::new(rtbcat_app::platform::accounts::LoginGuard::default()),
+            setup_token: Arc::new(rtbcat_app::platform::accounts::new_token()),
             writer_task: Arc::new(std::sync::Mutex::new(Some(writer_task))),
         })
     }
@@ -104,16 +107,15 @@ impl FromRef<AppState> for () {
 /// The whole application: API, UI, docs and assets.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(api::routes())
-        .merge(accounts_api::routes())
-        .merge(pages::routes())
-        .merge(popup_api::routes())
-        .merge(popup_pages::routes().layer(axum::middleware::map_response(pages::page_headers)))
+        .merge(platform::routes())
+        .merge(bidder::routes())
+        .merge(popups::routes())
+        .merge(openapi::routes())
         .merge(assets::routes())
         // Forms and JSON bodies are small; routes that take files set their own limit.
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .with_state(state)
-        .merge(api::docs_routes())
+        .merge(openapi::docs_routes())
 }
 
 /// A bound server, ready to run.

@@ -7,9 +7,9 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
+use rtbcat_app::platform::accounts::User;
 use rtbcat_app::Config;
 use rtbcat_core::platform::accounts::Role;
-use rtbcat_store::User;
 
 pub const SESSION_COOKIE: &str = "rtbcat_session";
 
@@ -38,14 +38,14 @@ async fn resolve(parts: &Parts, state: &AppState, allow_bearer: bool) -> Result<
     if allow_bearer {
         if let Some(token) = bearer_token(&parts.headers) {
             // A bearer token that does not match is an error, not a fallback to cookies.
-            let user = rtbcat_app::auth::api_token_user(&state.store, token, now)
+            let user = rtbcat_app::platform::accounts::api_token_user(&state.store, token, now)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
             return Ok(Some((user, Credential::Bearer)));
         }
     }
     match session_token(parts) {
-        Some(token) => Ok(rtbcat_app::auth::session_user(&state.store, &token, now)
+        Some(token) => Ok(rtbcat_app::platform::accounts::session_user(&state.store, &token, now)
             .await?
             .map(|user| (user, Credential::Cookie))),
         None => Ok(None),

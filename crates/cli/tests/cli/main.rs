@@ -47,7 +47,7 @@ fn stderr(output: &Output) -> String {
 }
 
 fn demo_file(workspace: &Workspace, creatives: usize) -> String {
-    let document = rtbcat_app::demo::creatives_document(99, creatives).to_string();
+    let document = rtbcat_app::bidder::demo::creatives_document(99, creatives).to_string();
     workspace.write("creatives.json", &document)
 }
 

@@ -274,7 +274,10 @@ async fn first_run_setup_creates_one_admin_then_closes() {
         Some("/login")
     );
     assert_eq!(
-        app.store.count_users().await.expect("count"),
+        rtbcat_app::platform::accounts::list_users(&app.store)
+            .await
+            .expect("users")
+            .len(),
         1,
         "setup never runs twice"
     );
@@ -306,10 +309,18 @@ async fn accounts_on_postgres() {
     sign_in(&app, &client, "ed@example.com").await;
     assert_eq!(client.get(app.url("/api/me")).send().await.expect("me").status(), 200);
     let duplicate =
-        rtbcat_app::auth::create_user(&app.store, "ed@example.com", PASSWORD, Role::Viewer, "test", 0).await;
-    assert!(matches!(duplicate, Err(rtbcat_app::auth::AuthError::Exists(_))));
-    let first_admin = rtbcat_app::auth::setup_first_admin(&app.store, "late@example.com", PASSWORD, 0).await;
-    assert!(matches!(first_admin, Err(rtbcat_app::auth::AuthError::SetupDone)));
+        rtbcat_app::platform::accounts::create_user(&app.store, "ed@example.com", PASSWORD, Role::Viewer, "test", 0)
+            .await;
+    assert!(matches!(
+        duplicate,
+        Err(rtbcat_app::platform::accounts::AuthError::Exists(_))
+    ));
+    let first_admin =
+        rtbcat_app::platform::accounts::setup_first_admin(&app.store, "late@example.com", PASSWORD, 0).await;
+    assert!(matches!(
+        first_admin,
+        Err(rtbcat_app::platform::accounts::AuthError::SetupDone)
+    ));
 }
 
 #[tokio::test]

@@ -353,23 +353,3 @@ async fn creative_pages_render_escaped_and_previews_are_sandboxed() {
         .expect("missing");
     assert_eq!(missing.status(), 404);
 }
-
-#[tokio::test]
-async fn schema_newer_than_the_binary_is_refused() {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = format!("sqlite://{}", dir.path().join("rtbcat.db").display());
-    drop(rtbcat_store::open(&url).await.expect("first open"));
-    let conn = rusqlite::Connection::open(dir.path().join("rtbcat.db")).expect("open file");
-    conn.execute(
-        "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (999, 'future', '2030-01-01', '0')",
-        [],
-    )
-    .expect("simulate a newer binary's migration");
-    drop(conn);
-    let err = rtbcat_store::open(&url).await.err().expect("refused");
-    let binary = rtbcat_store::binary_schema_version(rtbcat_store::Backend::Sqlite);
-    assert!(
-        matches!(err, rtbcat_store::StoreError::SchemaTooNew { database: 999, binary: b } if b == binary),
-        "{err}"
-    );
-}

@@ -427,7 +427,7 @@ async fn the_script_is_small_cached_and_precompressed() {
 async fn popup_pages_render_for_editors_and_viewers() {
     let app = spawn_app(Backend::Sqlite).await;
     let now = time::OffsetDateTime::from_unix_timestamp(crate::support::NOW).expect("time");
-    let demo = rtbcat_app::popup_demo::load(&app.store, 7, 600, now)
+    let demo = rtbcat_app::popups::demo::load(&app.store, 7, 600, now)
         .await
         .expect("demo");
     assert_eq!((demo.properties, demo.offers), (4, 12));

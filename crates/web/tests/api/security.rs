@@ -109,7 +109,7 @@ async fn creatives_documents_and_elements_are_bounded() {
     let (_, stats) = send(editor.get(app.url("/stats"))).await;
     assert_eq!(stats["creatives"], 0, "{stats}");
     // A document over the limit is refused before it is parsed.
-    let huge = vec![b' '; rtbcat_app::catalog::MAX_DOCUMENT_BYTES + 1];
+    let huge = vec![b' '; rtbcat_app::bidder::catalog::MAX_DOCUMENT_BYTES + 1];
     let response = editor
         .post(app.url("/api/creatives/import"))
         .body(huge)
@@ -118,8 +118,8 @@ async fn creatives_documents_and_elements_are_bounded() {
         .expect("upload");
     assert_eq!(response.status(), 413);
     // The CLI's reader stops at the same bound.
-    let over = std::io::repeat(b' ').take_bytes(rtbcat_app::catalog::MAX_DOCUMENT_BYTES as u64 + 10);
-    let error = rtbcat_app::catalog::read_document(over).expect_err("too large");
+    let over = std::io::repeat(b' ').take_bytes(rtbcat_app::bidder::catalog::MAX_DOCUMENT_BYTES as u64 + 10);
+    let error = rtbcat_app::bidder::catalog::read_document(over).expect_err("too large");
     assert!(error.to_string().contains("larger than 64 MiB"), "{error}");
 }
 
@@ -387,25 +387,19 @@ async fn tokens_and_accounts_scenario(backend: Backend) {
     let short = app
         .token_for(
             "ed@example.com",
-            rtbcat_app::auth::TokenOptions {
+            rtbcat_app::platform::accounts::TokenOptions {
                 label: "short".into(),
                 scope: None,
                 expires_in_days: Some(1),
             },
         )
         .await;
-    let info = app
-        .store
-        .api_token_user(rtbcat_app::auth::token_digest(&short), crate::support::NOW + 86_401)
-        .await
-        .expect("lookup");
-    assert!(info.is_none(), "expired");
-    assert!(app
-        .store
-        .api_token_user(rtbcat_app::auth::token_digest(&short), crate::support::NOW + 60)
-        .await
-        .expect("lookup")
-        .is_some());
+    let lookup = |now| rtbcat_app::platform::accounts::api_token_user(&app.store, &short, now);
+    assert!(
+        lookup(crate::support::NOW + 86_401).await.expect("lookup").is_none(),
+        "expired"
+    );
+    assert!(lookup(crate::support::NOW + 60).await.expect("lookup").is_some());
 
     // The admin re-roles, disables and resets Ed.
     let (_, users) = send(admin.get(app.url("/api/users"))).await;
@@ -574,7 +568,10 @@ async fn setup_through_a_rebound_host_name_needs_the_printed_token() {
         .await
         .expect("page");
     assert_eq!(response.status(), 403);
-    assert_eq!(app.store.count_users().await.expect("count"), 0, "no admin was created");
+    assert!(
+        !rtbcat_app::platform::has_accounts(&app.store).await.expect("count"),
+        "no admin was created"
+    );
     // The one-time link `rtbcat serve` prints lets a host name through.
     let token = app.setup_path.split("token=").nth(1).expect("token").to_string();
     let page = browser()
@@ -601,7 +598,7 @@ async fn setup_through_a_rebound_host_name_needs_the_printed_token() {
         .await
         .expect("setup");
     assert_eq!(response.status(), 303);
-    assert_eq!(app.store.count_users().await.expect("count"), 1);
+    assert!(rtbcat_app::platform::has_accounts(&app.store).await.expect("count"));
 }
 
 // 9 -------------------------------------------------------------------------------------
@@ -783,7 +780,7 @@ async fn a_domain_without_a_port_is_not_every_port() {
         assert_eq!(response.status() == 200, allowed, "{origin}: {}", response.status());
     }
     // The demo's properties name their own site only: no localhost, no 127.0.0.1.
-    rtbcat_app::popup_demo::load(
+    rtbcat_app::popups::demo::load(
         &app.store,
         1,
         100,
@@ -791,7 +788,10 @@ async fn a_domain_without_a_port_is_not_every_port() {
     )
     .await
     .expect("demo");
-    for property in app.store.list_properties().await.expect("properties") {
+    for property in rtbcat_app::popups::properties::list(&app.store)
+        .await
+        .expect("properties")
+    {
         assert!(
             property
                 .domains

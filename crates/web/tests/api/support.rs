@@ -2,8 +2,8 @@
 
 use rtbcat_app::clock::FixedClock;
 use rtbcat_app::Config;
+use rtbcat_app::SharedStore;
 use rtbcat_core::platform::accounts::Role;
-use rtbcat_store::SharedStore;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -116,7 +116,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(backend: Backend, login_attempts_per_minute: u32) -> TestApp {
     let (url, database) = fresh_database(backend).await;
-    let store = rtbcat_store::open(&url).await.expect("open store");
+    let store = rtbcat_app::open_store(&url).await.expect("open store");
     let state = rtbcat_web::AppState::new(
         store.clone(),
         config(&url, login_attempts_per_minute),
@@ -142,7 +142,7 @@ pub async fn spawn_app_with(backend: Backend, login_attempts_per_minute: u32) ->
 
 impl TestApp {
     pub async fn add_user(&self, email: &str, role: Role) {
-        rtbcat_app::auth::create_user(&self.store, email, PASSWORD, role, "test", NOW)
+        rtbcat_app::platform::accounts::create_user(&self.store, email, PASSWORD, role, "test", NOW)
             .await
             .expect("add user");
     }
@@ -156,8 +156,8 @@ impl TestApp {
     }
 
     /// A bearer token for an existing user.
-    pub async fn token_for(&self, email: &str, options: rtbcat_app::auth::TokenOptions) -> String {
-        rtbcat_app::auth::create_api_token(&self.store, email, options, "test", NOW)
+    pub async fn token_for(&self, email: &str, options: rtbcat_app::platform::accounts::TokenOptions) -> String {
+        rtbcat_app::platform::accounts::create_api_token(&self.store, email, options, "test", NOW)
             .await
             .expect("token")
             .token
@@ -191,5 +191,5 @@ pub fn browser() -> reqwest::Client {
 }
 
 pub fn demo_document(creatives: usize) -> String {
-    rtbcat_app::demo::creatives_document(rtbcat_app::demo::DEFAULT_SEED, creatives).to_string()
+    rtbcat_app::bidder::demo::creatives_document(rtbcat_app::bidder::demo::DEFAULT_SEED, creatives).to_string()
 }

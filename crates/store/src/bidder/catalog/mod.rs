@@ -27,7 +27,7 @@ pub enum UpsertOutcome {
 }
 
 /// The catalog fields every listing shows (the `slim` shape).
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreativeSummary {
     /// Our row id, stable across re-imports.
     pub id: i64,
@@ -51,7 +51,7 @@ pub struct CreativeSummary {
 }
 
 /// What a card needs to draw a thumbnail, on top of the summary.
-#[derive(Debug, Clone, Serialize, PartialEq, Default, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreativeContent {
     pub html_snippet: Option<String>,
     pub vast_xml: Option<String>,
@@ -64,20 +64,16 @@ pub struct CreativeContent {
     pub native_logo_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreativeListItem {
-    #[serde(flatten)]
     pub summary: CreativeSummary,
     /// Absent in `slim` listings.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub content: Option<CreativeContent>,
     /// Present when the listing asked for a period, a performance sort, tier or geo.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
     pub performance: Option<rtbcat_core::bidder::performance::metrics::PerformanceSummary>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct CreativePage {
     pub items: Vec<CreativeListItem>,
     pub total: i64,
@@ -86,28 +82,22 @@ pub struct CreativePage {
 }
 
 /// Everything about one creative, raw JSON included.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct CreativeDetail {
-    #[serde(flatten)]
     pub summary: CreativeSummary,
-    #[serde(flatten)]
     pub content: CreativeContent,
     pub resource_name: String,
     pub size_snapped: bool,
-    #[schema(value_type = Object)]
     pub policy_statuses: serde_json::Value,
-    #[schema(value_type = Vec<String>)]
     pub declared_click_urls: serde_json::Value,
-    #[schema(value_type = Vec<Object>)]
     pub destinations: serde_json::Value,
     pub api_update_time: Option<String>,
     pub first_seen_at: i64,
     /// The creative exactly as the API returned it.
-    #[schema(value_type = Object)]
     pub raw: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct CatalogStats {
     pub creatives: i64,
     pub seats: i64,
@@ -120,13 +110,13 @@ pub struct CatalogStats {
     pub performance: PerformanceStats,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedCount {
     pub name: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct SizeCount {
     pub canonical_size: String,
     pub size_category: String,
@@ -134,7 +124,7 @@ pub struct SizeCount {
     pub formats: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct SeatSummary {
     pub seat_id: String,
     pub display_name: Option<String>,
@@ -144,7 +134,7 @@ pub struct SeatSummary {
 }
 
 /// Values the catalog filters offer, with counts.
-#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct CatalogFacets {
     pub seats: Vec<NamedCount>,
     pub formats: Vec<NamedCount>,

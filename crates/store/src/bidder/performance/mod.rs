@@ -8,7 +8,7 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct PerformanceStats {
     pub fact_rows: i64,
     pub spend_micros: i64,
@@ -42,7 +42,7 @@ pub struct FactCounts {
 }
 
 /// One line of the import history.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ImportRecord {
     pub id: i64,
     pub file_name: String,
@@ -56,7 +56,6 @@ pub struct ImportRecord {
     pub updated: i64,
     pub skipped: i64,
     pub warnings: i64,
-    #[schema(value_type = Vec<Object>)]
     pub first_errors: serde_json::Value,
     pub duration_ms: i64,
     pub actor: String,
@@ -82,7 +81,7 @@ pub enum Breakdown {
 }
 
 /// One group of a breakdown: `key` is the date, hour, country or device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreakdownRow {
     pub creative_id: String,
     pub key: String,

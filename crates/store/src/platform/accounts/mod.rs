@@ -7,7 +7,6 @@ mod sqlite;
 use crate::*;
 use async_trait::async_trait;
 use rtbcat_core::platform::accounts::Role;
-use serde::Serialize;
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -17,21 +16,19 @@ pub struct NewUser {
     pub now: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: i64,
     pub email: String,
-    #[schema(value_type = String, example = "editor")]
     pub role: Role,
     pub created_at: i64,
 }
 
 /// A user as an administrator manages it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserAccount {
     pub id: i64,
     pub email: String,
-    #[schema(value_type = String, example = "editor")]
     pub role: Role,
     pub disabled: bool,
     pub created_at: i64,
@@ -59,14 +56,13 @@ pub struct NewApiToken {
 }
 
 /// An API token as listed: never the token itself.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenInfo {
     pub id: i64,
     pub user_id: i64,
     pub user_email: String,
     pub label: String,
     /// The highest role the token acts with; null: its owner's role.
-    #[schema(value_type = Option<String>, example = "viewer")]
     pub scope: Option<Role>,
     pub created_at: i64,
     pub expires_at: Option<i64>,

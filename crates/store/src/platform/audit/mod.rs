@@ -1,12 +1,11 @@
 //! The audit log: who did what, bounded in size.
 
-mod postgres;
+pub(crate) mod postgres;
 
-mod sqlite;
+pub(crate) mod sqlite;
 
 use crate::*;
 use async_trait::async_trait;
-use serde::Serialize;
 
 #[derive(Debug, Clone)]
 pub struct NewAuditEntry {
@@ -39,16 +38,40 @@ impl NewAuditEntry {
     }
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: i64,
     pub actor: String,
     pub action: String,
     pub subject: Option<String>,
-    #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
+
+/// Who made a change and what it was, written by the store in the change's own
+/// transaction: a change is never stored without its audit line, nor the other way round.
+/// The subject is the changed record's (a property's code, an offer's id and name).
+#[derive(Debug, Clone)]
+pub struct AuditNote {
+    pub actor: String,
+    pub action: String,
+}
+
+impl AuditNote {
+    pub fn entry(&self, subject: String, at: i64) -> NewAuditEntry {
+        NewAuditEntry {
+            at,
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            subject: Some(subject),
+            details: serde_json::Value::Null,
+        }
+        .bounded()
+    }
+}
+
+pub(crate) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 #[async_trait]
 pub trait AuditStore: Send + Sync {

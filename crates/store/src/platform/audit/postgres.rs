@@ -3,24 +3,32 @@
 use super::*;
 use crate::engine::postgres::*;
 
+/// Writes an audit line on this client (inside the caller's transaction, if any).
+pub(crate) async fn insert_audit(
+    client: &impl deadpool_postgres::GenericClient,
+    entry: &NewAuditEntry,
+) -> StoreResult<()> {
+    client
+        .execute(
+            &pg(INSERT_AUDIT),
+            &[
+                &entry.at,
+                &entry.actor,
+                &entry.action,
+                &entry.subject,
+                &entry.details.to_string(),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditStore for PgStore {
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()> {
         let entry = entry.bounded();
         let client = self.client().await?;
-        client
-            .execute(
-                "INSERT INTO audit_log (at, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    &entry.at,
-                    &entry.actor,
-                    &entry.action,
-                    &entry.subject,
-                    &entry.details.to_string(),
-                ],
-            )
-            .await?;
-        Ok(())
+        insert_audit(&client, &entry).await
     }
 
     async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {

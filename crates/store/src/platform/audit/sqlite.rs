@@ -4,24 +4,26 @@ use super::*;
 use crate::engine::sqlite::*;
 use rusqlite::params;
 
+/// Writes an audit line on this connection (inside the caller's transaction, if any).
+pub(crate) fn insert_audit(conn: &rusqlite::Connection, entry: &NewAuditEntry) -> StoreResult<()> {
+    conn.execute(
+        INSERT_AUDIT,
+        params![
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.details.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()> {
         let entry = entry.bounded();
-        self.write(move |conn| {
-            conn.execute(
-                "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    entry.at,
-                    entry.actor,
-                    entry.action,
-                    entry.subject,
-                    entry.details.to_string()
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        self.write(move |conn| insert_audit(conn, &entry)).await
     }
 
     async fn recent_audit(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {

@@ -6,9 +6,8 @@ mod sqlite;
 
 use crate::*;
 use async_trait::async_trait;
-use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct HealthInfo {
     pub backend: crate::Backend,
     pub schema_version: i64,

@@ -7,15 +7,13 @@ mod sqlite;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
-use serde::Serialize;
 
 /// An affiliate network's postback settings. The secret never leaves the server: it is
 /// skipped when serialised, and `has_secret` says whether there is one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Network {
     pub id: i64,
     pub name: String,
-    #[serde(skip)]
     pub postback_secret: Option<String>,
     pub has_secret: bool,
     pub allow_ips: Vec<String>,
@@ -66,6 +64,7 @@ pub trait NetworkStore: Send + Sync {
         &self,
         id: Option<i64>,
         spec: rtbcat_core::popups::NetworkSpec,
+        audit: AuditNote,
         now: i64,
     ) -> StoreResult<Network>;
 

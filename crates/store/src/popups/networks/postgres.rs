@@ -9,9 +9,11 @@ impl NetworkStore for PgStore {
         &self,
         id: Option<i64>,
         spec: rtbcat_core::popups::NetworkSpec,
+        audit: AuditNote,
         now: i64,
     ) -> StoreResult<Network> {
-        let client = self.client().await?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
         let ips = json_list(&spec.allow_ips);
         let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
             &spec.name,
@@ -32,14 +34,17 @@ impl NetworkStore for PgStore {
             }
         };
         let saved = saved_id(
-            client.query_opt(&pg(sql), &values).await,
+            tx.query_opt(&pg(sql), &values).await,
             format!("network {}", spec.name),
             format!("network {}", id.unwrap_or(0)),
         )?;
-        let row = client
+        let row = tx
             .query_one(&format!("{} WHERE id = $1", SELECT_NETWORKS), &[&saved])
             .await?;
-        network_from(&row)
+        let network = network_from(&row)?;
+        crate::platform::audit::postgres::insert_audit(&tx, &audit.entry(network.name.clone(), now)).await?;
+        tx.commit().await?;
+        Ok(network)
     }
 
     async fn list_networks(&self) -> StoreResult<Vec<Network>> {

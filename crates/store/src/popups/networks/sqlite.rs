@@ -10,9 +10,11 @@ impl NetworkStore for SqliteStore {
         &self,
         id: Option<i64>,
         spec: rtbcat_core::popups::NetworkSpec,
+        audit: AuditNote,
         now: i64,
     ) -> StoreResult<Network> {
         self.write(move |conn| {
+            let tx = conn.transaction()?;
             let ips = json_list(&spec.allow_ips);
             let mut values: Vec<&dyn rusqlite::ToSql> = vec![
                 &spec.name,
@@ -33,13 +35,16 @@ impl NetworkStore for SqliteStore {
                 }
             };
             let saved = saved_id(
-                conn.query_row(sql, values.as_slice(), |r| r.get(0)),
+                tx.query_row(sql, values.as_slice(), |r| r.get(0)),
                 format!("network {}", spec.name),
                 format!("network {}", id.unwrap_or(0)),
             )?;
-            conn.query_row(&format!("{} WHERE id = ?1", SELECT_NETWORKS), params![saved], |r| {
+            let network = tx.query_row(&format!("{} WHERE id = ?1", SELECT_NETWORKS), params![saved], |r| {
                 Ok(network_from(r))
-            })?
+            })??;
+            crate::platform::audit::sqlite::insert_audit(&tx, &audit.entry(network.name.clone(), now))?;
+            tx.commit()?;
+            Ok(network)
         })
         .await
     }

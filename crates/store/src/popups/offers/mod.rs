@@ -7,10 +7,9 @@ mod sqlite;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
-use serde::Serialize;
 
 /// An affiliate offer (the spec's campaign).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {
     pub id: i64,
     pub network_campaign_id: String,
@@ -148,7 +147,7 @@ pub trait OfferStore: Send + Sync {
         &self,
         id: Option<i64>,
         spec: rtbcat_core::popups::OfferSpec,
-        actor: String,
+        audit: AuditNote,
         now: i64,
     ) -> StoreResult<Offer>;
 

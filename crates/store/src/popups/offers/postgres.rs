@@ -4,7 +4,7 @@ use super::*;
 use crate::engine::postgres::*;
 
 /// Offers (all, or the one with `only`) with the codes of the properties they run on.
-async fn load_offers(client: &tokio_postgres::Client, only: Option<i64>) -> StoreResult<Vec<Offer>> {
+async fn load_offers(client: &impl deadpool_postgres::GenericClient, only: Option<i64>) -> StoreResult<Vec<Offer>> {
     let sql = format!(
         "{} WHERE ($1::BIGINT IS NULL OR id = $1) ORDER BY active DESC, priority DESC, id DESC",
         select_offers()
@@ -27,7 +27,7 @@ impl OfferStore for PgStore {
         &self,
         id: Option<i64>,
         spec: rtbcat_core::popups::OfferSpec,
-        actor: String,
+        audit: AuditNote,
         now: i64,
     ) -> StoreResult<Offer> {
         let mut client = self.client().await?;
@@ -37,7 +37,7 @@ impl OfferStore for PgStore {
         let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = offer_values!(spec, start_date, end_date);
         let sql = match id {
             None => {
-                values.push(&actor);
+                values.push(&audit.actor);
                 values.push(&now);
                 INSERT_OFFER
             }
@@ -61,12 +61,15 @@ impl OfferStore for PgStore {
                 .try_get(0)?;
             tx.execute(&pg(ADD_OFFER_PROPERTY), &[&saved, &property]).await?;
         }
-        tx.commit().await?;
-        load_offers(&client, Some(saved))
+        let offer = load_offers(&tx, Some(saved))
             .await?
             .into_iter()
             .next()
-            .ok_or_else(|| StoreError::NotFound(format!("offer {saved}")))
+            .ok_or_else(|| StoreError::NotFound(format!("offer {saved}")))?;
+        let subject = format!("{} {}", offer.id, offer.name);
+        crate::platform::audit::postgres::insert_audit(&tx, &audit.entry(subject, now)).await?;
+        tx.commit().await?;
+        Ok(offer)
     }
 
     async fn list_offers(&self) -> StoreResult<Vec<Offer>> {

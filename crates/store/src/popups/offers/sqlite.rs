@@ -29,7 +29,7 @@ impl OfferStore for SqliteStore {
         &self,
         id: Option<i64>,
         spec: rtbcat_core::popups::OfferSpec,
-        actor: String,
+        audit: AuditNote,
         now: i64,
     ) -> StoreResult<Offer> {
         self.write(move |conn| {
@@ -39,7 +39,7 @@ impl OfferStore for SqliteStore {
             let mut values: Vec<&dyn rusqlite::ToSql> = offer_values!(spec, start_date, end_date);
             let saved: i64 = match id {
                 None => {
-                    values.push(&actor);
+                    values.push(&audit.actor);
                     values.push(&now);
                     tx.query_row(INSERT_OFFER, values.as_slice(), |r| r.get(0))?
                 }
@@ -59,12 +59,14 @@ impl OfferStore for SqliteStore {
                     .ok_or_else(|| StoreError::NotFound(format!("property {code}")))?;
                 tx.execute(ADD_OFFER_PROPERTY, params![saved, property])?;
             }
-            tx.commit()?;
-            let offers = load_offers(conn, Some(saved))?;
-            offers
+            let offer = load_offers(&tx, Some(saved))?
                 .into_iter()
                 .next()
-                .ok_or_else(|| StoreError::NotFound(format!("offer {saved}")))
+                .ok_or_else(|| StoreError::NotFound(format!("offer {saved}")))?;
+            let subject = format!("{} {}", offer.id, offer.name);
+            crate::platform::audit::sqlite::insert_audit(&tx, &audit.entry(subject, now))?;
+            tx.commit()?;
+            Ok(offer)
         })
         .await
     }

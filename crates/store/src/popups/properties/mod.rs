@@ -7,10 +7,9 @@ mod sqlite;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
-use serde::Serialize;
 
 /// A publisher property the popup runs on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Property {
     pub id: i64,
     pub code: String,
@@ -61,11 +60,12 @@ pub(crate) fn property_from(row: &impl Columns) -> StoreResult<Property> {
 #[async_trait]
 pub trait PropertyStore: Send + Sync {
     // Offer popups.
-    /// Creates (`id` None) or replaces a property; `Conflict` when the code is taken.
+    /// Creates (`id` None) or replaces a property, with its audit line in the same transaction; `Conflict` when the code is taken.
     async fn save_property(
         &self,
         id: Option<i64>,
         spec: rtbcat_core::popups::PropertySpec,
+        audit: Option<AuditNote>,
         now: i64,
     ) -> StoreResult<Property>;
 

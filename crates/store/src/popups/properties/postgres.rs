@@ -9,9 +9,11 @@ impl PropertyStore for PgStore {
         &self,
         id: Option<i64>,
         spec: rtbcat_core::popups::PropertySpec,
+        audit: Option<AuditNote>,
         now: i64,
     ) -> StoreResult<Property> {
-        let client = self.client().await?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
         let domains = json_list(&spec.domains);
         let (frequency, placement) = (spec.popup_frequency.as_str(), spec.popup_placement.as_str());
         let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
@@ -35,14 +37,19 @@ impl PropertyStore for PgStore {
             }
         };
         let saved = saved_id(
-            client.query_opt(&pg(sql), &values).await,
+            tx.query_opt(&pg(sql), &values).await,
             format!("property {}", spec.code),
             format!("property {}", id.unwrap_or(0)),
         )?;
-        let row = client
+        let row = tx
             .query_one(&format!("{} WHERE id = $1", SELECT_PROPERTIES), &[&saved])
             .await?;
-        property_from(&row)
+        let property = property_from(&row)?;
+        if let Some(note) = audit {
+            crate::platform::audit::postgres::insert_audit(&tx, &note.entry(property.code.clone(), now)).await?;
+        }
+        tx.commit().await?;
+        Ok(property)
     }
 
     async fn list_properties(&self) -> StoreResult<Vec<Property>> {

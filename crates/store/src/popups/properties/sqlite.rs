@@ -10,9 +10,11 @@ impl PropertyStore for SqliteStore {
         &self,
         id: Option<i64>,
         spec: rtbcat_core::popups::PropertySpec,
+        audit: Option<AuditNote>,
         now: i64,
     ) -> StoreResult<Property> {
         self.write(move |conn| {
+            let tx = conn.transaction()?;
             let values = params![
                 spec.code,
                 spec.name,
@@ -27,11 +29,11 @@ impl PropertyStore for SqliteStore {
                 now,
             ];
             let result = match id {
-                None => conn.query_row(INSERT_PROPERTY, values, |r| r.get::<_, i64>(0)),
+                None => tx.query_row(INSERT_PROPERTY, values, |r| r.get::<_, i64>(0)),
                 Some(id) => {
                     let mut all = values.to_vec();
                     all.push(&id);
-                    conn.query_row(UPDATE_PROPERTY, all.as_slice(), |r| r.get::<_, i64>(0))
+                    tx.query_row(UPDATE_PROPERTY, all.as_slice(), |r| r.get::<_, i64>(0))
                 }
             };
             let saved = saved_id(
@@ -40,7 +42,12 @@ impl PropertyStore for SqliteStore {
                 format!("property {}", id.unwrap_or(0)),
             )?;
             let sql = format!("{} WHERE id = ?1", SELECT_PROPERTIES);
-            conn.query_row(&sql, params![saved], |r| Ok(property_from(r)))?
+            let property = tx.query_row(&sql, params![saved], |r| Ok(property_from(r)))??;
+            if let Some(note) = audit {
+                crate::platform::audit::sqlite::insert_audit(&tx, &note.entry(property.code.clone(), now))?;
+            }
+            tx.commit()?;
+            Ok(property)
         })
         .await
     }

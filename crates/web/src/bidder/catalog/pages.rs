@@ -1,357 +1,31 @@
+//! The Creatives pages: cards with performance badges, filters, the detail page and
+//! sandboxed previews.
+
 //! Server-rendered pages: login, first-run setup, the creative catalog.
 
-use crate::api::{creative_query, CreativeListParams};
 use crate::assets::ASSET_VERSION;
+use crate::bidder::catalog::api::*;
 use crate::error::ApiError;
-use crate::session::{check_same_origin, PageUser, SESSION_COOKIE};
+use crate::page::*;
+use crate::session::PageUser;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
-use axum_extra::extract::cookie::{Cookie, SameSite};
-use axum_extra::extract::CookieJar;
-use rtbcat_store::{Breakdown, CreativeDetail, CreativeListItem, NamedCount, User};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use rtbcat_app::bidder::catalog::CreativeDetail;
+use rtbcat_app::bidder::catalog::CreativeListItem;
+use rtbcat_app::bidder::performance::Breakdown;
 use serde::Deserialize;
-use std::net::SocketAddr;
-
-/// Pages may load only our own scripts and styles; creative previews are framed from our
-/// own origin; nobody may frame us.
-const PAGE_CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; \
-                        script-src 'self'; frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
-
-/// A creative's own markup runs in a sandbox: no scripts, no forms, no navigation, no
-/// network but images, media and styles.
-const PREVIEW_CSP: &str = "sandbox; default-src 'none'; img-src https: http: data:; media-src https: data:; \
-                           style-src 'unsafe-inline' https:; font-src https: data:; frame-ancestors 'self'";
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_page).post(login_submit))
-        .route("/logout", post(logout))
-        .route("/setup", get(setup_page).post(setup_submit))
-        .route("/app/creatives", get(creatives_page))
-        .route("/app/import", get(import_page))
-        .route("/app/seats/{seat}/creatives/{creative_id}", get(creative_page))
-        .route(
-            "/app/seats/{seat}/creatives/{creative_id}/preview",
-            get(creative_preview),
-        )
-        .layer(axum::middleware::map_response(page_headers))
-}
-
-pub(crate) async fn page_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
-    }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
-    response
-}
-
-fn render(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(err) => ApiError::internal(err).into_response(),
-    }
-}
-
-fn page_error(err: ApiError) -> Response {
-    (err.status, err.body.message).into_response()
-}
-
-/// Only same-origin absolute paths may be redirect targets after login: one leading `/`,
-/// then no second `/` or `\` (browsers read `//host` and `/\host` as another site), and no
-/// control character, backslash or non-ASCII byte anywhere (browsers drop tabs and newlines, so `/\t/host`
-/// becomes `//host`; a newline cannot go into a header at all).
-pub(crate) fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/')
-        && !next[1..].starts_with(['/', '\\'])
-        && next.bytes().all(|b| (b.is_ascii_graphic() && b != b'\\') || b == b' ')
-        && next.len() <= 2048;
-    if local {
-        next
-    } else {
-        "/app/creatives"
-    }
-}
-
-async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
-    match state.store.count_users().await {
-        Ok(0) => Redirect::to("/setup").into_response(),
-        Ok(_) if jar.get(SESSION_COOKIE).is_some() => Redirect::to("/app/creatives").into_response(),
-        Ok(_) => Redirect::to("/login").into_response(),
-        Err(err) => page_error(err.into()),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    asset_version: &'static str,
-    next: String,
-    email: String,
-    error: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct NextParam {
-    next: Option<String>,
-}
-
-async fn login_page(State(state): State<AppState>, Query(params): Query<NextParam>) -> Response {
-    if matches!(state.store.count_users().await, Ok(0)) {
-        return Redirect::to("/setup").into_response();
-    }
-    render(&LoginPage {
-        asset_version: ASSET_VERSION,
-        next: safe_next(params.next.as_deref().unwrap_or("/app/creatives")).to_string(),
-        email: String::new(),
-        error: None,
-    })
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    email: String,
-    password: String,
-    next: Option<String>,
-}
-
-fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.config.secure_cookies)
-        .path("/")
-        .max_age(time::Duration::hours(state.config.session_ttl_hours))
-        .build()
-}
-
-async fn login_submit(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    jar: CookieJar,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let next = safe_next(form.next.as_deref().unwrap_or("/app/creatives")).to_string();
-    if let Err(not_until) = state.login_limiter.check_key(&peer.ip()) {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-        let seconds = wait.as_secs().max(1);
-        let mut response = render(&LoginPage {
-            asset_version: ASSET_VERSION,
-            next,
-            email: form.email,
-            error: Some(format!("Too many sign-in attempts. Try again in {seconds} seconds.")),
-        });
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return response;
-    }
-    if let Err(err) = origin_check(&state, &headers) {
-        return page_error(err);
-    }
-    let ttl = state.config.session_ttl_hours * 3600;
-    match rtbcat_app::auth::login(
-        &state.store,
-        &state.login_guard,
-        &form.email,
-        &form.password,
-        ttl,
-        state.clock.unix(),
-    )
-    .await
-    {
-        Ok(session) => (jar.add(session_cookie(&state, session.token)), Redirect::to(&next)).into_response(),
-        Err(rtbcat_app::auth::AuthError::Locked { seconds }) => {
-            let mut response = render(&LoginPage {
-                asset_version: ASSET_VERSION,
-                next,
-                email: form.email,
-                error: Some(format!(
-                    "Too many failed sign-ins for this account. Try again in {seconds} seconds."
-                )),
-            });
-            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
-        }
-        Err(rtbcat_app::auth::AuthError::WrongCredentials) => {
-            let mut response = render(&LoginPage {
-                asset_version: ASSET_VERSION,
-                next,
-                email: form.email,
-                error: Some("Wrong email or password.".into()),
-            });
-            *response.status_mut() = StatusCode::UNAUTHORIZED;
-            response
-        }
-        Err(err) => page_error(err.into()),
-    }
-}
-
-/// Forms posted from our own pages only (CSRF defence for the pages without a session yet).
-fn origin_check(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    check_same_origin(&axum::http::Method::POST, headers, &state.config)
-}
-
-async fn logout(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap) -> Response {
-    if let Err(err) = origin_check(&state, &headers) {
-        return page_error(err);
-    }
-    if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        if let Err(err) = rtbcat_app::auth::logout(&state.store, cookie.value()).await {
-            return page_error(err.into());
-        }
-    }
-    (
-        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
-        Redirect::to("/login"),
-    )
-        .into_response()
-}
-
-#[derive(Template)]
-#[template(path = "setup.html")]
-struct SetupPage {
-    asset_version: &'static str,
-    email: String,
-    token: String,
-    error: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct SetupParams {
-    token: Option<String>,
-}
-
-/// Setup is open to a browser that reaches rtbcat by an address (127.0.0.1, [::1], a LAN
-/// IP), `localhost` or the configured public URL, or that carries the one-time token
-/// `rtbcat serve` prints. A page on another site whose name was rebound to this server (DNS
-/// rebinding) has none of these, so it cannot create the first administrator.
-fn setup_allowed(state: &AppState, headers: &HeaderMap, token: Option<&str>) -> bool {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let public = state.config.public_url.as_ref().is_some_and(|public| {
-        rtbcat_core::platform::origin::expected_origin(host, public.starts_with("https:")).as_deref()
-            == Some(public.as_str())
-    });
-    rtbcat_core::platform::origin::host_is_address(host)
-        || public
-        || token.is_some_and(|t| state.setup_token_matches(t))
-}
-
-fn setup_refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "First-run setup through a host name needs the one-time link that `rtbcat serve` printed \
-         (/setup?token=…), or open rtbcat by its address (e.g. http://127.0.0.1:8000/setup).",
-    )
-        .into_response()
-}
-
-async fn setup_page(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<SetupParams>) -> Response {
-    match state.store.count_users().await {
-        Ok(0) if !setup_allowed(&state, &headers, params.token.as_deref()) => setup_refused(),
-        Ok(0) => render(&SetupPage {
-            asset_version: ASSET_VERSION,
-            email: String::new(),
-            token: params.token.unwrap_or_default(),
-            error: None,
-        }),
-        Ok(_) => Redirect::to("/login").into_response(),
-        Err(err) => page_error(err.into()),
-    }
-}
-
-#[derive(Deserialize)]
-struct SetupForm {
-    email: String,
-    password: String,
-    #[serde(default)]
-    token: String,
-}
-
-async fn setup_submit(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
-    Form(form): Form<SetupForm>,
-) -> Response {
-    if let Err(err) = origin_check(&state, &headers) {
-        return page_error(err);
-    }
-    if !setup_allowed(&state, &headers, Some(&form.token)) {
-        return setup_refused();
-    }
-    let now = state.clock.unix();
-    match rtbcat_app::auth::setup_first_admin(&state.store, &form.email, &form.password, now).await {
-        Ok(_) => {
-            let ttl = state.config.session_ttl_hours * 3600;
-            match rtbcat_app::auth::login(&state.store, &state.login_guard, &form.email, &form.password, ttl, now).await
-            {
-                Ok(session) => (
-                    jar.add(session_cookie(&state, session.token)),
-                    Redirect::to("/app/creatives"),
-                )
-                    .into_response(),
-                Err(err) => page_error(err.into()),
-            }
-        }
-        Err(rtbcat_app::auth::AuthError::SetupDone) => Redirect::to("/login").into_response(),
-        Err(rtbcat_app::auth::AuthError::Invalid { field, reason }) => {
-            let mut response = render(&SetupPage {
-                asset_version: ASSET_VERSION,
-                email: form.email,
-                token: form.token,
-                error: Some(format!("The {field} {reason}.")),
-            });
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
-        Err(err) => page_error(err.into()),
-    }
-}
-
-// ---------------------------------------------------------------- catalog pages
-
-struct SelectOption {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-fn options(counts: &[NamedCount], selected: &Option<String>, label: impl Fn(&str) -> String) -> Vec<SelectOption> {
-    counts
-        .iter()
-        .map(|c| SelectOption {
-            value: c.name.clone(),
-            label: format!("{} ({})", label(&c.name), c.count),
-            selected: selected.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&c.name)),
-        })
-        .collect()
-}
 
 #[derive(Default)]
-struct FilterValues {
+pub(crate) struct FilterValues {
     search: String,
 }
 
-struct Card {
+pub(crate) struct Card {
     creative_id: String,
     detail_url: String,
     preview_url: String,
@@ -378,7 +52,7 @@ struct Card {
 }
 
 /// The seed's badges: spend for the period, CPC/CPM, top geo with share, trend.
-struct CardPerformance {
+pub(crate) struct CardPerformance {
     spend: String,
     cpc: String,
     cpm: String,
@@ -388,14 +62,7 @@ struct CardPerformance {
     tier: &'static str,
 }
 
-fn money(micros: Option<i64>) -> String {
-    micros.map_or_else(
-        || "—".into(),
-        |m| format!("${}", rtbcat_core::shared::money::format_micros(m)),
-    )
-}
-
-fn period_label(period: Option<&str>) -> String {
+pub(crate) fn period_label(period: Option<&str>) -> String {
     match period.filter(|p| !p.is_empty()).unwrap_or("7d") {
         "1d" => "Yesterday",
         "30d" => "30d",
@@ -405,7 +72,7 @@ fn period_label(period: Option<&str>) -> String {
     .to_string()
 }
 
-fn card_performance(
+pub(crate) fn card_performance(
     p: &rtbcat_core::bidder::performance::metrics::PerformanceSummary,
     period_label: &str,
 ) -> CardPerformance {
@@ -436,7 +103,7 @@ fn card_performance(
     }
 }
 
-fn status_view(status: &str) -> (String, &'static str) {
+pub(crate) fn status_view(status: &str) -> (String, &'static str) {
     let class = match status {
         "APPROVED" => "ok",
         "DISAPPROVED" => "bad",
@@ -446,13 +113,13 @@ fn status_view(status: &str) -> (String, &'static str) {
     (status.replace('_', " ").to_lowercase(), class)
 }
 
-fn path_segment(text: &str) -> String {
+pub(crate) fn path_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
 }
 
-fn creative_urls(seat: &str, creative_id: &str) -> (String, String) {
+pub(crate) fn creative_urls(seat: &str, creative_id: &str) -> (String, String) {
     let base = format!(
         "/app/seats/{}/creatives/{}",
         path_segment(seat),
@@ -463,7 +130,7 @@ fn creative_urls(seat: &str, creative_id: &str) -> (String, String) {
 }
 
 /// The frame size a creative renders at: its own size, or a sensible stand-in.
-fn natural_size(format: &str, width: Option<i64>, height: Option<i64>) -> (u32, u32) {
+pub(crate) fn natural_size(format: &str, width: Option<i64>, height: Option<i64>) -> (u32, u32) {
     let clamp = |v: Option<i64>, fallback: u32| {
         v.and_then(|v| u32::try_from(v).ok())
             .filter(|v| *v > 1)
@@ -476,10 +143,11 @@ fn natural_size(format: &str, width: Option<i64>, height: Option<i64>) -> (u32, 
     }
 }
 
-const THUMB_WIDTH: f64 = 280.0;
-const THUMB_HEIGHT: f64 = 170.0;
+pub(crate) const THUMB_WIDTH: f64 = 280.0;
 
-fn card(item: &CreativeListItem, period_label: &str) -> Card {
+pub(crate) const THUMB_HEIGHT: f64 = 170.0;
+
+pub(crate) fn card(item: &CreativeListItem, period_label: &str) -> Card {
     let s = &item.summary;
     let content = item.content.clone().unwrap_or_default();
     let (detail_url, preview_url) = creative_urls(&s.seat_id, &s.creative_id);
@@ -529,7 +197,7 @@ fn card(item: &CreativeListItem, period_label: &str) -> Card {
 
 #[derive(Template)]
 #[template(path = "creative_grid.html")]
-struct CreativeGrid {
+pub(crate) struct CreativeGrid {
     cards: Vec<Card>,
     has_performance: bool,
     as_of_label: String,
@@ -543,7 +211,7 @@ struct CreativeGrid {
 
 #[derive(Template)]
 #[template(path = "creatives.html")]
-struct CreativesPage {
+pub(crate) struct CreativesPage {
     asset_version: &'static str,
     user_email: String,
     user_role: &'static str,
@@ -562,20 +230,8 @@ struct CreativesPage {
     grid: String,
 }
 
-fn fixed_options(choices: &[(&str, &str)], selected: Option<&str>, default: &str) -> Vec<SelectOption> {
-    let selected = selected.filter(|s| !s.is_empty()).unwrap_or(default);
-    choices
-        .iter()
-        .map(|(value, label)| SelectOption {
-            value: value.to_string(),
-            label: label.to_string(),
-            selected: *value == selected,
-        })
-        .collect()
-}
-
 #[derive(Deserialize, Default)]
-struct CreativesPageParams {
+pub(crate) struct CreativesPageParams {
     #[serde(flatten)]
     list: CreativeListParamsForm,
     partial: Option<String>,
@@ -584,7 +240,7 @@ struct CreativesPageParams {
 /// Form fields arrive as strings (an empty select is `""`), so page params are read
 /// leniently and handed to the API's validation.
 #[derive(Deserialize, Default, Clone)]
-struct CreativeListParamsForm {
+pub(crate) struct CreativeListParamsForm {
     seat: Option<String>,
     format: Option<String>,
     size: Option<String>,
@@ -598,9 +254,9 @@ struct CreativeListParamsForm {
     geo: Option<String>,
 }
 
-const PAGE_SIZE: i64 = 48;
+pub(crate) const PAGE_SIZE: i64 = 48;
 
-fn page_url(form: &CreativeListParamsForm, page: i64) -> String {
+pub(crate) fn page_url(form: &CreativeListParamsForm, page: i64) -> String {
     let mut serializer = url::form_urlencoded::Serializer::new(String::new());
     for (key, value) in [
         ("search", &form.search),
@@ -622,11 +278,7 @@ fn page_url(form: &CreativeListParamsForm, page: i64) -> String {
     format!("/app/creatives?{}", serializer.finish())
 }
 
-fn user_header(user: &User) -> (String, &'static str) {
-    (user.email.clone(), user.role.as_str())
-}
-
-async fn creatives_page(
+pub(crate) async fn creatives_page(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Query(params): Query<CreativesPageParams>,
@@ -664,7 +316,7 @@ async fn creatives_page(
         geo: form.geo.clone(),
         ..Default::default()
     };
-    let listing = match crate::api::performance_listing(&list_params) {
+    let listing = match crate::bidder::catalog::api::performance_listing(&list_params) {
         Ok(listing) => listing,
         Err(err) => return page_error(err),
     };
@@ -673,11 +325,13 @@ async fn creatives_page(
         Err(err) => return page_error(err),
     };
     let (result, as_of) = match listing {
-        Some(listing) => match rtbcat_app::catalog_view::list_with_performance(&state.store, query, listing).await {
-            Ok(r) => r,
-            Err(err) => return page_error(err.into()),
-        },
-        None => match state.store.list_creatives(query).await {
+        Some(listing) => {
+            match rtbcat_app::bidder::catalog::view::list_with_performance(&state.store, query, listing).await {
+                Ok(r) => r,
+                Err(err) => return page_error(err.into()),
+            }
+        }
+        None => match rtbcat_app::bidder::catalog::list(&state.store, query).await {
             Ok(r) => (r, None),
             Err(err) => return page_error(err.into()),
         },
@@ -715,7 +369,7 @@ async fn creatives_page(
     if params.partial.is_some() {
         return Html(grid_html).into_response();
     }
-    let facets = match state.store.facet_values().await {
+    let facets = match rtbcat_app::bidder::catalog::facets(&state.store).await {
         Ok(f) => f,
         Err(err) => return page_error(err.into()),
     };
@@ -779,15 +433,19 @@ async fn creatives_page(
     })
 }
 
-async fn find_creative(state: &AppState, seat: String, creative_id: String) -> Result<CreativeDetail, ApiError> {
-    let mut found = state.store.creatives_by_id(creative_id.clone(), Some(seat)).await?;
+pub(crate) async fn find_creative(
+    state: &AppState,
+    seat: String,
+    creative_id: String,
+) -> Result<CreativeDetail, ApiError> {
+    let mut found = rtbcat_app::bidder::catalog::by_id(&state.store, creative_id.clone(), Some(seat)).await?;
     if found.is_empty() {
         return Err(ApiError::not_found(format!("no creative {creative_id:?} in this seat")));
     }
     Ok(found.remove(0))
 }
 
-struct DestinationRow {
+pub(crate) struct DestinationRow {
     original: String,
     final_url: String,
     domain: String,
@@ -797,7 +455,7 @@ struct DestinationRow {
 
 #[derive(Template)]
 #[template(path = "creative_detail.html")]
-struct CreativePage {
+pub(crate) struct CreativePage {
     asset_version: &'static str,
     user_email: String,
     user_role: &'static str,
@@ -824,7 +482,7 @@ struct CreativePage {
     device_rows: Vec<BreakdownView>,
 }
 
-struct BreakdownView {
+pub(crate) struct BreakdownView {
     key: String,
     spend: String,
     impressions: i64,
@@ -834,9 +492,9 @@ struct BreakdownView {
     share: String,
 }
 
-fn breakdown_views(rows: &[rtbcat_store::BreakdownRow]) -> Vec<BreakdownView> {
+pub(crate) fn breakdown_views(rows: &[rtbcat_app::bidder::performance::BreakdownRow]) -> Vec<BreakdownView> {
     let total: i64 = rows.iter().map(|r| r.spend_micros).sum();
-    let mut sorted: Vec<&rtbcat_store::BreakdownRow> = rows.iter().collect();
+    let mut sorted: Vec<&rtbcat_app::bidder::performance::BreakdownRow> = rows.iter().collect();
     sorted.sort_by_key(|r| std::cmp::Reverse(r.spend_micros));
     sorted
         .into_iter()
@@ -860,7 +518,7 @@ fn breakdown_views(rows: &[rtbcat_store::BreakdownRow]) -> Vec<BreakdownView> {
         .collect()
 }
 
-async fn creative_page(
+pub(crate) async fn creative_page(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Path((seat, creative_id)): Path<(String, String)>,
@@ -967,16 +625,16 @@ async fn creative_page(
     let mut performance_period = String::new();
     let mut geo_rows = Vec::new();
     let mut device_rows = Vec::new();
-    if let Ok(Some(latest)) = state.store.latest_fact_date().await {
+    if let Ok(Some(latest)) = rtbcat_app::bidder::performance::latest_fact_date(&state.store).await {
         if let Some(end) = rtbcat_core::bidder::performance::report::parse_report_date(&latest) {
             let (start, _) = rtbcat_core::bidder::performance::metrics::Period::Month.window(end);
-            let filter = |country: Option<String>| rtbcat_store::FactFilter {
+            let filter = |country: Option<String>| rtbcat_app::bidder::performance::FactFilter {
                 start: start.map(|d| d.to_string()),
                 end: Some(end.to_string()),
                 country,
             };
             let ids = vec![s.creative_id.clone()];
-            let by = |b| state.store.performance_breakdown(ids.clone(), filter(None), b);
+            let by = |b| rtbcat_app::bidder::performance::breakdown(&state.store, ids.clone(), filter(None), b);
             if let (Ok(daily), Ok(geo), Ok(device)) = (
                 by(Breakdown::Date).await,
                 by(Breakdown::Country).await,
@@ -1029,7 +687,7 @@ async fn creative_page(
 
 #[derive(Template)]
 #[template(path = "preview.html")]
-struct PreviewDocument {
+pub(crate) struct PreviewDocument {
     kind: &'static str,
     snippet: String,
     native_image: Option<String>,
@@ -1041,7 +699,7 @@ struct PreviewDocument {
 }
 
 /// The creative rendered alone, for the sandboxed preview frames.
-async fn creative_preview(
+pub(crate) async fn creative_preview(
     State(state): State<AppState>,
     _user: PageUser,
     Path((seat, creative_id)): Path<(String, String)>,
@@ -1091,64 +749,12 @@ async fn creative_preview(
     response
 }
 
-struct ImportRow {
-    when: String,
-    file_name: String,
-    sha256: String,
-    kind: String,
-    rows_read: i64,
-    imported: i64,
-    updated: i64,
-    skipped: i64,
-    warnings: i64,
-    duration: String,
-    actor: String,
-}
-
-#[derive(Template)]
-#[template(path = "import.html")]
-struct ImportPage {
-    asset_version: &'static str,
-    user_email: String,
-    user_role: &'static str,
-    active: &'static str,
-    can_import: bool,
-    history: Vec<ImportRow>,
-}
-
-/// Upload a report (drag and drop, upload progress, the report) and the import history.
-async fn import_page(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
-    let history = match state.store.recent_imports(50).await {
-        Ok(h) => h,
-        Err(err) => return page_error(err.into()),
-    };
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    let history = history
-        .into_iter()
-        .map(|h| ImportRow {
-            when: time::OffsetDateTime::from_unix_timestamp(h.started_at)
-                .ok()
-                .and_then(|t| t.format(&format).ok())
-                .unwrap_or_default(),
-            file_name: h.file_name,
-            sha256: h.sha256,
-            kind: h.kind.replace('_', " "),
-            rows_read: h.rows_read,
-            imported: h.imported,
-            updated: h.updated,
-            skipped: h.skipped,
-            warnings: h.warnings,
-            duration: format!("{:.1} s", h.duration_ms as f64 / 1000.0),
-            actor: h.actor,
-        })
-        .collect();
-    let (user_email, user_role) = user_header(&user);
-    render(&ImportPage {
-        asset_version: ASSET_VERSION,
-        can_import: user.role.allows(rtbcat_core::platform::accounts::Role::Editor),
-        user_email,
-        user_role,
-        active: "import",
-        history,
-    })
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/app/creatives", get(creatives_page))
+        .route("/app/seats/{seat}/creatives/{creative_id}", get(creative_page))
+        .route(
+            "/app/seats/{seat}/creatives/{creative_id}/preview",
+            get(creative_preview),
+        )
 }

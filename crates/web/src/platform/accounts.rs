@@ -2,7 +2,7 @@
 //! everyone lists, creates and revokes their own API tokens (administrators: anyone's).
 
 use crate::error::{ApiError, ErrorBody};
-use crate::popup_api::body;
+use crate::popups::shared::body;
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -11,9 +11,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch};
 use axum::{Json, Router};
-use rtbcat_app::auth::{AccountChange, CreatedToken, TokenOptions};
+use rtbcat_app::platform::accounts::ApiTokenInfo;
+use rtbcat_app::platform::accounts::UserAccount;
+use rtbcat_app::platform::accounts::{AccountChange, CreatedToken, TokenOptions};
 use rtbcat_core::platform::accounts::Role;
-use rtbcat_store::{ApiTokenInfo, UserAccount};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -41,7 +42,7 @@ fn role_field(field: &'static str, text: &str) -> Result<Role, ApiError> {
     responses((status = 200, body = [UserAccount]), (status = 403, body = ErrorBody)))]
 async fn list_users(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<UserAccount>>, ApiError> {
     user.require(Role::Admin)?;
-    Ok(Json(rtbcat_app::auth::list_users(&state.store).await?))
+    Ok(Json(rtbcat_app::platform::accounts::list_users(&state.store).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -61,7 +62,7 @@ async fn create_user(State(state): State<AppState>, user: ApiUser, bytes: Bytes)
     user.require(Role::Admin)?;
     let input: NewUserBody = body(&bytes)?;
     let role = role_field("role", &input.role)?;
-    let created = rtbcat_app::auth::create_user(
+    let created = rtbcat_app::platform::accounts::create_user(
         &state.store,
         &input.email,
         &input.password,
@@ -109,7 +110,8 @@ async fn update_user(
         password: input.password,
     };
     Ok(Json(
-        rtbcat_app::auth::change_account(&state.store, id, change, &user.0.email, state.clock.unix()).await?,
+        rtbcat_app::platform::accounts::change_account(&state.store, id, change, &user.0.email, state.clock.unix())
+            .await?,
     ))
 }
 
@@ -119,7 +121,9 @@ async fn update_user(
     responses((status = 200, body = [ApiTokenInfo]), (status = 401, body = ErrorBody)))]
 async fn list_tokens(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<ApiTokenInfo>>, ApiError> {
     let owner = (!user.0.role.allows(Role::Admin)).then_some(user.0.id);
-    Ok(Json(rtbcat_app::auth::tokens_of(&state.store, owner).await?))
+    Ok(Json(
+        rtbcat_app::platform::accounts::tokens_of(&state.store, owner).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -145,9 +149,14 @@ async fn create_token(State(state): State<AppState>, user: ApiUser, bytes: Bytes
         scope: input.scope.as_deref().map(|s| role_field("scope", s)).transpose()?,
         expires_in_days: input.expires_in_days,
     };
-    let created =
-        rtbcat_app::auth::create_api_token(&state.store, &user.0.email, options, &user.0.email, state.clock.unix())
-            .await?;
+    let created = rtbcat_app::platform::accounts::create_api_token(
+        &state.store,
+        &user.0.email,
+        options,
+        &user.0.email,
+        state.clock.unix(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
@@ -161,6 +170,7 @@ async fn revoke_token(
 ) -> Result<Json<ApiTokenInfo>, ApiError> {
     let owner = (!user.0.role.allows(Role::Admin)).then_some(user.0.id);
     Ok(Json(
-        rtbcat_app::auth::revoke_api_token(&state.store, id, owner, &user.0.email, state.clock.unix()).await?,
+        rtbcat_app::platform::accounts::revoke_api_token(&state.store, id, owner, &user.0.email, state.clock.unix())
+            .await?,
     ))
 }

@@ -4,7 +4,7 @@
 
 use crate::assets::ASSET_VERSION;
 use crate::error::ApiError;
-use crate::popup_api::{analytics_lines, AnalyticsParams};
+use crate::popups::analytics::{analytics_lines, AnalyticsParams};
 use crate::session::PageUser;
 use crate::AppState;
 use askama::Template;
@@ -13,9 +13,11 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use rtbcat_app::platform::accounts::User;
+use rtbcat_app::popups::Offer;
+use rtbcat_app::popups::Property;
 use rtbcat_core::platform::accounts::Role;
 use rtbcat_core::shared::money::format_micros;
-use rtbcat_store::{Offer, Property, User};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -64,7 +66,7 @@ struct OffersPage {
 }
 
 async fn offers_page(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
-    let offers = match state.store.list_offers().await {
+    let offers = match rtbcat_app::popups::offers::list(&state.store).await {
         Ok(o) => o,
         Err(e) => return failed(e),
     };
@@ -147,14 +149,17 @@ fn offer_form(user: &User, offer: Option<Offer>, properties: Vec<Property>) -> R
 }
 
 async fn new_offer_page(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
-    match state.store.list_properties().await {
+    match rtbcat_app::popups::properties::list(&state.store).await {
         Ok(properties) => offer_form(&user, None, properties),
         Err(e) => failed(e),
     }
 }
 
 async fn edit_offer_page(State(state): State<AppState>, PageUser(user): PageUser, Path(id): Path<i64>) -> Response {
-    let (offers, properties) = match (state.store.list_offers().await, state.store.list_properties().await) {
+    let (offers, properties) = match (
+        rtbcat_app::popups::offers::list(&state.store).await,
+        rtbcat_app::popups::properties::list(&state.store).await,
+    ) {
         (Ok(o), Ok(p)) => (o, p),
         (Err(e), _) | (_, Err(e)) => return failed(e),
     };
@@ -167,7 +172,7 @@ async fn edit_offer_page(State(state): State<AppState>, PageUser(user): PageUser
 #[derive(Template)]
 #[template(path = "properties.html")]
 struct PropertiesPage {
-    networks: Vec<rtbcat_store::Network>,
+    networks: Vec<rtbcat_app::popups::Network>,
     is_admin: bool,
     base: String,
     asset_version: &'static str,
@@ -179,11 +184,11 @@ struct PropertiesPage {
 }
 
 async fn properties_page(State(state): State<AppState>, PageUser(user): PageUser, headers: HeaderMap) -> Response {
-    let networks = match state.store.list_networks().await {
+    let networks = match rtbcat_app::popups::networks::list(&state.store).await {
         Ok(n) => n,
         Err(e) => return failed(e),
     };
-    match state.store.list_properties().await {
+    match rtbcat_app::popups::properties::list(&state.store).await {
         Ok(properties) => render(&PropertiesPage {
             networks,
             is_admin: user.role.allows(Role::Admin),
@@ -233,14 +238,14 @@ async fn property_page(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let p = match crate::popup_api::find_property(&state, &code).await {
+    let p = match crate::popups::properties::find_property(&state, &code).await {
         Ok(p) => p,
         Err(e) => return failed(e),
     };
     let src = format!(
         "{}/popup.js?v={}",
         public_base(&headers),
-        crate::popup_api::popup_js_version()
+        crate::popups::tracking::popup_js_version()
     );
     let options = format!(
         "{{ property: '{}', placement: '{}', frequency: '{}', debug: false }}",
@@ -289,7 +294,7 @@ async fn playground_page(
     Path(code): Path<String>,
     Query(params): Query<PlaygroundParams>,
 ) -> Response {
-    let p = match crate::popup_api::find_property(&state, &code).await {
+    let p = match crate::popups::properties::find_property(&state, &code).await {
         Ok(p) => p,
         Err(e) => return failed(e),
     };
@@ -314,7 +319,7 @@ async fn playground_page(
         placement,
         frequency,
         options_json,
-        script_version: crate::popup_api::popup_js_version(),
+        script_version: crate::popups::tracking::popup_js_version(),
     })
 }
 
@@ -365,7 +370,7 @@ async fn analytics_page(
     PageUser(user): PageUser,
     Query(params): Query<AnalyticsPageParams>,
 ) -> Response {
-    let properties = match state.store.list_properties().await {
+    let properties = match rtbcat_app::popups::properties::list(&state.store).await {
         Ok(p) => p,
         Err(e) => return failed(e),
     };
@@ -391,7 +396,7 @@ async fn analytics_page(
         Ok(v) => v,
         Err(_) => return failed(ApiError::internal("analytics groups")),
     };
-    let sum = |f: fn(&crate::popup_api::AnalyticsLine) -> i64| days.iter().map(f).sum::<i64>();
+    let sum = |f: fn(&crate::popups::analytics::AnalyticsLine) -> i64| days.iter().map(f).sum::<i64>();
     let (impressions, clicks) = (sum(|l| l.impressions), sum(|l| l.clicks));
     let revenue = sum(|l| l.revenue_micros);
     let totals = LineView {
@@ -404,7 +409,7 @@ async fn analytics_page(
         rpm: rtbcat_core::popups::rpm_micros(revenue, impressions).map_or_else(|| "–".into(), format_micros),
         bot_hits: sum(|l| l.bot_hits),
     };
-    let view = |lines: &[crate::popup_api::AnalyticsLine]| -> Vec<LineView> {
+    let view = |lines: &[crate::popups::analytics::AnalyticsLine]| -> Vec<LineView> {
         let mut out: Vec<LineView> = lines
             .iter()
             .map(|l| LineView {

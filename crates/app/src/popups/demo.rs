@@ -206,7 +206,7 @@ pub async fn load(
         }
         .validate()
         .map_err(|e| StoreError::Backend(format!("demo property {code}: {e:?}")))?;
-        store.save_property(None, spec, unix).await?;
+        store.save_property(None, spec, None, unix).await?;
     }
     let properties = store.list_properties().await?;
     let mut offers = store.list_offers().await?;
@@ -233,7 +233,11 @@ pub async fn load(
         }
         .validate()
         .map_err(|e| StoreError::Backend(format!("demo offer {name}: {e:?}")))?;
-        offers.push(store.save_offer(None, spec, "demo".into(), unix).await?);
+        let note = rtbcat_store::AuditNote {
+            actor: "demo".into(),
+            action: "campaign.create".into(),
+        };
+        offers.push(store.save_offer(None, spec, note, unix).await?);
     }
 
     // Creation order, whatever order the store lists them in: the same seed, the same events.

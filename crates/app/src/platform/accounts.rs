@@ -8,9 +8,8 @@ use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
 use rtbcat_core::platform::accounts::{self as account, Role};
-use rtbcat_store::{
-    ApiTokenInfo, NewApiToken, NewAuditEntry, NewUser, SharedStore, StoreError, User, UserAccount, UserUpdate,
-};
+use rtbcat_store::{NewApiToken, NewAuditEntry, NewUser, SharedStore, StoreError, UserUpdate};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -104,7 +103,7 @@ pub async fn create_user(
     now: i64,
 ) -> Result<User, AuthError> {
     let new_user = checked_new_user(email, password, role, now)?;
-    let user = store.create_user(new_user).await?;
+    let user: User = store.create_user(new_user).await?.into();
     audit(
         store,
         now,
@@ -120,7 +119,11 @@ pub async fn create_user(
 /// First-run setup: creates the first admin, and refuses once any account exists.
 pub async fn setup_first_admin(store: &SharedStore, email: &str, password: &str, now: i64) -> Result<User, AuthError> {
     let new_user = checked_new_user(email, password, Role::Admin, now)?;
-    let user = store.create_first_admin(new_user).await?.ok_or(AuthError::SetupDone)?;
+    let user: User = store
+        .create_first_admin(new_user)
+        .await?
+        .ok_or(AuthError::SetupDone)?
+        .into();
     audit(
         store,
         now,
@@ -231,7 +234,7 @@ pub async fn login(
         .await
         .unwrap_or(false);
     let user = match candidate {
-        Some(c) if matches && !c.disabled => c.user.clone(),
+        Some(c) if matches && !c.disabled => User::from(c.user.clone()),
         _ => {
             guard.failed(&email, now);
             audit(store, now, &email, "login.failed", &email, serde_json::json!({})).await?;
@@ -258,14 +261,17 @@ pub async fn logout(store: &SharedStore, session_token: &str) -> Result<(), Auth
 }
 
 pub async fn session_user(store: &SharedStore, session_token: &str, now: i64) -> Result<Option<User>, AuthError> {
-    Ok(store.session_user(token_digest(session_token), now).await?)
+    Ok(store
+        .session_user(token_digest(session_token), now)
+        .await?
+        .map(Into::into))
 }
 
 pub async fn api_token_user(store: &SharedStore, token: &str, now: i64) -> Result<Option<User>, AuthError> {
     if !token.starts_with(API_TOKEN_PREFIX) || token.len() > 200 {
         return Ok(None);
     }
-    Ok(store.api_token_user(token_digest(token), now).await?)
+    Ok(store.api_token_user(token_digest(token), now).await?.map(Into::into))
 }
 
 /// What a new API token may do and for how long.
@@ -291,7 +297,8 @@ async fn user_by_email(store: &SharedStore, email: &str) -> Result<User, AuthErr
         .user_credentials(email.clone())
         .await?
         .ok_or(AuthError::UnknownUser(email))?
-        .user)
+        .user
+        .into())
 }
 
 /// Create an API token for a user. The token is returned once and never stored in clear.
@@ -322,7 +329,7 @@ pub async fn create_api_token(
         }
     };
     let token = format!("{API_TOKEN_PREFIX}{}", new_token());
-    let info = store
+    let info: ApiTokenInfo = store
         .create_api_token(NewApiToken {
             token_sha256: token_digest(&token),
             user_id: user.id,
@@ -331,7 +338,8 @@ pub async fn create_api_token(
             expires_at,
             now,
         })
-        .await?;
+        .await?
+        .into();
     audit(
         store,
         now,
@@ -350,12 +358,22 @@ pub async fn list_api_tokens(store: &SharedStore, email: Option<&str>) -> Result
         Some(email) => Some(user_by_email(store, email).await?.id),
         None => None,
     };
-    Ok(store.list_api_tokens(user_id).await?)
+    Ok(store
+        .list_api_tokens(user_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// API tokens of one user (by id), or of everyone.
 pub async fn tokens_of(store: &SharedStore, user_id: Option<i64>) -> Result<Vec<ApiTokenInfo>, AuthError> {
-    Ok(store.list_api_tokens(user_id).await?)
+    Ok(store
+        .list_api_tokens(user_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Revokes a token at once. `owner`: only if it is theirs (a non-admin revoking their own).
@@ -366,7 +384,7 @@ pub async fn revoke_api_token(
     actor: &str,
     now: i64,
 ) -> Result<ApiTokenInfo, AuthError> {
-    let info = store.revoke_api_token(id, owner).await?;
+    let info: ApiTokenInfo = store.revoke_api_token(id, owner).await?.into();
     audit(
         store,
         now,
@@ -380,7 +398,7 @@ pub async fn revoke_api_token(
 }
 
 pub async fn list_users(store: &SharedStore) -> Result<Vec<UserAccount>, AuthError> {
-    Ok(store.list_users().await?)
+    Ok(store.list_users().await?.into_iter().map(Into::into).collect())
 }
 
 /// What an administrator changes on an account.
@@ -410,7 +428,7 @@ pub async fn change_account(
             Some(hash_password(password)?)
         }
     };
-    let account = store
+    let account: UserAccount = store
         .update_user(
             id,
             UserUpdate {
@@ -419,7 +437,8 @@ pub async fn change_account(
                 password_hash,
             },
         )
-        .await?;
+        .await?
+        .into();
     audit(
         store,
         now,
@@ -459,6 +478,80 @@ async fn audit(
         })
         .await?;
     Ok(())
+}
+
+// ---- What the API shows of accounts, mapped from the store's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    #[schema(value_type = String, example = "editor")]
+    pub role: Role,
+    pub created_at: i64,
+}
+
+impl From<rtbcat_store::User> for User {
+    fn from(row: rtbcat_store::User) -> Self {
+        User {
+            id: row.id,
+            email: row.email,
+            role: row.role,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A user as an administrator manages it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct UserAccount {
+    pub id: i64,
+    pub email: String,
+    #[schema(value_type = String, example = "editor")]
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl From<rtbcat_store::UserAccount> for UserAccount {
+    fn from(row: rtbcat_store::UserAccount) -> Self {
+        UserAccount {
+            id: row.id,
+            email: row.email,
+            role: row.role,
+            disabled: row.disabled,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// An API token as listed: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub user_id: i64,
+    pub user_email: String,
+    pub label: String,
+    /// The highest role the token acts with; null: its owner's role.
+    #[schema(value_type = Option<String>, example = "viewer")]
+    pub scope: Option<Role>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl From<rtbcat_store::ApiTokenInfo> for ApiTokenInfo {
+    fn from(row: rtbcat_store::ApiTokenInfo) -> Self {
+        ApiTokenInfo {
+            id: row.id,
+            user_id: row.user_id,
+            user_email: row.user_email,
+            label: row.label,
+            scope: row.scope,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+        }
+    }
 }
 
 #[cfg(test)]

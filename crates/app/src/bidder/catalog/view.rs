@@ -63,7 +63,7 @@ pub async fn list_with_performance(
     store: &SharedStore,
     query: CreativeQuery,
     listing: PerformanceListing,
-) -> Result<(CreativePage, Option<Date>), StoreError> {
+) -> Result<(super::views::CreativePage, Option<Date>), StoreError> {
     let as_of = match listing.as_of {
         Some(date) => Some(date),
         None => store
@@ -221,13 +221,11 @@ pub async fn list_with_performance(
             item.content = detail.into_iter().next().map(|d| d.content);
         }
     }
-    Ok((
-        CreativePage {
-            items,
-            total,
-            page,
-            page_size,
-        },
-        as_of,
-    ))
+    let page = CreativePage {
+        items,
+        total,
+        page,
+        page_size,
+    };
+    Ok((page.into(), as_of))
 }

@@ -3,12 +3,13 @@
 //! group-commit event writer.
 
 use crate::clock::Clock;
+use crate::popups::{Offer, Property};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rtbcat_core::popups::{self as rules, Candidate, Placement};
-use rtbcat_store::{OfferCandidate, PopupEvent, PopupEventKind, Property, SharedStore, StoreError};
+use rtbcat_store::{OfferCandidate, PopupEvent, PopupEventKind, SharedStore, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::sync::Arc;
@@ -176,7 +177,7 @@ pub struct Tracking {
     /// Today's visitor salt, so a hash costs no database round trip.
     salt: std::sync::Mutex<Option<(time::Date, String)>>,
     properties: Cached<Property>,
-    offers: Cached<rtbcat_store::Offer>,
+    offers: Cached<Offer>,
     geoip: Option<maxminddb::Reader<Vec<u8>>>,
 }
 
@@ -334,17 +335,24 @@ impl Tracking {
         if let Some(hit) = fresh(&self.properties) {
             return Ok(hit);
         }
-        let loaded = Arc::new(self.store.list_properties().await?);
+        let loaded: Arc<Vec<Property>> = Arc::new(
+            self.store
+                .list_properties()
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        );
         remember(&self.properties, loaded.clone());
         Ok(loaded)
     }
 
     /// Offers, from a cache at most `CACHE_TTL` old.
-    pub async fn offers(&self) -> Result<Arc<Vec<rtbcat_store::Offer>>, StoreError> {
+    pub async fn offers(&self) -> Result<Arc<Vec<Offer>>, StoreError> {
         if let Some(hit) = fresh(&self.offers) {
             return Ok(hit);
         }
-        let loaded = Arc::new(self.store.list_offers().await?);
+        let loaded: Arc<Vec<Offer>> = Arc::new(self.store.list_offers().await?.into_iter().map(Into::into).collect());
         remember(&self.offers, loaded.clone());
         Ok(loaded)
     }

@@ -533,9 +533,11 @@ mod tests {
     #[test]
     fn demo_creatives_pass_the_importer_and_cover_the_catalog() {
         let doc = creatives_document(DEFAULT_SEED, DEFAULT_CREATIVES).to_string();
-        let records =
-            crate::catalog::prepare_records(&doc, rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE)
-                .unwrap_or_else(|(errors, _)| panic!("demo must import cleanly: {errors:?}"));
+        let records = crate::bidder::catalog::prepare_records(
+            &doc,
+            rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE,
+        )
+        .unwrap_or_else(|(errors, _)| panic!("demo must import cleanly: {errors:?}"));
         assert_eq!(records.len(), DEFAULT_CREATIVES);
         let formats: std::collections::HashSet<_> = records.iter().map(|r| r.creative.format).collect();
         assert_eq!(formats.len(), 3);
@@ -743,7 +745,7 @@ pub fn traffic_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::bidder::p
 /// What `rtbcat demo` loaded.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DemoReport {
-    pub catalog: crate::catalog::CreativeImportReport,
+    pub catalog: crate::bidder::catalog::CreativeImportReport,
     pub performance_rows: usize,
     pub performance_inserted: u64,
     pub performance_updated: u64,
@@ -759,10 +761,10 @@ pub async fn load(
     rows: usize,
     buyers_ui_template: &str,
     now: time::OffsetDateTime,
-) -> Result<DemoReport, crate::catalog::ImportError> {
+) -> Result<DemoReport, crate::bidder::catalog::ImportError> {
     use rtbcat_store::FactBatch;
     let document = creatives_document(seed, creatives).to_string();
-    let catalog = crate::catalog::import_creatives(
+    let catalog = crate::bidder::catalog::import_creatives(
         store,
         &document,
         &format!("demo (seed {seed})"),

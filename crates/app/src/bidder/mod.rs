@@ -1,0 +1,6 @@
+//! The bidder wing's use cases: the creative catalog, performance imports and views, the
+//! demo data set.
+
+pub mod catalog;
+pub mod demo;
+pub mod performance;

@@ -1,0 +1,141 @@
+//! Popup analytics: impressions, clicks, CTR with its 95% Wilson interval, conversions,
+//! revenue and RPM, grouped by day, hour, offer, property, country or device.
+
+use crate::clock::Clock;
+use crate::popups::Property;
+use rtbcat_store::{AnalyticsFilter, AnalyticsGroup, SharedStore, StoreError};
+use serde::Serialize;
+
+/// What to report: a window of days and a grouping.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyticsQuery {
+    /// First day, `YYYY-MM-DD` (default: 29 days before `to`).
+    pub from: Option<String>,
+    /// Last day, inclusive (default: today, so today's events are in).
+    pub to: Option<String>,
+    /// `day` (default), `hour`, `offer`, `property`, `country` or `device`.
+    pub group_by: Option<String>,
+    pub offer_id: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyticsError {
+    #[error("`{name}` {reason}")]
+    BadParameter { name: &'static str, reason: &'static str },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AnalyticsLine {
+    pub key: String,
+    /// Offer name when grouped by offer, property code when grouped by property.
+    pub label: Option<String>,
+    pub impressions: i64,
+    pub clicks: i64,
+    pub ctr: Option<f64>,
+    /// 95% Wilson interval of the CTR.
+    pub ctr_low: Option<f64>,
+    pub ctr_high: Option<f64>,
+    pub conversions: i64,
+    pub revenue_micros: i64,
+    /// Revenue per thousand impressions (eCPM), micros.
+    pub rpm_micros: Option<i64>,
+    pub bot_hits: i64,
+}
+
+/// The report: its first and last day and one line per group.
+pub struct AnalyticsReport {
+    pub from: String,
+    pub to: String,
+    pub lines: Vec<AnalyticsLine>,
+}
+
+/// Analytics for one property, or every property (`None`).
+pub async fn report(
+    store: &SharedStore,
+    clock: &dyn Clock,
+    property: Option<&Property>,
+    query: &AnalyticsQuery,
+) -> Result<AnalyticsReport, AnalyticsError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let parse = |name: &'static str, value: &Option<String>| -> Result<Option<time::Date>, AnalyticsError> {
+        value
+            .as_deref()
+            .map(|text| {
+                time::Date::parse(text, format).map_err(|_| AnalyticsError::BadParameter {
+                    name,
+                    reason: "must be YYYY-MM-DD",
+                })
+            })
+            .transpose()
+    };
+    let to = parse("to", &query.to)?.unwrap_or_else(|| clock.now().date());
+    let from = parse("from", &query.from)?.unwrap_or(to - time::Duration::days(29));
+    if from > to {
+        return Err(AnalyticsError::BadParameter {
+            name: "from",
+            reason: "is after `to`",
+        });
+    }
+    let group_by = match query.group_by.as_deref().unwrap_or("day") {
+        "day" => AnalyticsGroup::Day,
+        "hour" => AnalyticsGroup::Hour,
+        "offer" => AnalyticsGroup::Offer,
+        "property" => AnalyticsGroup::Property,
+        "country" => AnalyticsGroup::Country,
+        "device" => AnalyticsGroup::Device,
+        _ => {
+            return Err(AnalyticsError::BadParameter {
+                name: "group_by",
+                reason: "use day, hour, offer, property, country or device",
+            })
+        }
+    };
+    let rows = store
+        .popup_analytics(AnalyticsFilter {
+            property_id: property.map(|p| p.id),
+            offer_id: query.offer_id,
+            from: from.to_string(),
+            to: to.to_string(),
+            group_by,
+        })
+        .await?;
+    let offers = store.list_offers().await?;
+    let properties = store.list_properties().await?;
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            let label = match group_by {
+                AnalyticsGroup::Offer => offers
+                    .iter()
+                    .find(|o| o.id.to_string() == r.key)
+                    .map(|o| o.name.clone()),
+                AnalyticsGroup::Property => properties
+                    .iter()
+                    .find(|p| p.id.to_string() == r.key)
+                    .map(|p| p.code.clone()),
+                _ => None,
+            };
+            let interval = rtbcat_core::shared::stats::wilson_interval(r.clicks, r.impressions);
+            AnalyticsLine {
+                label,
+                ctr: (r.impressions > 0).then(|| r.clicks as f64 / r.impressions as f64),
+                ctr_low: interval.map(|i| i.0),
+                ctr_high: interval.map(|i| i.1),
+                rpm_micros: rtbcat_core::popups::rpm_micros(r.revenue_micros, r.impressions),
+                key: r.key,
+                impressions: r.impressions,
+                clicks: r.clicks,
+                conversions: r.conversions,
+                revenue_micros: r.revenue_micros,
+                bot_hits: r.bot_hits,
+            }
+        })
+        .collect();
+    Ok(AnalyticsReport {
+        from: from.to_string(),
+        to: to.to_string(),
+        lines,
+    })
+}

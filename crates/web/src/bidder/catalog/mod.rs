@@ -1,0 +1,4 @@
+//! The creative catalog over HTTP.
+
+pub mod api;
+pub mod pages;

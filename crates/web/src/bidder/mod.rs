@@ -1,0 +1,18 @@
+//! The bidder wing over HTTP: the creative catalog and performance, API and pages.
+
+pub mod catalog;
+pub mod performance;
+
+use crate::AppState;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    let pages = Router::new()
+        .merge(catalog::pages::routes())
+        .merge(performance::pages::routes())
+        .layer(axum::middleware::map_response(crate::page::page_headers));
+    Router::new()
+        .merge(catalog::api::routes())
+        .merge(performance::api::routes())
+        .merge(pages)
+}

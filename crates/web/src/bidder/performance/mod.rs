@@ -1,0 +1,4 @@
+//! Performance over HTTP.
+
+pub mod api;
+pub mod pages;

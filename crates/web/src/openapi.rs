@@ -1,0 +1,75 @@
+//! The API description (`/openapi.json`) and its interactive docs (`/docs`).
+
+//! The JSON API. Every route but `/health` and the docs needs a session or a bearer token.
+
+use crate::bidder::catalog::api::*;
+use crate::error::ErrorBody;
+use crate::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use rtbcat_app::bidder::catalog::CatalogStats;
+use rtbcat_app::bidder::catalog::CreativeDetail;
+use rtbcat_app::bidder::catalog::CreativePage;
+use rtbcat_app::bidder::catalog::SeatSummary;
+use rtbcat_app::bidder::catalog::SizeCount;
+use rtbcat_app::platform::accounts::User;
+use rtbcat_app::platform::audit::AuditEntry;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The interactive API documentation (Swagger UI, shipped inside the binary).
+pub fn docs_routes() -> Router {
+    swagger_ui_dist::generate_routes(swagger_ui_dist::ApiDefinition {
+        uri_prefix: "/docs",
+        api_definition: swagger_ui_dist::OpenApiSource::Uri("/openapi.json"),
+        title: Some("rtbcat API"),
+    })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "rtbcat API", description = "Creative intelligence and offer popups. Authenticate with a session cookie (sign in at /login) or `Authorization: Bearer <token>` (create one with `rtbcat token create`)."),
+    paths(crate::platform::system::health, stats, sizes, seats, list_creatives, get_creative, import_creatives,
+          crate::platform::system::me, crate::platform::audit::audit_log,
+          crate::bidder::performance::api::import_performance, crate::bidder::performance::api::list_imports,
+          crate::bidder::performance::api::creative_metrics),
+    components(schemas(ErrorBody, crate::platform::system::Health, CatalogStats, SizeCount, SeatSummary, CreativePage,
+          CreativeDetail, User, ImportSummary, AuditEntry, rtbcat_app::bidder::performance::PerformanceImportReport,
+          rtbcat_app::bidder::performance::ImportRecord, crate::bidder::performance::api::MetricsRow)),
+    modifiers(&SecurityAddon),
+    security(("bearer" = []), ("session" = [])),
+    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"))
+)]
+pub struct ApiDoc;
+
+pub(crate) struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::session::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The whole API description: the catalog and performance routes plus the popup wing's.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::popups::PopupDoc::openapi());
+    doc.merge(crate::platform::accounts::AccountsDoc::openapi());
+    doc
+}
+
+pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(openapi_json))
+}

@@ -1,0 +1,299 @@
+//! Signing in and out, and first-run setup.
+
+//! Server-rendered pages: login, first-run setup, the creative catalog.
+
+use crate::assets::ASSET_VERSION;
+use crate::error::ApiError;
+use crate::page::*;
+use crate::session::{check_same_origin, SESSION_COOKIE};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// Only same-origin absolute paths may be redirect targets after login: one leading `/`,
+/// then no second `/` or `\` (browsers read `//host` and `/\host` as another site), and no
+/// control character, backslash or non-ASCII byte anywhere (browsers drop tabs and newlines, so `/\t/host`
+/// becomes `//host`; a newline cannot go into a header at all).
+pub(crate) fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next[1..].starts_with(['/', '\\'])
+        && next.bytes().all(|b| (b.is_ascii_graphic() && b != b'\\') || b == b' ')
+        && next.len() <= 2048;
+    if local {
+        next
+    } else {
+        "/app/creatives"
+    }
+}
+
+pub(crate) async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
+    match rtbcat_app::platform::has_accounts(&state.store).await {
+        Ok(false) => Redirect::to("/setup").into_response(),
+        Ok(true) if jar.get(SESSION_COOKIE).is_some() => Redirect::to("/app/creatives").into_response(),
+        Ok(true) => Redirect::to("/login").into_response(),
+        Err(err) => page_error(err.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub(crate) struct LoginPage {
+    asset_version: &'static str,
+    next: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NextParam {
+    next: Option<String>,
+}
+
+pub(crate) async fn login_page(State(state): State<AppState>, Query(params): Query<NextParam>) -> Response {
+    if matches!(rtbcat_app::platform::has_accounts(&state.store).await, Ok(false)) {
+        return Redirect::to("/setup").into_response();
+    }
+    render(&LoginPage {
+        asset_version: ASSET_VERSION,
+        next: safe_next(params.next.as_deref().unwrap_or("/app/creatives")).to_string(),
+        email: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub(crate) fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .path("/")
+        .max_age(time::Duration::hours(state.config.session_ttl_hours))
+        .build()
+}
+
+pub(crate) async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(form.next.as_deref().unwrap_or("/app/creatives")).to_string();
+    if let Err(not_until) = state.login_limiter.check_key(&peer.ip()) {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let seconds = wait.as_secs().max(1);
+        let mut response = render(&LoginPage {
+            asset_version: ASSET_VERSION,
+            next,
+            email: form.email,
+            error: Some(format!("Too many sign-in attempts. Try again in {seconds} seconds.")),
+        });
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    if let Err(err) = origin_check(&state, &headers) {
+        return page_error(err);
+    }
+    let ttl = state.config.session_ttl_hours * 3600;
+    match rtbcat_app::platform::accounts::login(
+        &state.store,
+        &state.login_guard,
+        &form.email,
+        &form.password,
+        ttl,
+        state.clock.unix(),
+    )
+    .await
+    {
+        Ok(session) => (jar.add(session_cookie(&state, session.token)), Redirect::to(&next)).into_response(),
+        Err(rtbcat_app::platform::accounts::AuthError::Locked { seconds }) => {
+            let mut response = render(&LoginPage {
+                asset_version: ASSET_VERSION,
+                next,
+                email: form.email,
+                error: Some(format!(
+                    "Too many failed sign-ins for this account. Try again in {seconds} seconds."
+                )),
+            });
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Err(rtbcat_app::platform::accounts::AuthError::WrongCredentials) => {
+            let mut response = render(&LoginPage {
+                asset_version: ASSET_VERSION,
+                next,
+                email: form.email,
+                error: Some("Wrong email or password.".into()),
+            });
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response
+        }
+        Err(err) => page_error(err.into()),
+    }
+}
+
+/// Forms posted from our own pages only (CSRF defence for the pages without a session yet).
+pub(crate) fn origin_check(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    check_same_origin(&axum::http::Method::POST, headers, &state.config)
+}
+
+pub(crate) async fn logout(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap) -> Response {
+    if let Err(err) = origin_check(&state, &headers) {
+        return page_error(err);
+    }
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        if let Err(err) = rtbcat_app::platform::accounts::logout(&state.store, cookie.value()).await {
+            return page_error(err.into());
+        }
+    }
+    (
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+pub(crate) struct SetupPage {
+    asset_version: &'static str,
+    email: String,
+    token: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SetupParams {
+    token: Option<String>,
+}
+
+/// Setup is open to a browser that reaches rtbcat by an address (127.0.0.1, [::1], a LAN
+/// IP), `localhost` or the configured public URL, or that carries the one-time token
+/// `rtbcat serve` prints. A page on another site whose name was rebound to this server (DNS
+/// rebinding) has none of these, so it cannot create the first administrator.
+pub(crate) fn setup_allowed(state: &AppState, headers: &HeaderMap, token: Option<&str>) -> bool {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let public = state.config.public_url.as_ref().is_some_and(|public| {
+        rtbcat_core::platform::origin::expected_origin(host, public.starts_with("https:")).as_deref()
+            == Some(public.as_str())
+    });
+    rtbcat_core::platform::origin::host_is_address(host)
+        || public
+        || token.is_some_and(|t| state.setup_token_matches(t))
+}
+
+pub(crate) fn setup_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "First-run setup through a host name needs the one-time link that `rtbcat serve` printed \
+         (/setup?token=…), or open rtbcat by its address (e.g. http://127.0.0.1:8000/setup).",
+    )
+        .into_response()
+}
+
+pub(crate) async fn setup_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<SetupParams>,
+) -> Response {
+    match rtbcat_app::platform::has_accounts(&state.store).await {
+        Ok(false) if !setup_allowed(&state, &headers, params.token.as_deref()) => setup_refused(),
+        Ok(false) => render(&SetupPage {
+            asset_version: ASSET_VERSION,
+            email: String::new(),
+            token: params.token.unwrap_or_default(),
+            error: None,
+        }),
+        Ok(true) => Redirect::to("/login").into_response(),
+        Err(err) => page_error(err.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SetupForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    token: String,
+}
+
+pub(crate) async fn setup_submit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<SetupForm>,
+) -> Response {
+    if let Err(err) = origin_check(&state, &headers) {
+        return page_error(err);
+    }
+    if !setup_allowed(&state, &headers, Some(&form.token)) {
+        return setup_refused();
+    }
+    let now = state.clock.unix();
+    match rtbcat_app::platform::accounts::setup_first_admin(&state.store, &form.email, &form.password, now).await {
+        Ok(_) => {
+            let ttl = state.config.session_ttl_hours * 3600;
+            match rtbcat_app::platform::accounts::login(
+                &state.store,
+                &state.login_guard,
+                &form.email,
+                &form.password,
+                ttl,
+                now,
+            )
+            .await
+            {
+                Ok(session) => (
+                    jar.add(session_cookie(&state, session.token)),
+                    Redirect::to("/app/creatives"),
+                )
+                    .into_response(),
+                Err(err) => page_error(err.into()),
+            }
+        }
+        Err(rtbcat_app::platform::accounts::AuthError::SetupDone) => Redirect::to("/login").into_response(),
+        Err(rtbcat_app::platform::accounts::AuthError::Invalid { field, reason }) => {
+            let mut response = render(&SetupPage {
+                asset_version: ASSET_VERSION,
+                email: form.email,
+                token: form.token,
+                error: Some(format!("The {field} {reason}.")),
+            });
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(err) => page_error(err.into()),
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/setup", get(setup_page).post(setup_submit))
+}

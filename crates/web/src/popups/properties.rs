@@ -1,0 +1,106 @@
+//! Properties over HTTP.
+
+//! Offer popups over HTTP: the management API (properties, campaigns — the spec's name for
+//! offers), the public tracking routes the popup script calls, postbacks, analytics and
+//! the script itself.
+
+use crate::error::ApiError;
+use crate::popups::shared::*;
+use crate::session::ApiUser;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use rtbcat_app::popups::Property;
+use rtbcat_core::platform::accounts::Role;
+use rtbcat_core::popups::PropertyInput;
+
+/// Properties the popup runs on.
+#[utoipa::path(get, path = "/api/properties", tag = "popups", responses((status = 200, body = [Property])))]
+pub(crate) async fn list_properties(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Result<Json<Vec<Property>>, ApiError> {
+    Ok(Json(rtbcat_app::popups::properties::list(&state.store).await?))
+}
+
+pub(crate) async fn save_property(
+    state: &AppState,
+    user: &ApiUser,
+    id: Option<i64>,
+    bytes: &Bytes,
+) -> Result<Property, ApiError> {
+    user.require(Role::Editor)?;
+    let input: PropertyInput = body(bytes)?;
+    let now = state.clock.unix();
+    Ok(rtbcat_app::popups::properties::save(&state.store, &state.tracking, id, input, &user.0.email, now).await?)
+}
+
+/// Adds a property (code, name, domains, popup defaults, theme).
+#[utoipa::path(post, path = "/api/properties", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 201, body = Property), (status = 422, body = crate::error::ErrorBody)))]
+pub(crate) async fn create_property(
+    State(state): State<AppState>,
+    user: ApiUser,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let saved = save_property(&state, &user, None, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(saved)).into_response())
+}
+
+/// Replaces a property's settings.
+#[utoipa::path(put, path = "/api/properties/{id}", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 200, body = Property)))]
+pub(crate) async fn update_property(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Result<Json<Property>, ApiError> {
+    Ok(Json(save_property(&state, &user, Some(id), &bytes).await?))
+}
+
+/// Deactivates a property: the popup stops there; its history stays.
+#[utoipa::path(delete, path = "/api/properties/{id}", tag = "popups", responses((status = 200, body = Property)))]
+pub(crate) async fn deactivate_property(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Property>, ApiError> {
+    user.require(Role::Editor)?;
+    let property = find_property_by_id(&state, id).await?;
+    let now = state.clock.unix();
+    Ok(Json(
+        rtbcat_app::popups::properties::deactivate(&state.store, &state.tracking, &property, &user.0.email, now)
+            .await?,
+    ))
+}
+
+pub(crate) async fn find_property_by_id(state: &AppState, id: i64) -> Result<Property, ApiError> {
+    state
+        .tracking
+        .properties()
+        .await?
+        .iter()
+        .find(|p| p.id == id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("property {id}")))
+}
+
+pub(crate) async fn find_property(state: &AppState, code_or_id: &str) -> Result<Property, ApiError> {
+    state
+        .tracking
+        .properties()
+        .await?
+        .iter()
+        .find(|p| p.code == code_or_id || p.id.to_string() == code_or_id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("property {code_or_id}")))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/properties", get(list_properties).post(create_property))
+        .route("/api/properties/{id}", put(update_property).delete(deactivate_property))
+}
