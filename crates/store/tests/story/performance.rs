@@ -1,0 +1,83 @@
+//! Performance facts: all-or-nothing imports, upsert semantics, sums.
+
+use crate::support::{fresh, Engine};
+use rtbcat_core::bidder::performance::report::{Device, PerformanceFact};
+use rtbcat_store::{FactBatch, FactFilter};
+
+fn fact(n: i64, clicks: i64) -> PerformanceFact {
+    PerformanceFact {
+        seat_id: None,
+        creative_id: format!("c{}", n % 50),
+        date: time::macros::date!(2026 - 01 - 11),
+        hour: Some((n % 24) as u8),
+        country: "BR".into(),
+        device: Device::Mobile,
+        placement: format!("p{}", n / 1200),
+        impressions: 100,
+        clicks,
+        spend_micros: 1_000,
+        reached_queries: None,
+        bids: None,
+    }
+}
+
+async fn import(
+    store: &rtbcat_store::SharedStore,
+    batches: Vec<FactBatch>,
+) -> rtbcat_store::StoreResult<rtbcat_store::FactCounts> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let writer = tokio::spawn({
+        let store = store.clone();
+        async move { store.write_facts(rx).await }
+    });
+    for batch in batches {
+        tx.send(batch).await.expect("send");
+    }
+    drop(tx);
+    writer.await.expect("join")
+}
+
+/// An import cut off before its end writes nothing; running it again completes it, and a
+/// re-import of the same keys replaces rather than adds.
+async fn performance_story(engine: Engine) {
+    let db = fresh(engine).await;
+    let store = &db.store;
+    let facts = |clicks| FactBatch::Performance((0..500).map(|n| fact(n, clicks)).collect());
+    assert!(
+        import(store, vec![facts(1)]).await.is_err(),
+        "an import without its end is refused"
+    );
+    assert_eq!(
+        store.latest_fact_date().await.expect("latest"),
+        None,
+        "nothing was left behind"
+    );
+
+    let counts = import(store, vec![facts(1), FactBatch::Commit(None)])
+        .await
+        .expect("import");
+    assert_eq!((counts.inserted, counts.updated), (500, 0));
+    let counts = import(store, vec![facts(2), FactBatch::Commit(None)])
+        .await
+        .expect("again");
+    assert_eq!((counts.inserted, counts.updated), (0, 500), "same keys replace");
+
+    let totals = store.performance_totals(FactFilter::default()).await.expect("totals");
+    assert_eq!(totals.len(), 50);
+    assert_eq!(
+        totals.iter().map(|t| t.clicks).sum::<i64>(),
+        1000,
+        "replaced, not added"
+    );
+    assert_eq!(totals.iter().map(|t| t.spend_micros).sum::<i64>(), 500_000);
+    assert_eq!(
+        store.latest_fact_date().await.expect("latest").as_deref(),
+        Some("2026-01-11")
+    );
+    let stats = store.catalog_stats().await.expect("stats");
+    assert_eq!(stats.performance.fact_rows, 500);
+}
+
+stories! {
+    performance_story => performance_on_sqlite, performance_on_postgres;
+}

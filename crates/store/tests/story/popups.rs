@@ -1,0 +1,184 @@
+//! The popup wing: properties, offers and networks written with their audit line in one
+//! transaction, tracked events counted once, analytics from the hourly rollup, secrets.
+
+use crate::support::{fresh, Engine};
+use rtbcat_core::popups::{NetworkInput, OfferInput, PropertyInput};
+use rtbcat_store::{AnalyticsFilter, AnalyticsGroup, AuditNote, PopupEvent, PopupEventKind, StoreError};
+
+fn note(action: &str) -> AuditNote {
+    AuditNote {
+        actor: "ed@x.io".into(),
+        action: action.into(),
+    }
+}
+
+fn property(code: &str) -> rtbcat_core::popups::PropertySpec {
+    PropertyInput {
+        code: code.into(),
+        name: format!("Site {code}"),
+        domains: vec![format!("{code}.example")],
+        ..PropertyInput::default()
+    }
+    .validate()
+    .expect("valid property")
+}
+
+fn offer(name: &str, properties: &[&str]) -> rtbcat_core::popups::OfferSpec {
+    OfferInput {
+        network_campaign_id: "1234".into(),
+        affiliate_id: "55".into(),
+        name: name.into(),
+        display_title: "Win a gift card".into(),
+        description: "Answer three questions.".into(),
+        click_url: "https://track.example/aff_c?offer_id=1".into(),
+        payout: Some(serde_json::json!("2.50")),
+        properties: properties.iter().map(|p| p.to_string()).collect(),
+        ..OfferInput::default()
+    }
+    .validate()
+    .expect("valid offer")
+}
+
+fn event(kind: PopupEventKind, key: &str, property_id: i64, offer_id: i64, revenue_micros: i64) -> PopupEvent {
+    PopupEvent {
+        kind,
+        event_key: key.into(),
+        occurred_at_ms: 1_795_262_400_000,
+        property_id: Some(property_id),
+        offer_id: Some(offer_id),
+        placement: "thankyou".into(),
+        visitor_hash: "v".into(),
+        session_id: "s".into(),
+        country: "BR".into(),
+        device: "mobile".into(),
+        click_id: (kind == PopupEventKind::Click).then(|| format!("click-{key}")),
+        revenue_micros,
+        transaction_id: None,
+        attributed: true,
+    }
+}
+
+async fn audit_actions(store: &rtbcat_store::SharedStore) -> Vec<String> {
+    store
+        .recent_audit(100)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| format!("{} {}", e.action, e.subject.unwrap_or_default()))
+        .collect()
+}
+
+async fn popups_story(engine: Engine) {
+    let db = fresh(engine).await;
+    let store = &db.store;
+    let mff = store
+        .save_property(None, property("mff"), Some(note("property.create")), 10)
+        .await
+        .expect("property");
+    assert!(matches!(
+        store
+            .save_property(None, property("mff"), Some(note("property.create")), 11)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // An offer naming an unknown property is refused whole: no offer, no audit line.
+    assert!(matches!(
+        store
+            .save_offer(None, offer("Lost", &["nope"]), note("campaign.create"), 12)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let gift = store
+        .save_offer(None, offer("Gift", &["mff"]), note("campaign.create"), 13)
+        .await
+        .expect("offer");
+    assert_eq!(gift.properties, vec!["mff"]);
+    assert_eq!(store.list_offers().await.expect("offers").len(), 1);
+    assert_eq!(
+        audit_actions(store).await,
+        vec![
+            format!("campaign.create {} Gift", gift.id),
+            "property.create mff".to_string()
+        ],
+        "exactly one audit line per change that happened"
+    );
+
+    let network = NetworkInput {
+        name: "tune".into(),
+        postback_secret: Some("a-long-network-secret".into()),
+        ..NetworkInput::default()
+    }
+    .validate(false)
+    .expect("valid network");
+    let saved = store
+        .save_network(None, network, note("network.create"), 14)
+        .await
+        .expect("network");
+    assert!(saved.has_secret);
+    assert_eq!(
+        store.list_networks().await.expect("networks")[0]
+            .postback_secret
+            .as_deref(),
+        Some("a-long-network-secret")
+    );
+
+    // Events count once per key; the rollup follows.
+    let written = store
+        .record_popup_events(vec![
+            event(PopupEventKind::Impression, "i:1", mff.id, gift.id, 0),
+            event(PopupEventKind::Impression, "i:2", mff.id, gift.id, 0),
+            event(PopupEventKind::Click, "c:1", mff.id, gift.id, 0),
+        ])
+        .await
+        .expect("events");
+    assert_eq!(written, vec![true, true, true]);
+    let again = store
+        .record_popup_events(vec![
+            event(PopupEventKind::Impression, "i:1", mff.id, gift.id, 0),
+            event(PopupEventKind::Conversion, "v:1", mff.id, gift.id, 2_500_000),
+        ])
+        .await
+        .expect("events");
+    assert_eq!(again, vec![false, true], "a replayed event is not counted again");
+    let click = store
+        .click_record("click-c:1".into())
+        .await
+        .expect("click")
+        .expect("found");
+    assert_eq!(click.offer_id, gift.id);
+    let rows = store
+        .popup_analytics(AnalyticsFilter {
+            property_id: Some(mff.id),
+            offer_id: None,
+            from: "2026-11-01".into(),
+            to: "2026-11-30".into(),
+            group_by: AnalyticsGroup::Offer,
+        })
+        .await
+        .expect("analytics");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0].impressions,
+            rows[0].clicks,
+            rows[0].conversions,
+            rows[0].revenue_micros
+        ),
+        (2, 1, 1, 2_500_000)
+    );
+
+    // A server secret is made once and then read back, whoever asks first.
+    let key = store
+        .server_secret("k".into(), "first".into(), 1)
+        .await
+        .expect("secret");
+    let again = store
+        .server_secret("k".into(), "second".into(), 2)
+        .await
+        .expect("secret");
+    assert_eq!((key.as_str(), again.as_str()), ("first", "first"));
+}
+
+stories! {
+    popups_story => popups_on_sqlite, popups_on_postgres;
+}
