@@ -10,3 +10,4 @@ mod performance;
 mod popups;
 mod security;
 mod support;
+mod tokens;
