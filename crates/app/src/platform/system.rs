@@ -11,6 +11,12 @@ pub async fn health(store: &SharedStore) -> Result<HealthInfo, StoreError> {
     Ok(store.health().await?.into())
 }
 
+/// Copies a live SQLite database consistently (the online backup API) while the server
+/// keeps writing; the number of pages copied.
+pub fn backup_sqlite(source: &std::path::Path, destination: &std::path::Path) -> Result<i64, StoreError> {
+    rtbcat_store::backup_sqlite(source, destination)
+}
+
 /// The highest schema version this binary carries for an engine.
 pub fn binary_schema_version(backend: Backend) -> i64 {
     rtbcat_store::binary_schema_version(backend)
