@@ -2,7 +2,7 @@
 //! CAST()s both accept), rewritten for PostgreSQL by [`pg`]; one row mapping over either
 //! driver ([`Columns`]).
 
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 /// Rewrites numbered `?N` placeholders as PostgreSQL's `$N`. Only a `?` followed by a digit,
 /// outside string literals, quoted identifiers and comments, is a placeholder: a `?` in a
@@ -56,6 +56,10 @@ pub(crate) fn pg(sql: &str) -> String {
 
 /// Column access over either driver's row, so each row type is mapped once.
 pub(crate) trait Columns {
+    /// Any column type both drivers read.
+    fn col<T>(&self, i: usize) -> StoreResult<T>
+    where
+        T: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>;
     fn i64_at(&self, i: usize) -> StoreResult<i64>;
     fn opt_i64_at(&self, i: usize) -> StoreResult<Option<i64>>;
     fn text_at(&self, i: usize) -> StoreResult<String>;
@@ -64,6 +68,12 @@ pub(crate) trait Columns {
 }
 
 impl Columns for rusqlite::Row<'_> {
+    fn col<T>(&self, i: usize) -> StoreResult<T>
+    where
+        T: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>,
+    {
+        Ok(self.get(i)?)
+    }
     fn i64_at(&self, i: usize) -> StoreResult<i64> {
         Ok(self.get(i)?)
     }
@@ -82,6 +92,12 @@ impl Columns for rusqlite::Row<'_> {
 }
 
 impl Columns for tokio_postgres::Row {
+    fn col<T>(&self, i: usize) -> StoreResult<T>
+    where
+        T: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>,
+    {
+        Ok(self.try_get(i)?)
+    }
     fn i64_at(&self, i: usize) -> StoreResult<i64> {
         Ok(self.try_get(i)?)
     }
@@ -96,6 +112,13 @@ impl Columns for tokio_postgres::Row {
     }
     fn bool_at(&self, i: usize) -> StoreResult<bool> {
         Ok(self.try_get(i)?)
+    }
+}
+
+/// Lets a shared row mapping ([`Columns`]) run inside rusqlite's row closures.
+impl From<StoreError> for rusqlite::Error {
+    fn from(err: StoreError) -> Self {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Null, Box::new(err))
     }
 }
 

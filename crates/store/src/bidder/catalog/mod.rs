@@ -4,6 +4,7 @@ mod postgres;
 
 mod sqlite;
 
+use crate::sql::Columns;
 use crate::*;
 use async_trait::async_trait;
 use rtbcat_core::NormalizedCreative;
@@ -356,6 +357,49 @@ impl DerivedColumns {
         }
     }
 }
+
+/// A creative's summary columns from `at` on (either driver's row).
+pub(crate) fn summary_from(row: &impl Columns, at: usize) -> StoreResult<CreativeSummary> {
+    Ok(CreativeSummary {
+        id: row.col(at)?,
+        seat_id: row.col(at + 1)?,
+        creative_id: row.col(at + 2)?,
+        format: row.col(at + 3)?,
+        advertiser: row.col(at + 4)?,
+        width: row.col(at + 5)?,
+        height: row.col(at + 6)?,
+        canonical_size: row.col(at + 7)?,
+        size_category: row.col(at + 8)?,
+        status: row.col(at + 9)?,
+        languages: split_languages(&row.col::<String>(at + 10)?),
+        primary_destination: row.col(at + 11)?,
+        primary_domain: row.col(at + 12)?,
+        app_store: row.col(at + 13)?,
+        app_id: row.col(at + 14)?,
+        has_click_macro: row.col(at + 15)?,
+        google_buyers_url: row.col(at + 16)?,
+        updated_at: row.col(at + 17)?,
+    })
+}
+
+pub(crate) const SUMMARY_WIDTH: usize = 18;
+
+/// A creative's content columns from `at` on.
+pub(crate) fn content_from(row: &impl Columns, at: usize) -> StoreResult<CreativeContent> {
+    Ok(CreativeContent {
+        html_snippet: row.col(at)?,
+        vast_xml: row.col(at + 1)?,
+        video_url: row.col(at + 2)?,
+        video_duration_seconds: row.col(at + 3)?,
+        native_headline: row.col(at + 4)?,
+        native_body: row.col(at + 5)?,
+        native_call_to_action: row.col(at + 6)?,
+        native_image_url: row.col(at + 7)?,
+        native_logo_url: row.col(at + 8)?,
+    })
+}
+
+pub(crate) const CONTENT_WIDTH: usize = 9;
 
 #[async_trait]
 pub trait CatalogStore: Send + Sync {

@@ -3,48 +3,6 @@
 use super::*;
 use crate::engine::postgres::*;
 use std::collections::HashMap;
-use tokio_postgres::Row;
-
-fn summary_from(row: &Row, at: usize) -> Result<CreativeSummary, tokio_postgres::Error> {
-    Ok(CreativeSummary {
-        id: row.try_get(at)?,
-        seat_id: row.try_get(at + 1)?,
-        creative_id: row.try_get(at + 2)?,
-        format: row.try_get(at + 3)?,
-        advertiser: row.try_get(at + 4)?,
-        width: row.try_get(at + 5)?,
-        height: row.try_get(at + 6)?,
-        canonical_size: row.try_get(at + 7)?,
-        size_category: row.try_get(at + 8)?,
-        status: row.try_get(at + 9)?,
-        languages: split_languages(row.try_get(at + 10)?),
-        primary_destination: row.try_get(at + 11)?,
-        primary_domain: row.try_get(at + 12)?,
-        app_store: row.try_get(at + 13)?,
-        app_id: row.try_get(at + 14)?,
-        has_click_macro: row.try_get(at + 15)?,
-        google_buyers_url: row.try_get(at + 16)?,
-        updated_at: row.try_get(at + 17)?,
-    })
-}
-
-const SUMMARY_WIDTH: usize = 18;
-
-fn content_from(row: &Row, at: usize) -> Result<CreativeContent, tokio_postgres::Error> {
-    Ok(CreativeContent {
-        html_snippet: row.try_get(at)?,
-        vast_xml: row.try_get(at + 1)?,
-        video_url: row.try_get(at + 2)?,
-        video_duration_seconds: row.try_get(at + 3)?,
-        native_headline: row.try_get(at + 4)?,
-        native_body: row.try_get(at + 5)?,
-        native_call_to_action: row.try_get(at + 6)?,
-        native_image_url: row.try_get(at + 7)?,
-        native_logo_url: row.try_get(at + 8)?,
-    })
-}
-
-const CONTENT_WIDTH: usize = 9;
 
 async fn named_counts(client: &tokio_postgres::Client, sql: &str) -> StoreResult<Vec<NamedCount>> {
     let rows = client.query(sql, &[]).await?;
@@ -183,7 +141,7 @@ impl CatalogStore for PgStore {
                     performance: None,
                 })
             })
-            .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(CreativePage {
             items,
             total,
@@ -217,8 +175,7 @@ impl CatalogStore for PgStore {
                     raw: json_column(row.try_get(at + 7)?),
                 })
             })
-            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
-            .map_err(Into::into)
+            .collect::<StoreResult<Vec<_>>>()
     }
 
     async fn catalog_stats(&self) -> StoreResult<CatalogStats> {

@@ -2,48 +2,7 @@
 
 use super::*;
 use crate::engine::sqlite::*;
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
-fn summary_from(row: &Row<'_>, at: usize) -> rusqlite::Result<CreativeSummary> {
-    Ok(CreativeSummary {
-        id: row.get(at)?,
-        seat_id: row.get(at + 1)?,
-        creative_id: row.get(at + 2)?,
-        format: row.get(at + 3)?,
-        advertiser: row.get(at + 4)?,
-        width: row.get(at + 5)?,
-        height: row.get(at + 6)?,
-        canonical_size: row.get(at + 7)?,
-        size_category: row.get(at + 8)?,
-        status: row.get(at + 9)?,
-        languages: split_languages(&row.get::<_, String>(at + 10)?),
-        primary_destination: row.get(at + 11)?,
-        primary_domain: row.get(at + 12)?,
-        app_store: row.get(at + 13)?,
-        app_id: row.get(at + 14)?,
-        has_click_macro: row.get(at + 15)?,
-        google_buyers_url: row.get(at + 16)?,
-        updated_at: row.get(at + 17)?,
-    })
-}
-
-const SUMMARY_WIDTH: usize = 18;
-
-fn content_from(row: &Row<'_>, at: usize) -> rusqlite::Result<CreativeContent> {
-    Ok(CreativeContent {
-        html_snippet: row.get(at)?,
-        vast_xml: row.get(at + 1)?,
-        video_url: row.get(at + 2)?,
-        video_duration_seconds: row.get(at + 3)?,
-        native_headline: row.get(at + 4)?,
-        native_body: row.get(at + 5)?,
-        native_call_to_action: row.get(at + 6)?,
-        native_image_url: row.get(at + 7)?,
-        native_logo_url: row.get(at + 8)?,
-    })
-}
-
-const CONTENT_WIDTH: usize = 9;
+use rusqlite::{params, Connection, OptionalExtension};
 
 fn named_counts(conn: &Connection, sql: &str) -> StoreResult<Vec<NamedCount>> {
     let mut stmt = conn.prepare_cached(sql)?;

@@ -4,6 +4,7 @@ mod postgres;
 
 mod sqlite;
 
+use crate::sql::Columns;
 use crate::*;
 use async_trait::async_trait;
 use rtbcat_core::platform::accounts::Role;
@@ -86,6 +87,40 @@ pub(crate) const TOKEN_INFO_SELECT: &str = "SELECT t.id, t.user_id, u.email, t.l
 pub(crate) fn parse_role(text: &str) -> Role {
     // The schema's CHECK constraint keeps other values out; viewer is the safe reading.
     Role::parse(text).unwrap_or(Role::Viewer)
+}
+
+// One row mapping for both engines (the SELECTs list these columns in this order).
+pub(crate) fn user_from(row: &impl Columns) -> StoreResult<User> {
+    Ok(User {
+        id: row.col(0)?,
+        email: row.col(1)?,
+        role: parse_role(&row.col::<String>(2)?),
+        created_at: row.col(3)?,
+    })
+}
+
+pub(crate) fn user_account_from(row: &impl Columns) -> StoreResult<UserAccount> {
+    let user = user_from(row)?;
+    Ok(UserAccount {
+        id: user.id,
+        email: user.email,
+        role: user.role,
+        created_at: user.created_at,
+        disabled: row.col(4)?,
+    })
+}
+
+pub(crate) fn token_info_from(row: &impl Columns) -> StoreResult<ApiTokenInfo> {
+    Ok(ApiTokenInfo {
+        id: row.col(0)?,
+        user_id: row.col(1)?,
+        user_email: row.col(2)?,
+        label: row.col(3)?,
+        scope: row.col::<Option<String>>(4)?.map(|s| parse_role(&s)),
+        created_at: row.col(5)?,
+        expires_at: row.col(6)?,
+        last_used_at: row.col(7)?,
+    })
 }
 
 #[async_trait]

@@ -2,46 +2,12 @@
 
 use super::*;
 use crate::engine::postgres::*;
-use tokio_postgres::Row;
-
-fn user_from(row: &Row) -> Result<User, tokio_postgres::Error> {
-    Ok(User {
-        id: row.try_get(0)?,
-        email: row.try_get(1)?,
-        role: parse_role(row.try_get(2)?),
-        created_at: row.try_get(3)?,
-    })
-}
-
-fn user_account_from(row: &Row) -> Result<UserAccount, tokio_postgres::Error> {
-    let user = user_from(row)?;
-    Ok(UserAccount {
-        id: user.id,
-        email: user.email,
-        role: user.role,
-        created_at: user.created_at,
-        disabled: row.try_get(4)?,
-    })
-}
-
-fn token_info_from(row: &Row) -> Result<ApiTokenInfo, tokio_postgres::Error> {
-    Ok(ApiTokenInfo {
-        id: row.try_get(0)?,
-        user_id: row.try_get(1)?,
-        user_email: row.try_get(2)?,
-        label: row.try_get(3)?,
-        scope: row.try_get::<_, Option<String>>(4)?.map(|s| parse_role(&s)),
-        created_at: row.try_get(5)?,
-        expires_at: row.try_get(6)?,
-        last_used_at: row.try_get(7)?,
-    })
-}
 
 async fn api_token_info(client: &impl deadpool_postgres::GenericClient, id: i64) -> StoreResult<Option<ApiTokenInfo>> {
     let row = client
         .query_opt(&format!("{TOKEN_INFO_SELECT} WHERE t.id = $1"), &[&id])
         .await?;
-    Ok(row.map(|r| token_info_from(&r)).transpose()?)
+    row.map(|r| token_info_from(&r)).transpose()
 }
 
 async fn insert_user(client: &impl deadpool_postgres::GenericClient, user: &NewUser) -> StoreResult<User> {
@@ -103,12 +69,11 @@ impl AccountStore for PgStore {
         row.map(|r| {
             Ok(UserCredentials {
                 user: user_from(&r)?,
-                password_hash: r.try_get(4)?,
-                disabled: r.try_get(5)?,
+                password_hash: r.col(4)?,
+                disabled: r.col(5)?,
             })
         })
         .transpose()
-        .map_err(|e: tokio_postgres::Error| e.into())
     }
 
     async fn create_session(&self, token_sha256: String, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()> {

@@ -2,48 +2,13 @@
 
 use super::*;
 use crate::engine::sqlite::*;
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
-fn user_from(row: &Row<'_>) -> rusqlite::Result<User> {
-    Ok(User {
-        id: row.get(0)?,
-        email: row.get(1)?,
-        role: parse_role(&row.get::<_, String>(2)?),
-        created_at: row.get(3)?,
-    })
-}
-
-fn user_account_from(row: &Row<'_>) -> rusqlite::Result<UserAccount> {
-    let user = user_from(row)?;
-    Ok(UserAccount {
-        id: user.id,
-        email: user.email,
-        role: user.role,
-        created_at: user.created_at,
-        disabled: row.get(4)?,
-    })
-}
-
-fn token_info_from(row: &Row<'_>) -> rusqlite::Result<ApiTokenInfo> {
-    Ok(ApiTokenInfo {
-        id: row.get(0)?,
-        user_id: row.get(1)?,
-        user_email: row.get(2)?,
-        label: row.get(3)?,
-        scope: row.get::<_, Option<String>>(4)?.map(|s| parse_role(&s)),
-        created_at: row.get(5)?,
-        expires_at: row.get(6)?,
-        last_used_at: row.get(7)?,
-    })
-}
+use rusqlite::{params, Connection, OptionalExtension};
 
 fn api_token_info(conn: &Connection, id: i64) -> StoreResult<Option<ApiTokenInfo>> {
     Ok(conn
-        .query_row(
-            &format!("{TOKEN_INFO_SELECT} WHERE t.id = ?1"),
-            params![id],
-            token_info_from,
-        )
+        .query_row(&format!("{TOKEN_INFO_SELECT} WHERE t.id = ?1"), params![id], |r| {
+            Ok(token_info_from(r)?)
+        })
         .optional()?)
 }
 
@@ -129,7 +94,7 @@ impl AccountStore for SqliteStore {
                     "SELECT u.id, u.email, u.role, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id \
                      WHERE s.token_sha256 = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
                     params![token_sha256, now],
-                    user_from,
+                    |r| Ok(user_from(r)?),
                 )
                 .optional()?)
         })
@@ -207,7 +172,7 @@ impl AccountStore for SqliteStore {
             let mut stmt = conn.prepare_cached(&format!(
                 "{TOKEN_INFO_SELECT} WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id DESC"
             ))?;
-            let rows = stmt.query_map(params![user_id], token_info_from)?;
+            let rows = stmt.query_map(params![user_id], |r| Ok(token_info_from(r)?))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
@@ -230,7 +195,7 @@ impl AccountStore for SqliteStore {
         self.read(|conn| {
             let mut stmt =
                 conn.prepare_cached("SELECT id, email, role, created_at, disabled FROM users ORDER BY email")?;
-            let rows = stmt.query_map([], user_account_from)?;
+            let rows = stmt.query_map([], |r| Ok(user_account_from(r)?))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
@@ -248,7 +213,7 @@ impl AccountStore for SqliteStore {
                 .query_row(
                     "SELECT id, email, role, created_at, disabled FROM users WHERE id = ?1",
                     params![id],
-                    user_account_from,
+                    |r| Ok(user_account_from(r)?),
                 )
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
