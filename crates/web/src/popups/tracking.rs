@@ -230,6 +230,22 @@ pub(crate) async fn token_property(state: &AppState, token: &str) -> Result<Prop
     find_property_by_id(state, served.property_id).await
 }
 
+/// What a beacon from the popup script carries, checked: the address is within its rate,
+/// the token is ours, the page is on the token's property (its CORS origin), the visit.
+async fn beacon(
+    state: &AppState,
+    peer: &SocketAddr,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+) -> Result<(TokenBody, Option<HeaderValue>, Visit), ApiError> {
+    rate_limit(state, peer)?;
+    let body = token_body(bytes)?;
+    let property = token_property(state, &body.token).await?;
+    let origin = allowed_origin(headers, &property)?;
+    let visit = visit(state, peer, headers, body.session.as_deref());
+    Ok((body, origin, visit))
+}
+
 /// Records that a served popup was shown (the script's `sendBeacon`). 204 once durable;
 /// a retried beacon is accepted and not counted again.
 #[utoipa::path(post, path = "/api/impression", tag = "tracking", request_body = TokenBody, responses((status = 204), (status = 400), (status = 503)))]
@@ -239,11 +255,7 @@ pub(crate) async fn impression(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    rate_limit(&state, &peer)?;
-    let body = token_body(&bytes)?;
-    let property = token_property(&state, &body.token).await?;
-    let origin = allowed_origin(&headers, &property)?;
-    let visit = visit(&state, &peer, &headers, body.session.as_deref());
+    let (body, origin, visit) = beacon(&state, &peer, &headers, &bytes).await?;
     state
         .tracking
         .impression(&body.token, &visit)
@@ -266,11 +278,7 @@ pub(crate) async fn click_json(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    rate_limit(&state, &peer)?;
-    let body = token_body(&bytes)?;
-    let property = token_property(&state, &body.token).await?;
-    let origin = allowed_origin(&headers, &property)?;
-    let visit = visit(&state, &peer, &headers, body.session.as_deref());
+    let (body, origin, visit) = beacon(&state, &peer, &headers, &bytes).await?;
     let url = state
         .tracking
         .click(&body.token, &visit)

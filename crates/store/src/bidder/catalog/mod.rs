@@ -401,6 +401,26 @@ pub(crate) fn content_from(row: &impl Columns, at: usize) -> StoreResult<Creativ
 
 pub(crate) const CONTENT_WIDTH: usize = 9;
 
+/// A creative's detail: summary, content and the detail columns after them.
+pub(crate) fn detail_from(row: &impl Columns) -> StoreResult<CreativeDetail> {
+    let at = SUMMARY_WIDTH + CONTENT_WIDTH;
+    let json = |i: usize| -> StoreResult<serde_json::Value> {
+        Ok(serde_json::from_str(&row.col::<String>(i)?).unwrap_or(serde_json::Value::Null))
+    };
+    Ok(CreativeDetail {
+        summary: summary_from(row, 0)?,
+        content: content_from(row, SUMMARY_WIDTH)?,
+        resource_name: row.col(at)?,
+        size_snapped: row.col(at + 1)?,
+        policy_statuses: json(at + 2)?,
+        declared_click_urls: json(at + 3)?,
+        destinations: json(at + 4)?,
+        api_update_time: row.col(at + 5)?,
+        first_seen_at: row.col(at + 6)?,
+        raw: json(at + 7)?,
+    })
+}
+
 #[async_trait]
 pub trait CatalogStore: Send + Sync {
     // ------------------------------------------------------------ catalog

@@ -159,23 +159,7 @@ impl CatalogStore for PgStore {
             DETAIL_COLUMNS
         );
         let rows = client.query(&sql, &[&creative_id, &seat_id]).await?;
-        let at = SUMMARY_WIDTH + CONTENT_WIDTH;
-        rows.iter()
-            .map(|row| {
-                Ok(CreativeDetail {
-                    summary: summary_from(row, 0)?,
-                    content: content_from(row, SUMMARY_WIDTH)?,
-                    resource_name: row.try_get(at)?,
-                    size_snapped: row.try_get(at + 1)?,
-                    policy_statuses: json_column(row.try_get(at + 2)?),
-                    declared_click_urls: json_column(row.try_get(at + 3)?),
-                    destinations: json_column(row.try_get(at + 4)?),
-                    api_update_time: row.try_get(at + 5)?,
-                    first_seen_at: row.try_get(at + 6)?,
-                    raw: json_column(row.try_get(at + 7)?),
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()
+        rows.iter().map(detail_from).collect::<StoreResult<Vec<_>>>()
     }
 
     async fn catalog_stats(&self) -> StoreResult<CatalogStats> {

@@ -143,22 +143,8 @@ impl CatalogStore for SqliteStore {
                 DETAIL_COLUMNS
             );
             let mut stmt = conn.prepare_cached(&sql)?;
-            let at = SUMMARY_WIDTH + CONTENT_WIDTH;
             let rows = stmt
-                .query_map(params![creative_id, seat_id], |row| {
-                    Ok(CreativeDetail {
-                        summary: summary_from(row, 0)?,
-                        content: content_from(row, SUMMARY_WIDTH)?,
-                        resource_name: row.get(at)?,
-                        size_snapped: row.get(at + 1)?,
-                        policy_statuses: json_column(row.get(at + 2)?),
-                        declared_click_urls: json_column(row.get(at + 3)?),
-                        destinations: json_column(row.get(at + 4)?),
-                        api_update_time: row.get(at + 5)?,
-                        first_seen_at: row.get(at + 6)?,
-                        raw: json_column(row.get(at + 7)?),
-                    })
-                })?
+                .query_map(params![creative_id, seat_id], |row| Ok(detail_from(row)?))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
