@@ -103,7 +103,7 @@ test("uploading a report on the Import page shows the report and re-sorts creati
   const underdog = ids[ids.length - 1];
   assert.notEqual(ids[0], underdog);
   const day = new Date(Date.now() - 2 * 86400000).toISOString().slice(0, 10);
-  const csv = `creative_id,date,impressions,clicks,spend,geography,device_type\n${underdog},${day},1000000,100,99999999.00,BR,ctv\nnot-a-creative,${day},10,20,1.00,BR,mobile\n`;
+  const csv = `creative_id,date,impressions,clicks,spend,geography,device_type\n${underdog},${day},1000000,100,5000000.00,BR,ctv\nnot-a-creative,${day},10,20,1.00,BR,mobile\n`;
 
   await page.goto(`${app.baseUrl}/app/import`);
   await page.setInputFiles("#import-file", { name: "boost.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
