@@ -60,11 +60,6 @@ pub(crate) trait Columns {
     fn col<T>(&self, i: usize) -> StoreResult<T>
     where
         T: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>;
-    fn i64_at(&self, i: usize) -> StoreResult<i64>;
-    fn opt_i64_at(&self, i: usize) -> StoreResult<Option<i64>>;
-    fn text_at(&self, i: usize) -> StoreResult<String>;
-    fn opt_text_at(&self, i: usize) -> StoreResult<Option<String>>;
-    fn bool_at(&self, i: usize) -> StoreResult<bool>;
 }
 
 impl Columns for rusqlite::Row<'_> {
@@ -72,21 +67,6 @@ impl Columns for rusqlite::Row<'_> {
     where
         T: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>,
     {
-        Ok(self.get(i)?)
-    }
-    fn i64_at(&self, i: usize) -> StoreResult<i64> {
-        Ok(self.get(i)?)
-    }
-    fn opt_i64_at(&self, i: usize) -> StoreResult<Option<i64>> {
-        Ok(self.get(i)?)
-    }
-    fn text_at(&self, i: usize) -> StoreResult<String> {
-        Ok(self.get(i)?)
-    }
-    fn opt_text_at(&self, i: usize) -> StoreResult<Option<String>> {
-        Ok(self.get(i)?)
-    }
-    fn bool_at(&self, i: usize) -> StoreResult<bool> {
         Ok(self.get(i)?)
     }
 }
@@ -98,21 +78,6 @@ impl Columns for tokio_postgres::Row {
     {
         Ok(self.try_get(i)?)
     }
-    fn i64_at(&self, i: usize) -> StoreResult<i64> {
-        Ok(self.try_get(i)?)
-    }
-    fn opt_i64_at(&self, i: usize) -> StoreResult<Option<i64>> {
-        Ok(self.try_get(i)?)
-    }
-    fn text_at(&self, i: usize) -> StoreResult<String> {
-        Ok(self.try_get(i)?)
-    }
-    fn opt_text_at(&self, i: usize) -> StoreResult<Option<String>> {
-        Ok(self.try_get(i)?)
-    }
-    fn bool_at(&self, i: usize) -> StoreResult<bool> {
-        Ok(self.try_get(i)?)
-    }
 }
 
 /// Lets a shared row mapping ([`Columns`]) run inside rusqlite's row closures.
@@ -120,6 +85,11 @@ impl From<StoreError> for rusqlite::Error {
     fn from(err: StoreError) -> Self {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Null, Box::new(err))
     }
+}
+
+/// A JSON column's value; text that is not JSON reads as null.
+pub(crate) fn json_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
 }
 
 /// A list stored as JSON text (property domains, network address allow-lists).

@@ -130,7 +130,3 @@ impl PgStore {
         Ok(self.pool.get().await?)
     }
 }
-
-pub(crate) fn json_column(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
-}

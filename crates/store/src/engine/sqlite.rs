@@ -156,7 +156,3 @@ pub(crate) fn backup(source: &Path, destination: &Path) -> StoreResult<i64> {
     backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
     Ok(i64::from(backup.progress().pagecount))
 }
-
-pub(crate) fn json_column(text: String) -> serde_json::Value {
-    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
-}

@@ -304,7 +304,7 @@ impl PerformanceStore for PgStore {
                     updated: r.try_get(8)?,
                     skipped: r.try_get(9)?,
                     warnings: r.try_get(10)?,
-                    first_errors: json_column(r.try_get(11)?),
+                    first_errors: json_value(r.try_get(11)?),
                     duration_ms: r.try_get(12)?,
                     actor: r.try_get(13)?,
                     started_at: r.try_get(14)?,

@@ -336,7 +336,7 @@ impl PerformanceStore for SqliteStore {
                         updated: r.get(8)?,
                         skipped: r.get(9)?,
                         warnings: r.get(10)?,
-                        first_errors: json_column(r.get(11)?),
+                        first_errors: json_value(&r.get::<_, String>(11)?),
                         duration_ms: r.get(12)?,
                         actor: r.get(13)?,
                         started_at: r.get(14)?,

@@ -123,6 +123,42 @@ pub(crate) fn token_info_from(row: &impl Columns) -> StoreResult<ApiTokenInfo> {
     })
 }
 
+// SQL of the token and account administration, the same on both engines (`?N`, see
+// `sql::pg`). Booleans are compared with FALSE, which SQLite reads as 0.
+pub(crate) const INSERT_API_TOKEN: &str = "INSERT INTO api_tokens (token_sha256, user_id, label, created_at, \
+     scope, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
+pub(crate) const TOKEN_USER: &str = "SELECT u.id, u.email, u.role, u.created_at, t.scope, t.id, t.last_used_at \
+     FROM api_tokens t JOIN users u ON u.id = t.user_id \
+     WHERE t.token_sha256 = ?1 AND u.disabled = FALSE AND (t.expires_at IS NULL OR t.expires_at > ?2)";
+pub(crate) const TOUCH_TOKEN: &str = "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2";
+pub(crate) const DELETE_TOKEN: &str = "DELETE FROM api_tokens WHERE id = ?1";
+pub(crate) const SELECT_ACCOUNTS: &str = "SELECT id, email, role, created_at, disabled FROM users";
+pub(crate) const UPDATE_ACCOUNT: &str = "UPDATE users SET role = COALESCE(?2, role), \
+     disabled = COALESCE(?3, disabled), password_hash = COALESCE(?4, password_hash) WHERE id = ?1 \
+     RETURNING id, email, role, created_at, disabled";
+pub(crate) const ACTIVE_ADMINS: &str = "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = FALSE";
+pub(crate) const END_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = ?1";
+
+/// The tokens of one user (`?1`), or of everyone (`?1` null).
+pub(crate) fn list_tokens_sql() -> String {
+    format!("{TOKEN_INFO_SELECT} WHERE CAST(?1 AS BIGINT) IS NULL OR t.user_id = ?1 ORDER BY t.id DESC")
+}
+
+/// How stale `last_used_at` may get before a request writes it: most requests stay reads.
+pub(crate) const LAST_USED_RESOLUTION_SECONDS: i64 = 3600;
+
+/// A [`TOKEN_USER`] row: the user the token acts for (its owner's role lowered to the
+/// token's scope), the token's id, and whether its `last_used_at` is due a write.
+pub(crate) fn token_user(row: &impl Columns, now: i64) -> StoreResult<(User, i64, bool)> {
+    let mut user = user_from(row)?;
+    if let Some(scope) = row.col::<Option<String>>(4)? {
+        user.role = user.role.min(parse_role(&scope));
+    }
+    let last_used_at: Option<i64> = row.col(6)?;
+    let stale = last_used_at.is_none_or(|at| at < now - LAST_USED_RESOLUTION_SECONDS);
+    Ok((user, row.col(5)?, stale))
+}
+
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     // ------------------------------------------------------------ accounts

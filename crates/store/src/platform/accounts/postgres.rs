@@ -114,8 +114,7 @@ impl AccountStore for PgStore {
         let client = self.client().await?;
         let row = client
             .query_one(
-                "INSERT INTO api_tokens (token_sha256, user_id, label, created_at, scope, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &pg(INSERT_API_TOKEN),
                 &[
                     &token.token_sha256,
                     &token.user_id,
@@ -134,43 +133,20 @@ impl AccountStore for PgStore {
 
     async fn api_token_user(&self, token_sha256: String, now: i64) -> StoreResult<Option<User>> {
         let client = self.client().await?;
-        let row = client
-            .query_opt(
-                "SELECT u.id, u.email, u.role, u.created_at, t.scope, t.id, t.last_used_at \
-                 FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_sha256 = $1 AND NOT u.disabled AND (t.expires_at IS NULL OR t.expires_at > $2)",
-                &[&token_sha256, &now],
-            )
-            .await?;
+        let row = client.query_opt(&pg(TOKEN_USER), &[&token_sha256, &now]).await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let mut user = user_from(&row)?;
-        if let Some(scope) = row.try_get::<_, Option<String>>(4)? {
-            user.role = user.role.min(parse_role(&scope));
-        }
-        let token_id: i64 = row.try_get(5)?;
-        let last_used_at: Option<i64> = row.try_get(6)?;
-        // last_used_at is written at most once an hour: most requests stay pure reads.
-        if last_used_at.is_none_or(|at| at < now - 3600) {
-            client
-                .execute(
-                    "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
-                    &[&now, &token_id],
-                )
-                .await?;
+        let (user, token_id, stale) = token_user(&row, now)?;
+        if stale {
+            client.execute(&pg(TOUCH_TOKEN), &[&now, &token_id]).await?;
         }
         Ok(Some(user))
     }
 
     async fn list_api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<ApiTokenInfo>> {
         let client = self.client().await?;
-        let rows = client
-            .query(
-                &format!("{TOKEN_INFO_SELECT} WHERE $1::BIGINT IS NULL OR t.user_id = $1 ORDER BY t.id DESC"),
-                &[&user_id],
-            )
-            .await?;
+        let rows = client.query(&pg(&list_tokens_sql()), &[&user_id]).await?;
         Ok(rows.iter().map(token_info_from).collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -181,19 +157,14 @@ impl AccountStore for PgStore {
             .await?
             .filter(|t| owner.is_none_or(|o| o == t.user_id))
             .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
-        tx.execute("DELETE FROM api_tokens WHERE id = $1", &[&id]).await?;
+        tx.execute(&pg(DELETE_TOKEN), &[&id]).await?;
         tx.commit().await?;
         Ok(info)
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserAccount>> {
         let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT id, email, role, created_at, disabled FROM users ORDER BY email",
-                &[],
-            )
-            .await?;
+        let rows = client.query(&format!("{SELECT_ACCOUNTS} ORDER BY email"), &[]).await?;
         Ok(rows.iter().map(user_account_from).collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -206,9 +177,7 @@ impl AccountStore for PgStore {
             .await?;
         let row = tx
             .query_opt(
-                "UPDATE users SET role = COALESCE($2, role), disabled = COALESCE($3, disabled), \
-                 password_hash = COALESCE($4, password_hash) WHERE id = $1 \
-                 RETURNING id, email, role, created_at, disabled",
+                &pg(UPDATE_ACCOUNT),
                 &[
                     &id,
                     &update.role.map(Role::as_str),
@@ -219,15 +188,12 @@ impl AccountStore for PgStore {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
         let account = user_account_from(&row)?;
-        let admins: i64 = tx
-            .query_one("SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled", &[])
-            .await?
-            .try_get(0)?;
+        let admins: i64 = tx.query_one(ACTIVE_ADMINS, &[]).await?.try_get(0)?;
         if admins == 0 {
             return Err(StoreError::Refused(LAST_ADMIN.into()));
         }
         if update.disabled == Some(true) || update.password_hash.is_some() {
-            tx.execute("DELETE FROM sessions WHERE user_id = $1", &[&id]).await?;
+            tx.execute(&pg(END_USER_SESSIONS), &[&id]).await?;
         }
         tx.commit().await?;
         Ok(account)

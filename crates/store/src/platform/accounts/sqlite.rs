@@ -112,8 +112,7 @@ impl AccountStore for SqliteStore {
     async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo> {
         self.write(move |conn| {
             let id: i64 = conn.query_row(
-                "INSERT INTO api_tokens (token_sha256, user_id, label, created_at, scope, expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                INSERT_API_TOKEN,
                 params![
                     token.token_sha256,
                     token.user_id,
@@ -133,33 +132,16 @@ impl AccountStore for SqliteStore {
         let found = self
             .read(move |conn| {
                 Ok(conn
-                    .query_row(
-                        "SELECT u.id, u.email, u.role, u.created_at, t.scope, t.id, t.last_used_at \
-                         FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                         WHERE t.token_sha256 = ?1 AND u.disabled = 0 AND (t.expires_at IS NULL OR t.expires_at > ?2)",
-                        params![token_sha256, now],
-                        |r| {
-                            let user = user_from(r)?;
-                            let scope: Option<String> = r.get(4)?;
-                            Ok((user, scope, r.get::<_, i64>(5)?, r.get::<_, Option<i64>>(6)?))
-                        },
-                    )
+                    .query_row(TOKEN_USER, params![token_sha256, now], |r| Ok(token_user(r, now)?))
                     .optional()?)
             })
             .await?;
-        let Some((mut user, scope, token_id, last_used_at)) = found else {
+        let Some((user, token_id, stale)) = found else {
             return Ok(None);
         };
-        if let Some(scope) = scope {
-            user.role = user.role.min(parse_role(&scope));
-        }
-        // last_used_at is written at most once an hour: most requests stay pure reads.
-        if last_used_at.is_none_or(|at| at < now - 3600) {
+        if stale {
             self.write(move |conn| {
-                conn.execute(
-                    "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
-                    params![now, token_id],
-                )?;
+                conn.execute(TOUCH_TOKEN, params![now, token_id])?;
                 Ok(())
             })
             .await?;
@@ -169,9 +151,7 @@ impl AccountStore for SqliteStore {
 
     async fn list_api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<ApiTokenInfo>> {
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "{TOKEN_INFO_SELECT} WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id DESC"
-            ))?;
+            let mut stmt = conn.prepare_cached(&list_tokens_sql())?;
             let rows = stmt.query_map(params![user_id], |r| Ok(token_info_from(r)?))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -184,7 +164,7 @@ impl AccountStore for SqliteStore {
             let info = api_token_info(&tx, id)?
                 .filter(|t| owner.is_none_or(|o| o == t.user_id))
                 .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
-            tx.execute("DELETE FROM api_tokens WHERE id = ?1", params![id])?;
+            tx.execute(DELETE_TOKEN, params![id])?;
             tx.commit()?;
             Ok(info)
         })
@@ -193,8 +173,7 @@ impl AccountStore for SqliteStore {
 
     async fn list_users(&self) -> StoreResult<Vec<UserAccount>> {
         self.read(|conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT id, email, role, created_at, disabled FROM users ORDER BY email")?;
+            let mut stmt = conn.prepare_cached(&format!("{SELECT_ACCOUNTS} ORDER BY email"))?;
             let rows = stmt.query_map([], |r| Ok(user_account_from(r)?))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -204,29 +183,20 @@ impl AccountStore for SqliteStore {
     async fn update_user(&self, id: i64, update: UserUpdate) -> StoreResult<UserAccount> {
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute(
-                "UPDATE users SET role = COALESCE(?2, role), disabled = COALESCE(?3, disabled), \
-                 password_hash = COALESCE(?4, password_hash) WHERE id = ?1",
-                params![id, update.role.map(Role::as_str), update.disabled, update.password_hash],
-            )?;
             let account = tx
                 .query_row(
-                    "SELECT id, email, role, created_at, disabled FROM users WHERE id = ?1",
-                    params![id],
+                    UPDATE_ACCOUNT,
+                    params![id, update.role.map(Role::as_str), update.disabled, update.password_hash],
                     |r| Ok(user_account_from(r)?),
                 )
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-            let admins: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0",
-                [],
-                |r| r.get(0),
-            )?;
+            let admins: i64 = tx.query_row(ACTIVE_ADMINS, [], |r| r.get(0))?;
             if admins == 0 {
                 return Err(StoreError::Refused(LAST_ADMIN.into()));
             }
             if update.disabled == Some(true) || update.password_hash.is_some() {
-                tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![id])?;
+                tx.execute(END_USER_SESSIONS, params![id])?;
             }
             tx.commit()?;
             Ok(account)

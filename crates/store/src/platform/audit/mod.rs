@@ -66,7 +66,6 @@ impl AuditNote {
             subject: Some(subject),
             details: serde_json::Value::Null,
         }
-        .bounded()
     }
 }
 

@@ -3,11 +3,13 @@
 use super::*;
 use crate::engine::postgres::*;
 
-/// Writes an audit line on this client (inside the caller's transaction, if any).
+/// Writes an audit line on this client (inside the caller's transaction, if any), cut to
+/// what the log keeps.
 pub(crate) async fn insert_audit(
     client: &impl deadpool_postgres::GenericClient,
     entry: &NewAuditEntry,
 ) -> StoreResult<()> {
+    let entry = entry.clone().bounded();
     client
         .execute(
             &pg(INSERT_AUDIT),
@@ -26,7 +28,6 @@ pub(crate) async fn insert_audit(
 #[async_trait]
 impl AuditStore for PgStore {
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()> {
-        let entry = entry.bounded();
         let client = self.client().await?;
         insert_audit(&client, &entry).await
     }
@@ -47,7 +48,7 @@ impl AuditStore for PgStore {
                     actor: r.try_get(2)?,
                     action: r.try_get(3)?,
                     subject: r.try_get(4)?,
-                    details: json_column(r.try_get(5)?),
+                    details: json_value(r.try_get(5)?),
                 })
             })
             .collect::<Result<Vec<_>, tokio_postgres::Error>>()

@@ -4,8 +4,10 @@ use super::*;
 use crate::engine::sqlite::*;
 use rusqlite::params;
 
-/// Writes an audit line on this connection (inside the caller's transaction, if any).
+/// Writes an audit line on this connection (inside the caller's transaction, if any), cut
+/// to what the log keeps.
 pub(crate) fn insert_audit(conn: &rusqlite::Connection, entry: &NewAuditEntry) -> StoreResult<()> {
+    let entry = entry.clone().bounded();
     conn.execute(
         INSERT_AUDIT,
         params![
@@ -22,7 +24,6 @@ pub(crate) fn insert_audit(conn: &rusqlite::Connection, entry: &NewAuditEntry) -
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, entry: NewAuditEntry) -> StoreResult<()> {
-        let entry = entry.bounded();
         self.write(move |conn| insert_audit(conn, &entry)).await
     }
 
@@ -39,7 +40,7 @@ impl AuditStore for SqliteStore {
                         actor: r.get(2)?,
                         action: r.get(3)?,
                         subject: r.get(4)?,
-                        details: json_column(r.get(5)?),
+                        details: json_value(&r.get::<_, String>(5)?),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;

@@ -59,12 +59,12 @@ pub(crate) fn analytics_sql(group: AnalyticsGroup) -> String {
 
 pub(crate) fn analytics_from(row: &impl Columns) -> StoreResult<AnalyticsRow> {
     Ok(AnalyticsRow {
-        key: row.text_at(0)?,
-        impressions: row.i64_at(1)?,
-        clicks: row.i64_at(2)?,
-        conversions: row.i64_at(3)?,
-        revenue_micros: row.i64_at(4)?,
-        bot_hits: row.i64_at(5)?,
+        key: row.col::<String>(0)?,
+        impressions: row.col::<i64>(1)?,
+        clicks: row.col::<i64>(2)?,
+        conversions: row.col::<i64>(3)?,
+        revenue_micros: row.col::<i64>(4)?,
+        bot_hits: row.col::<i64>(5)?,
     })
 }
 

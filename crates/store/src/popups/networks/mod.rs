@@ -39,21 +39,21 @@ pub(crate) const UPDATE_NETWORK: &str = "UPDATE affiliate_networks SET name = ?1
      transaction_id_param = ?6, status_param = ?7, secret_param = ?8, updated_at = ?9 WHERE id = ?10 RETURNING id";
 
 pub(crate) fn network_from(row: &impl Columns) -> StoreResult<Network> {
-    let secret = row.opt_text_at(2)?;
+    let secret = row.col::<Option<String>>(2)?;
     Ok(Network {
-        id: row.i64_at(0)?,
-        name: row.text_at(1)?,
+        id: row.col::<i64>(0)?,
+        name: row.col::<String>(1)?,
         has_secret: secret.is_some(),
         postback_secret: secret,
-        allow_ips: serde_json::from_str(&row.text_at(3)?)
+        allow_ips: serde_json::from_str(&row.col::<String>(3)?)
             .map_err(|e| StoreError::Backend(format!("stored allow_ips are not a JSON list: {e}")))?,
-        click_id_param: row.text_at(4)?,
-        payout_param: row.text_at(5)?,
-        transaction_id_param: row.text_at(6)?,
-        status_param: row.text_at(7)?,
-        secret_param: row.text_at(8)?,
-        created_at: row.i64_at(9)?,
-        updated_at: row.i64_at(10)?,
+        click_id_param: row.col::<String>(4)?,
+        payout_param: row.col::<String>(5)?,
+        transaction_id_param: row.col::<String>(6)?,
+        status_param: row.col::<String>(7)?,
+        secret_param: row.col::<String>(8)?,
+        created_at: row.col::<i64>(9)?,
+        updated_at: row.col::<i64>(10)?,
     })
 }
 

@@ -38,22 +38,22 @@ pub(crate) const UPDATE_PROPERTY: &str = "UPDATE properties SET code = ?1, name 
      logo_url = ?10, updated_at = ?11 WHERE id = ?12 RETURNING id";
 
 pub(crate) fn property_from(row: &impl Columns) -> StoreResult<Property> {
-    let domains: Vec<String> = serde_json::from_str(&row.text_at(3)?)
+    let domains: Vec<String> = serde_json::from_str(&row.col::<String>(3)?)
         .map_err(|e| StoreError::Backend(format!("stored domains are not a JSON list: {e}")))?;
     Ok(Property {
-        id: row.i64_at(0)?,
-        code: row.text_at(1)?,
-        name: row.text_at(2)?,
+        id: row.col::<i64>(0)?,
+        code: row.col::<String>(1)?,
+        name: row.col::<String>(2)?,
         domains,
-        active: row.bool_at(4)?,
-        popup_enabled: row.bool_at(5)?,
-        popup_frequency: row.text_at(6)?,
-        popup_placement: row.text_at(7)?,
-        theme_primary: row.text_at(8)?,
-        theme_accent: row.text_at(9)?,
-        logo_url: row.opt_text_at(10)?,
-        created_at: row.i64_at(11)?,
-        updated_at: row.i64_at(12)?,
+        active: row.col::<bool>(4)?,
+        popup_enabled: row.col::<bool>(5)?,
+        popup_frequency: row.col::<String>(6)?,
+        popup_placement: row.col::<String>(7)?,
+        theme_primary: row.col::<String>(8)?,
+        theme_accent: row.col::<String>(9)?,
+        logo_url: row.col::<Option<String>>(10)?,
+        created_at: row.col::<i64>(11)?,
+        updated_at: row.col::<i64>(12)?,
     })
 }
 

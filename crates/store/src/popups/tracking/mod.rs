@@ -173,11 +173,11 @@ pub(crate) fn merge_hourly(changes: Vec<HourlyChange>) -> Vec<HourlyChange> {
 
 pub(crate) fn click_from(row: &impl Columns) -> StoreResult<ClickRecord> {
     Ok(ClickRecord {
-        click_id: row.text_at(0)?,
-        property_id: row.i64_at(1)?,
-        offer_id: row.i64_at(2)?,
-        country: row.text_at(3)?,
-        device: row.text_at(4)?,
+        click_id: row.col::<String>(0)?,
+        property_id: row.col::<i64>(1)?,
+        offer_id: row.col::<i64>(2)?,
+        country: row.col::<String>(3)?,
+        device: row.col::<String>(4)?,
     })
 }
 
