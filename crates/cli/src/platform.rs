@@ -163,7 +163,11 @@ pub async fn token(config: Config, clock: Arc<dyn Clock>, command: TokenCommand)
         }
         TokenCommand::List { email } => {
             let store = open_store(&config).await?;
-            let tokens = rtbcat_app::platform::accounts::list_api_tokens(&store, email.as_deref()).await?;
+            let user_id = match email {
+                Some(email) => Some(rtbcat_app::platform::accounts::account_id(&store, &email).await?),
+                None => None,
+            };
+            let tokens = rtbcat_app::platform::accounts::list_api_tokens(&store, user_id).await?;
             println!(
                 "{:<6} {:<32} {:<20} {:<8} {:<12} {:<12} last used",
                 "id", "user", "label", "scope", "created", "expires"

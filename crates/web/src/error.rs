@@ -123,7 +123,7 @@ impl From<StoreError> for ApiError {
 impl From<rtbcat_app::popups::ChangeError> for ApiError {
     fn from(err: rtbcat_app::popups::ChangeError) -> Self {
         match err {
-            rtbcat_app::popups::ChangeError::Invalid(errors) => crate::popups::shared::invalid(errors),
+            rtbcat_app::popups::ChangeError::Invalid(errors) => invalid_fields(errors),
             rtbcat_app::popups::ChangeError::Store(store) => store.into(),
         }
     }
@@ -181,4 +181,29 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", rejection.body_text())
     }
+}
+
+/// 422 naming every field that failed validation (`details.errors[].field`).
+pub(crate) fn invalid_fields(errors: Vec<rtbcat_core::popups::FieldError>) -> ApiError {
+    let message = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.reason))
+        .collect::<Vec<_>>()
+        .join("; ");
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields", message)
+        .with_details(serde_json::json!({ "errors": errors }))
+}
+
+/// A JSON request body; a failure names the field it happened at.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+            format!("{field}: {}", e.inner()),
+        )
+        .with_details(serde_json::json!({ "errors": [{ "field": field, "reason": e.inner().to_string() }] }))
+    })
 }

@@ -84,20 +84,32 @@ impl AppState {
 }
 
 impl AppState {
-    /// The first-run setup link for this server, with its one-time token: needed when the
-    /// first administrator is created through a host name rather than an address.
-    pub fn setup_link(&self, base: &str) -> String {
-        format!("{base}/setup?token={}", self.setup_token)
+    /// The first-run setup path with this server's one-time token (`/setup?token=…`):
+    /// needed when the first administrator is created through a host name.
+    pub fn setup_path(&self) -> String {
+        format!("/setup?token={}", self.setup_token)
     }
 
     pub(crate) fn setup_token_matches(&self, given: &str) -> bool {
-        given.len() == self.setup_token.len()
-            && given
-                .bytes()
-                .zip(self.setup_token.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        rtbcat_core::shared::secrets::constant_time_eq(given.as_bytes(), self.setup_token.as_bytes())
     }
+}
+
+/// `Err(seconds to wait)` when this address is over its limit.
+pub(crate) fn over_limit(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr) -> Result<(), u64> {
+    limiter.check_key(&ip).map_err(|not_until| {
+        let now = governor::clock::Clock::now(&governor::clock::DefaultClock::default());
+        not_until.wait_time_from(now).as_secs().max(1)
+    })
+}
+
+/// 429 with `Retry-After` when this address is over its limit.
+pub(crate) fn rate_limit(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr, what: &str) -> Result<(), ApiError> {
+    over_limit(limiter, ip).map_err(|seconds| {
+        let mut e = ApiError::too_many(seconds);
+        e.body.message = format!("too many {what} from this address");
+        e
+    })
 }
 
 impl FromRef<AppState> for () {

@@ -139,9 +139,15 @@ pub async fn setup_first_admin(store: &SharedStore, email: &str, password: &str,
 /// Failed sign-ins per account (by a digest of the e-mail, known or not, so the answer
 /// never tells which accounts exist), with the wait they impose. Kept in memory per
 /// server: several instances on one database each keep their own count.
-#[derive(Default)]
 pub struct LoginGuard {
     accounts: std::sync::Mutex<HashMap<[u8; 16], LoginFailures>>,
+    capacity: usize,
+}
+
+impl Default for LoginGuard {
+    fn default() -> Self {
+        LoginGuard::with_capacity(LOGIN_GUARD_ENTRIES)
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -155,6 +161,14 @@ struct LoginFailures {
 const LOGIN_GUARD_ENTRIES: usize = 100_000;
 
 impl LoginGuard {
+    /// A guard that tracks at most `capacity` accounts at once.
+    pub fn with_capacity(capacity: usize) -> Self {
+        LoginGuard {
+            accounts: std::sync::Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
     fn key(email: &str) -> [u8; 16] {
         let digest = Sha256::digest(email.as_bytes());
         let mut key = [0u8; 16];
@@ -174,13 +188,16 @@ impl LoginGuard {
 
     fn failed(&self, email: &str, now: i64) {
         let mut entries = self.entries();
-        if entries.len() >= LOGIN_GUARD_ENTRIES {
+        let key = Self::key(email);
+        if entries.len() >= self.capacity && !entries.contains_key(&key) {
             entries.retain(|_, e| e.locked_until > now || e.last_at > now - 3600);
-            if entries.len() >= LOGIN_GUARD_ENTRIES {
-                entries.clear();
+            // Still full: the accounts already counted keep their waits. Flooding the guard
+            // with made-up e-mails must not free an account an attacker is guessing.
+            if entries.len() >= self.capacity {
+                return;
             }
         }
-        let entry = entries.entry(Self::key(email)).or_insert(LoginFailures {
+        let entry = entries.entry(key).or_insert(LoginFailures {
             count: 0,
             last_at: now,
             locked_until: 0,
@@ -352,22 +369,8 @@ pub async fn create_api_token(
     Ok(CreatedToken { token, info })
 }
 
-/// API tokens of one user (by e-mail), or of everyone.
-pub async fn list_api_tokens(store: &SharedStore, email: Option<&str>) -> Result<Vec<ApiTokenInfo>, AuthError> {
-    let user_id = match email {
-        Some(email) => Some(user_by_email(store, email).await?.id),
-        None => None,
-    };
-    Ok(store
-        .list_api_tokens(user_id)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
-}
-
 /// API tokens of one user (by id), or of everyone.
-pub async fn tokens_of(store: &SharedStore, user_id: Option<i64>) -> Result<Vec<ApiTokenInfo>, AuthError> {
+pub async fn list_api_tokens(store: &SharedStore, user_id: Option<i64>) -> Result<Vec<ApiTokenInfo>, AuthError> {
     Ok(store
         .list_api_tokens(user_id)
         .await?
@@ -565,6 +568,24 @@ mod tests {
         assert!(verify_password(&hash, "correct horse battery"));
         assert!(!verify_password(&hash, "wrong horse battery"));
         assert!(!verify_password("not a hash", "x"));
+    }
+
+    #[test]
+    fn a_full_guard_keeps_the_waits_it_has() {
+        let guard = LoginGuard::with_capacity(2);
+        for _ in 0..account::FREE_LOGIN_FAILURES {
+            guard.failed("victim@x.io", 100);
+        }
+        assert_eq!(guard.wait_seconds("victim@x.io", 100), Some(30));
+        // A flood of other e-mails within the hour fills the guard but frees nobody.
+        for n in 0..1000 {
+            guard.failed(&format!("made-up-{n}@x.io"), 101);
+        }
+        assert_eq!(guard.wait_seconds("victim@x.io", 101), Some(29));
+        guard.failed("victim@x.io", 102);
+        assert_eq!(guard.wait_seconds("victim@x.io", 102), Some(60), "its count goes on");
+        guard.succeeded("victim@x.io");
+        assert_eq!(guard.wait_seconds("victim@x.io", 103), None);
     }
 
     #[test]

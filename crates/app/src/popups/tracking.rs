@@ -609,10 +609,10 @@ impl Tracking {
         if payout.is_some_and(|p| p < 0) {
             return Err(TrackError::Rejected("payout: cannot be negative".into()));
         }
-        if payout.is_some_and(|p| p > rtbcat_core::shared::money::limits::MAX_PAYOUT_MICROS) {
+        if payout.is_some_and(|p| p > rtbcat_core::shared::limits::MAX_PAYOUT_MICROS) {
             return Err(TrackError::Rejected(format!(
                 "payout: at most {} per conversion",
-                rtbcat_core::shared::money::format_micros(rtbcat_core::shared::money::limits::MAX_PAYOUT_MICROS)
+                rtbcat_core::shared::money::format_micros(rtbcat_core::shared::limits::MAX_PAYOUT_MICROS)
             )));
         }
         let click = self.store.click_record(click_id.clone()).await?;

@@ -29,8 +29,42 @@ pub fn host_is_address(host_header: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok()
 }
 
+/// Where to go after signing in: `next` when it is a same-origin absolute path, else
+/// `fallback`. One leading `/`, then no second `/` or `\` (browsers read `//host` and
+/// `/\host` as another site), and no control character, backslash or non-ASCII byte
+/// anywhere (browsers drop tabs and newlines, so `/\t/host` becomes `//host`; a newline
+/// cannot go into a header at all).
+pub fn local_redirect<'a>(next: &'a str, fallback: &'a str) -> &'a str {
+    let local = next.starts_with('/')
+        && !next[1..].starts_with(['/', '\\'])
+        && next.bytes().all(|b| (b.is_ascii_graphic() && b != b'\\') || b == b' ')
+        && next.len() <= 2048;
+    if local {
+        next
+    } else {
+        fallback
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn redirects_stay_on_this_site() {
+        for bad in [
+            "/\t/evil.example",
+            "/\n/x",
+            "//evil.example",
+            "/\\evil",
+            "/a\\b",
+            "https://evil.example",
+            "/caf\u{e9}",
+            "",
+        ] {
+            assert_eq!(super::local_redirect(bad, "/home"), "/home", "{bad:?}");
+        }
+        assert_eq!(super::local_redirect("/app/import?x=1", "/home"), "/app/import?x=1");
+    }
+
     use super::*;
 
     #[test]

@@ -13,7 +13,8 @@ pub use offers::*;
 pub use properties::*;
 pub use serving::*;
 
-use crate::shared::money::{format_micros, limits, parse_money_micros};
+use crate::shared::limits;
+use crate::shared::money::{format_micros, parse_money_micros};
 use serde::{Deserialize, Serialize};
 use time::Date;
 

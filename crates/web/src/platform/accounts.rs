@@ -1,8 +1,8 @@
 //! Accounts over HTTP: administrators list, create, re-role, disable and reset users;
 //! everyone lists, creates and revokes their own API tokens (administrators: anyone's).
 
+use crate::error::json_body;
 use crate::error::{ApiError, ErrorBody};
-use crate::popups::shared::body;
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -60,7 +60,7 @@ pub struct NewUserBody {
     responses((status = 201, body = UserAccount), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(State(state): State<AppState>, user: ApiUser, bytes: Bytes) -> Result<Response, ApiError> {
     user.require(Role::Admin)?;
-    let input: NewUserBody = body(&bytes)?;
+    let input: NewUserBody = json_body(&bytes)?;
     let role = role_field("role", &input.role)?;
     let created = rtbcat_app::platform::accounts::create_user(
         &state.store,
@@ -103,7 +103,7 @@ async fn update_user(
     bytes: Bytes,
 ) -> Result<Json<UserAccount>, ApiError> {
     user.require(Role::Admin)?;
-    let input: UserChangeBody = body(&bytes)?;
+    let input: UserChangeBody = json_body(&bytes)?;
     let change = AccountChange {
         role: input.role.as_deref().map(|r| role_field("role", r)).transpose()?,
         disabled: input.disabled,
@@ -122,7 +122,7 @@ async fn update_user(
 async fn list_tokens(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<ApiTokenInfo>>, ApiError> {
     let owner = (!user.0.role.allows(Role::Admin)).then_some(user.0.id);
     Ok(Json(
-        rtbcat_app::platform::accounts::tokens_of(&state.store, owner).await?,
+        rtbcat_app::platform::accounts::list_api_tokens(&state.store, owner).await?,
     ))
 }
 
@@ -143,7 +143,7 @@ pub struct NewTokenBody {
 #[utoipa::path(post, path = "/api/tokens", tag = "account", request_body = NewTokenBody,
     responses((status = 201, body = CreatedToken), (status = 422, body = ErrorBody)))]
 async fn create_token(State(state): State<AppState>, user: ApiUser, bytes: Bytes) -> Result<Response, ApiError> {
-    let input: NewTokenBody = body(&bytes)?;
+    let input: NewTokenBody = json_body(&bytes)?;
     let options = TokenOptions {
         label: input.label,
         scope: input.scope.as_deref().map(|s| role_field("scope", s)).transpose()?,

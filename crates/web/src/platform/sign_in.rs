@@ -18,20 +18,9 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-/// Only same-origin absolute paths may be redirect targets after login: one leading `/`,
-/// then no second `/` or `\` (browsers read `//host` and `/\host` as another site), and no
-/// control character, backslash or non-ASCII byte anywhere (browsers drop tabs and newlines, so `/\t/host`
-/// becomes `//host`; a newline cannot go into a header at all).
+/// After sign-in, only a path on this site (see `local_redirect`).
 pub(crate) fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/')
-        && !next[1..].starts_with(['/', '\\'])
-        && next.bytes().all(|b| (b.is_ascii_graphic() && b != b'\\') || b == b' ')
-        && next.len() <= 2048;
-    if local {
-        next
-    } else {
-        "/app/creatives"
-    }
+    rtbcat_core::platform::origin::local_redirect(next, "/app/creatives")
 }
 
 pub(crate) async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
@@ -94,63 +83,54 @@ pub(crate) async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref().unwrap_or("/app/creatives")).to_string();
-    if let Err(not_until) = state.login_limiter.check_key(&peer.ip()) {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-        let seconds = wait.as_secs().max(1);
-        let mut response = render(&LoginPage {
-            asset_version: ASSET_VERSION,
-            next,
-            email: form.email,
-            error: Some(format!("Too many sign-in attempts. Try again in {seconds} seconds.")),
-        });
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return response;
+    if let Err(seconds) = crate::over_limit(&state.login_limiter, peer.ip()) {
+        let message = format!("Too many sign-in attempts. Try again in {seconds} seconds.");
+        return refused_sign_in(next, form.email, message, Some(seconds));
     }
     if let Err(err) = origin_check(&state, &headers) {
         return page_error(err);
     }
-    let ttl = state.config.session_ttl_hours * 3600;
-    match rtbcat_app::platform::accounts::login(
-        &state.store,
-        &state.login_guard,
-        &form.email,
-        &form.password,
-        ttl,
-        state.clock.unix(),
-    )
-    .await
-    {
+    match start_session(&state, &form.email, &form.password, state.clock.unix()).await {
         Ok(session) => (jar.add(session_cookie(&state, session.token)), Redirect::to(&next)).into_response(),
         Err(rtbcat_app::platform::accounts::AuthError::Locked { seconds }) => {
-            let mut response = render(&LoginPage {
-                asset_version: ASSET_VERSION,
-                next,
-                email: form.email,
-                error: Some(format!(
-                    "Too many failed sign-ins for this account. Try again in {seconds} seconds."
-                )),
-            });
-            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
+            let message = format!("Too many failed sign-ins for this account. Try again in {seconds} seconds.");
+            refused_sign_in(next, form.email, message, Some(seconds))
         }
         Err(rtbcat_app::platform::accounts::AuthError::WrongCredentials) => {
-            let mut response = render(&LoginPage {
-                asset_version: ASSET_VERSION,
-                next,
-                email: form.email,
-                error: Some("Wrong email or password.".into()),
-            });
-            *response.status_mut() = StatusCode::UNAUTHORIZED;
-            response
+            refused_sign_in(next, form.email, "Wrong email or password.".into(), None)
         }
         Err(err) => page_error(err.into()),
     }
+}
+
+/// Checks the credentials and opens a session of the configured length.
+async fn start_session(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    now: i64,
+) -> Result<rtbcat_app::platform::accounts::NewSession, rtbcat_app::platform::accounts::AuthError> {
+    let ttl = state.config.session_ttl_hours * 3600;
+    rtbcat_app::platform::accounts::login(&state.store, &state.login_guard, email, password, ttl, now).await
+}
+
+/// The sign-in form again with why it was refused: 401, or 429 with `Retry-After` when the
+/// caller must wait.
+fn refused_sign_in(next: String, email: String, message: String, wait_seconds: Option<u64>) -> Response {
+    let mut response = render(&LoginPage {
+        asset_version: ASSET_VERSION,
+        next,
+        email,
+        error: Some(message),
+    });
+    *response.status_mut() = match wait_seconds {
+        Some(_) => StatusCode::TOO_MANY_REQUESTS,
+        None => StatusCode::UNAUTHORIZED,
+    };
+    if let Some(value) = wait_seconds.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// Forms posted from our own pages only (CSRF defence for the pages without a session yet).
@@ -255,26 +235,14 @@ pub(crate) async fn setup_submit(
     }
     let now = state.clock.unix();
     match rtbcat_app::platform::accounts::setup_first_admin(&state.store, &form.email, &form.password, now).await {
-        Ok(_) => {
-            let ttl = state.config.session_ttl_hours * 3600;
-            match rtbcat_app::platform::accounts::login(
-                &state.store,
-                &state.login_guard,
-                &form.email,
-                &form.password,
-                ttl,
-                now,
+        Ok(_) => match start_session(&state, &form.email, &form.password, now).await {
+            Ok(session) => (
+                jar.add(session_cookie(&state, session.token)),
+                Redirect::to("/app/creatives"),
             )
-            .await
-            {
-                Ok(session) => (
-                    jar.add(session_cookie(&state, session.token)),
-                    Redirect::to("/app/creatives"),
-                )
-                    .into_response(),
-                Err(err) => page_error(err.into()),
-            }
-        }
+                .into_response(),
+            Err(err) => page_error(err.into()),
+        },
         Err(rtbcat_app::platform::accounts::AuthError::SetupDone) => Redirect::to("/login").into_response(),
         Err(rtbcat_app::platform::accounts::AuthError::Invalid { field, reason }) => {
             let mut response = render(&SetupPage {

@@ -5,7 +5,7 @@
 //! the script itself.
 
 use crate::error::ApiError;
-use crate::popups::properties::*;
+use crate::popups::properties::find_property;
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::extract::{Path, Query, State};

@@ -6,7 +6,6 @@ pub mod networks;
 pub mod offers;
 pub mod pages;
 pub mod properties;
-pub mod shared;
 pub mod tracking;
 
 use crate::AppState;

@@ -4,8 +4,8 @@
 //! offers), the public tracking routes the popup script calls, postbacks, analytics and
 //! the script itself.
 
+use crate::error::json_body;
 use crate::error::ApiError;
-use crate::popups::shared::*;
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -35,7 +35,7 @@ pub(crate) async fn save_network(
     bytes: &Bytes,
 ) -> Result<Network, ApiError> {
     user.require(Role::Admin)?;
-    let input: rules::NetworkInput = body(bytes)?;
+    let input: rules::NetworkInput = json_body(bytes)?;
     let now = state.clock.unix();
     Ok(rtbcat_app::popups::networks::save(&state.store, id, input, &user.0.email, now).await?)
 }

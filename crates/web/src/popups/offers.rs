@@ -6,8 +6,8 @@
 //! offers), the public tracking routes the popup script calls, postbacks, analytics and
 //! the script itself.
 
+use crate::error::json_body;
 use crate::error::ApiError;
-use crate::popups::shared::*;
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -47,7 +47,7 @@ pub(crate) async fn create_campaign(
     user: ApiUser,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let saved = save_offer(&state, &user, None, body(&bytes)?).await?;
+    let saved = save_offer(&state, &user, None, json_body(&bytes)?).await?;
     Ok((StatusCode::CREATED, Json(saved)).into_response())
 }
 
@@ -59,7 +59,7 @@ pub(crate) async fn update_campaign(
     Path(id): Path<i64>,
     bytes: Bytes,
 ) -> Result<Json<Offer>, ApiError> {
-    Ok(Json(save_offer(&state, &user, Some(id), body(&bytes)?).await?))
+    Ok(Json(save_offer(&state, &user, Some(id), json_body(&bytes)?).await?))
 }
 
 pub(crate) async fn set_active(state: &AppState, user: &ApiUser, id: i64, active: bool) -> Result<Offer, ApiError> {

@@ -4,8 +4,8 @@
 //! offers), the public tracking routes the popup script calls, postbacks, analytics and
 //! the script itself.
 
+use crate::error::json_body;
 use crate::error::ApiError;
-use crate::popups::shared::*;
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -34,7 +34,7 @@ pub(crate) async fn save_property(
     bytes: &Bytes,
 ) -> Result<Property, ApiError> {
     user.require(Role::Editor)?;
-    let input: PropertyInput = body(bytes)?;
+    let input: PropertyInput = json_body(bytes)?;
     let now = state.clock.unix();
     Ok(rtbcat_app::popups::properties::save(&state.store, &state.tracking, id, input, &user.0.email, now).await?)
 }

@@ -7,7 +7,7 @@
 //! the script itself.
 
 use crate::error::ApiError;
-use crate::popups::properties::*;
+use crate::popups::properties::{find_property, find_property_by_id};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -101,15 +101,6 @@ impl RefusalBlock {
     }
 }
 
-pub(crate) fn rate_limit(state: &AppState, peer: &SocketAddr) -> Result<(), ApiError> {
-    state.tracking_limiter.check_key(&peer.ip()).map_err(|not_until| {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-        let mut e = ApiError::too_many(wait.as_secs().max(1));
-        e.body.message = "too many tracking requests from this address".into();
-        e
-    })
-}
-
 /// CORS for the tracking routes: a browser request must come from one of the property's
 /// own domains; the answer names that origin (never `*`). Requests without an Origin are
 /// not from a page's script (navigation, server-side) and need no CORS answer.
@@ -174,7 +165,7 @@ pub(crate) async fn serve_offer(
     Query(params): Query<OfferParams>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    rate_limit(&state, &peer)?;
+    crate::rate_limit(&state.tracking_limiter, peer.ip(), "tracking requests")?;
     let property = find_property(&state, &code).await?;
     let origin = allowed_origin(&headers, &property)?;
     let placement = match params.placement.as_deref() {
@@ -238,7 +229,7 @@ async fn beacon(
     headers: &HeaderMap,
     bytes: &Bytes,
 ) -> Result<(TokenBody, Option<HeaderValue>, Visit), ApiError> {
-    rate_limit(state, peer)?;
+    crate::rate_limit(&state.tracking_limiter, peer.ip(), "tracking requests")?;
     let body = token_body(bytes)?;
     let property = token_property(state, &body.token).await?;
     let origin = allowed_origin(headers, &property)?;
@@ -296,7 +287,7 @@ pub(crate) async fn click_redirect(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    rate_limit(&state, &peer)?;
+    crate::rate_limit(&state.tracking_limiter, peer.ip(), "tracking requests")?;
     let visit = visit(&state, &peer, &headers, None);
     let url = state.tracking.click(&token, &visit).await.map_err(tracking_error)?;
     let location = HeaderValue::from_str(&url).map_err(ApiError::internal)?;
@@ -317,10 +308,6 @@ pub(crate) fn first_param(params: &HashMap<String, String>, names: &[&str]) -> O
         .find_map(|n| params.get(*n))
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
-}
-
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Who may post conversions and what they call our parameters: a network's settings, or
@@ -348,19 +335,14 @@ pub(crate) async fn accept_postback(
         e.body.message = "too many refused postbacks from this address".into();
         return Err(e);
     }
-    state.postback_limiter.check_key(&peer.ip()).map_err(|not_until| {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-        let mut e = ApiError::too_many(wait.as_secs().max(1));
-        e.body.message = "too many postbacks from this address".into();
-        e
-    })?;
+    crate::rate_limit(&state.postback_limiter, peer.ip(), "postbacks")?;
     if method == Method::POST && !bytes.is_empty() {
         params.extend(serde_urlencoded_pairs(bytes));
     }
     let ip_ok = rules.allow_ips.is_empty() || rules.allow_ips.contains(&peer.ip().to_string());
     let secret_ok = match rules.secret {
         Some(secret) => first_param(&params, &[rules.secret_param])
-            .is_some_and(|given| constant_time_eq(given.as_bytes(), secret.as_bytes())),
+            .is_some_and(|given| rtbcat_core::shared::secrets::constant_time_eq(given.as_bytes(), secret.as_bytes())),
         None => !rules.allow_ips.is_empty(),
     };
     if !(ip_ok && secret_ok) {

@@ -118,17 +118,13 @@ async fn creatives_documents_and_elements_are_bounded() {
         .expect("upload");
     assert_eq!(response.status(), 413);
     // The CLI's reader stops at the same bound.
-    let over = std::io::repeat(b' ').take_bytes(rtbcat_app::bidder::catalog::MAX_DOCUMENT_BYTES as u64 + 10);
+    let over = std::io::Read::take(
+        std::io::repeat(b' '),
+        rtbcat_app::bidder::catalog::MAX_DOCUMENT_BYTES as u64 + 10,
+    );
     let error = rtbcat_app::bidder::catalog::read_document(over).expect_err("too large");
     assert!(error.to_string().contains("larger than 64 MiB"), "{error}");
 }
-
-trait TakeBytes: std::io::Read + Sized {
-    fn take_bytes(self, n: u64) -> std::io::Take<Self> {
-        std::io::Read::take(self, n)
-    }
-}
-impl<R: std::io::Read> TakeBytes for R {}
 
 // 3 -------------------------------------------------------------------------------------
 

@@ -124,7 +124,7 @@ pub async fn spawn_app_with(backend: Backend, login_attempts_per_minute: u32) ->
     )
     .await
     .expect("app state");
-    let setup_path = state.setup_link("");
+    let setup_path = state.setup_path();
     let app = rtbcat_web::App::bind("127.0.0.1:0", state).await.expect("bind");
     let base = format!("http://{}", app.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -82,15 +82,6 @@ pub fn prepare_records(
     text: &str,
     buyers_ui_template: &str,
 ) -> Result<Vec<CreativeRecord>, (Vec<CreativeError>, usize)> {
-    if text.len() > MAX_DOCUMENT_BYTES {
-        let error = CreativeError {
-            index: 0,
-            creative_id: None,
-            field: "(file)".into(),
-            reason: format!("the document is larger than {} MiB", MAX_DOCUMENT_BYTES / (1024 * 1024)),
-        };
-        return Err((vec![error], 1));
-    }
     let elements = creative::split_import_document(text).map_err(|e| (vec![bounded(e)], 1))?;
     let mut errors = Vec::new();
     let mut total_errors = 0usize;

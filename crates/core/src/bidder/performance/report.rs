@@ -442,10 +442,10 @@ fn parse_count(text: &str) -> Result<i64, String> {
     let value = integral
         .parse::<i64>()
         .map_err(|_| format!("{:?} is not a whole number", text.trim()))?;
-    if value > crate::shared::money::limits::MAX_COUNT {
+    if value > crate::shared::limits::MAX_COUNT {
         return Err(format!(
             "{value} is larger than any real count (at most {} per row)",
-            crate::shared::money::limits::MAX_COUNT
+            crate::shared::limits::MAX_COUNT
         ));
     }
     Ok(value)
@@ -562,11 +562,11 @@ impl ReportLayout {
         if date > today {
             return Err(self.error(line, Column::Date, format!("{date} is in the future")));
         }
-        if date < crate::shared::money::limits::EARLIEST_DATE {
+        if date < crate::shared::limits::EARLIEST_DATE {
             return Err(self.error(
                 line,
                 Column::Date,
-                format!("{date} is before {}", crate::shared::money::limits::EARLIEST_DATE),
+                format!("{date} is before {}", crate::shared::limits::EARLIEST_DATE),
             ));
         }
         let hour = match self.field(row, Column::Hour).filter(|h| !h.is_empty()) {
@@ -630,13 +630,13 @@ impl ReportLayout {
             } else {
                 parse_money_micros(spend_text).map_err(|e| self.error(line, Column::Spend, e.to_string()))?
             };
-            if spend_micros > crate::shared::money::limits::MAX_ROW_SPEND_MICROS {
+            if spend_micros > crate::shared::limits::MAX_ROW_SPEND_MICROS {
                 return Err(self.error(
                     line,
                     Column::Spend,
                     format!(
                         "{spend_text} is larger than any real spend of one row (at most {})",
-                        crate::shared::money::format_micros(crate::shared::money::limits::MAX_ROW_SPEND_MICROS)
+                        crate::shared::money::format_micros(crate::shared::limits::MAX_ROW_SPEND_MICROS)
                     ),
                 ));
             }
