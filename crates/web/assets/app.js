@@ -105,8 +105,20 @@
   var status = document.getElementById("import-status");
   var progress = document.getElementById("import-progress");
   var fileName = document.getElementById("import-file-name");
+  var errorBanner = document.getElementById("import-error");
 
   function showName() { fileName.textContent = input.files.length ? input.files[0].name : ""; }
+  function failed(message) {
+    errorBanner.textContent = message;
+    errorBanner.hidden = false;
+    status.textContent = "";
+  }
+  // Creatives exports are JSON; everything else is a performance report.
+  function isCreatives(file) { return /\.(json|ndjson|jsonl)$/i.test(file.name); }
+  function refreshHistory() {
+    fetch("/app/import?partial=history", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null) { document.getElementById("import-history-box").innerHTML = html; } });
+  }
   input.addEventListener("change", showName);
   ["dragenter", "dragover"].forEach(function (type) {
     zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
@@ -125,16 +137,31 @@
     list.appendChild(dt); list.appendChild(dd);
   }
 
+  function showCreativesReport(report) {
+    var section = document.getElementById("import-report");
+    var list = document.getElementById("import-summary");
+    list.textContent = "";
+    fact(list, "File", report.source);
+    fact(list, "Recognised as", "creatives (Real-time Bidding API)");
+    fact(list, "Creatives read", report.creatives.toLocaleString("en-US"));
+    fact(list, "New", report.inserted.toLocaleString("en-US"));
+    fact(list, "Changed", report.updated.toLocaleString("en-US"));
+    fact(list, "Unchanged", report.unchanged.toLocaleString("en-US"));
+    fact(list, "Seats", report.seats.join(", "));
+    document.getElementById("import-errors-box").hidden = true;
+    section.hidden = false;
+  }
+
   function showReport(report) {
     var section = document.getElementById("import-report");
     var list = document.getElementById("import-summary");
     list.textContent = "";
     fact(list, "File", report.file_name);
     fact(list, "Recognised as", report.kind_label);
-    fact(list, "Rows read", report.rows_read);
-    fact(list, "Imported (new)", report.imported);
-    fact(list, "Replaced", report.updated);
-    fact(list, "Skipped", report.skipped);
+    fact(list, "Rows read", report.rows_read.toLocaleString("en-US"));
+    fact(list, "Imported (new)", report.imported.toLocaleString("en-US"));
+    fact(list, "Replaced", report.updated.toLocaleString("en-US"));
+    fact(list, "Skipped", report.skipped.toLocaleString("en-US"));
     fact(list, "Warnings", report.warnings + (report.unknown_creatives.length ? " — not in the catalog yet: " + report.unknown_creatives.join(", ") : ""));
     if (report.totals_rows) { fact(list, "Totals lines ignored", report.totals_rows); }
     fact(list, "Time", (report.duration_ms / 1000).toFixed(2) + " s");
@@ -148,18 +175,28 @@
       });
       body.appendChild(row);
     });
-    table.hidden = report.errors.length === 0;
+    document.getElementById("import-errors-box").hidden = report.errors.length === 0;
     section.hidden = false;
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (!input.files.length) { status.textContent = "Choose a file first."; return; }
-    var data = new FormData();
-    data.append("file", input.files[0]);
+    errorBanner.hidden = true;
+    if (!input.files.length) { failed("Choose a file first."); return; }
+    var file = input.files[0];
+    var creatives = isCreatives(file);
     var strict = document.getElementById("import-strict").checked;
     var request = new XMLHttpRequest();
-    request.open("POST", form.getAttribute("action") + (strict ? "?strict=true" : ""));
+    var data;
+    if (creatives) {
+      request.open("POST", form.getAttribute("data-creatives-action") + "?name=" + encodeURIComponent(file.name));
+      request.setRequestHeader("Content-Type", "application/json");
+      data = file;
+    } else {
+      request.open("POST", form.getAttribute("action") + (strict ? "?strict=true" : ""));
+      data = new FormData();
+      data.append("file", file);
+    }
     request.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) {
         progress.hidden = false;
@@ -174,12 +211,17 @@
       try { body = JSON.parse(request.responseText); } catch (e) { body = { message: request.statusText }; }
       if (request.status === 200) {
         status.textContent = "Done.";
-        showReport(body);
+        if (creatives) { showCreativesReport(body); } else { showReport(body); }
       } else {
-        status.textContent = "Not imported: " + (body.message || request.status);
+        var details = (body.details && body.details.errors) || [];
+        var first = details.slice(0, 3).map(function (e) {
+          return (e.line ? "line " + e.line + ": " : (e.index !== undefined ? "element " + e.index + ": " : "")) + (e.reason || e.message || "");
+        }).join("; ");
+        failed("Not imported: " + (body.message || ("HTTP " + request.status)) + (first ? " — " + first : ""));
       }
+      refreshHistory();
     });
-    request.addEventListener("error", function () { status.textContent = "The upload failed; check the connection and try again."; });
+    request.addEventListener("error", function () { failed("The upload failed; check the connection and try again."); });
     document.getElementById("import-submit").disabled = true;
     request.addEventListener("loadend", function () { document.getElementById("import-submit").disabled = false; });
     request.send(data);
@@ -194,7 +236,7 @@
   function formBody(form) {
     var body = {};
     Array.prototype.forEach.call(form.elements, function (field) {
-      if (!field.name || field.disabled) { return; }
+      if (!field.name || field.disabled || field.hasAttribute("data-skip")) { return; }
       if (field.hasAttribute("data-list")) {
         body[field.name] = body[field.name] || [];
         if (field.checked) { body[field.name].push(field.value); }
@@ -211,35 +253,98 @@
     return body;
   }
 
-  function showErrors(form, body) {
-    var summary = form.querySelector("[data-form-error]");
+  // A field's label as the page shows it ("Click URL"), not its API key.
+  function labelOf(field) {
+    var label = field.closest("label") || field.closest(".field");
+    if (!label) { return field.name; }
+    var own = label.classList.contains("field") ? label.querySelector("span") : label;
+    var text = "";
+    Array.prototype.forEach.call(own.childNodes, function (node) {
+      if (node.nodeType === 3) { text += node.textContent; }
+    });
+    text = text.trim();
+    return text || field.name;
+  }
+
+  function fieldFor(form, name) {
+    var base = String(name).replace(/\[\d+\]$/, "").replace(/^\./, "");
+    var field = form.elements[base];
+    if (field && typeof field.length === "number" && !field.tagName) { field = field[0]; }
+    return field || null;
+  }
+
+  function clearErrors(form) {
     Array.prototype.forEach.call(form.querySelectorAll("[data-error-for]"), function (el) { el.textContent = ""; });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (el) { el.removeAttribute("aria-invalid"); });
+    var summary = form.querySelector("[data-form-error]");
+    if (summary) { summary.hidden = true; summary.textContent = ""; }
+  }
+
+  // Every bad field gets its message and a red border; the summary names fields by
+  // their labels; the first bad field takes the focus and comes into view.
+  function showErrors(form, body) {
+    clearErrors(form);
+    var summary = form.querySelector("[data-form-error]");
     var errors = (body.details && body.details.errors) || [];
+    var lines = [];
+    var first = null;
     errors.forEach(function (error) {
-      var slot = form.querySelector('[data-error-for="' + error.field + '"]') ||
-        form.querySelector('[data-error-for="' + String(error.field).replace(/\[\d+\]$/, "") + '"]');
+      var field = fieldFor(form, error.field);
+      var label = field ? labelOf(field) : error.field;
+      lines.push(label + ": " + error.reason);
+      if (!field) { return; }
+      field.setAttribute("aria-invalid", "true");
+      var slot = form.querySelector('[data-error-for="' + field.name + '"]');
       if (slot) { slot.textContent = error.reason; }
+      if (!first) { first = field; }
     });
     if (summary) {
-      summary.textContent = body.message || "Not saved.";
+      summary.textContent = lines.length
+        ? "Not saved. " + (lines.length === 1 ? "Check this field — " : "Check these fields — ") + lines.join("; ")
+        : (body.message || "Not saved.");
       summary.hidden = false;
+    }
+    var target = first || summary;
+    if (target) {
+      target.scrollIntoView({ block: "center" });
+      target.focus({ preventScroll: true });
     }
   }
 
+  function goTo(url, saved) {
+    if (!url) { window.location.reload(); return; }
+    if (saved) { url += (url.indexOf("?") >= 0 ? "&" : "?") + "saved=" + encodeURIComponent(saved); }
+    window.location.href = url;
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll("form[data-json-form]"), function (form) {
+    // Our own messages, by label, instead of the browser's bubbles.
+    form.noValidate = true;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var button = form.querySelector("button[type=submit]");
       if (button) { button.disabled = true; }
-      fetch(form.getAttribute("data-action"), {
+      var body = formBody(form);
+      var action = form.getAttribute("data-action") ||
+        form.getAttribute("data-action-template").replace(/\{(\w+)\}/g, function (_, key) { return encodeURIComponent(form.elements[key].value); });
+      fetch(action, {
         method: form.getAttribute("data-method") || "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(formBody(form))
+        body: JSON.stringify(body)
       }).then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
-          if (response.ok) { window.location.href = form.getAttribute("data-redirect") || window.location.href; }
-          else { showErrors(form, body); }
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (!response.ok) { showErrors(form, answer); return; }
+          if (form.hasAttribute("data-show-token")) {
+            clearErrors(form);
+            document.getElementById("new-token-value").textContent = answer.token;
+            document.getElementById("new-token").hidden = false;
+            form.reset();
+            return;
+          }
+          var savedField = form.getAttribute("data-saved-field");
+          goTo(form.getAttribute("data-redirect"),
+            form.getAttribute("data-saved-text") || (savedField && (answer[savedField] || body[savedField])) || "changes");
         });
       }).catch(function () {
         showErrors(form, { message: "Could not reach the server; nothing was saved." });
@@ -247,17 +352,50 @@
     });
   });
 
-  Array.prototype.forEach.call(document.querySelectorAll("[data-post]"), function (button) {
-    button.addEventListener("click", function () {
-      button.disabled = true;
-      fetch(button.getAttribute("data-post"), { method: "POST", credentials: "same-origin" }).then(function (response) {
-        if (response.ok) { window.location.reload(); return; }
-        return response.json().then(function (body) {
-          var slot = document.querySelector("[data-post-error]");
-          if (slot) { slot.textContent = body.message || "Failed."; slot.hidden = false; }
-          button.disabled = false;
-        });
+  function postError(button, message) {
+    var slot = button.closest("section, form, main").querySelector("[data-post-error], [data-form-error]") ||
+      document.querySelector("[data-post-error]");
+    if (slot) { slot.textContent = message; slot.hidden = false; slot.scrollIntoView({ block: "center" }); }
+    button.disabled = false;
+  }
+
+  // Row actions: POST (pause, resume, duplicate), DELETE, PATCH with a JSON body.
+  function act(button, method, url, body, after) {
+    var confirmText = button.getAttribute("data-confirm");
+    if (confirmText && !window.confirm(confirmText)) { return; }
+    button.disabled = true;
+    fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body || undefined
+    }).then(function (response) {
+      if (response.ok) { after(); return; }
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        postError(button, answer.message || ("Failed (" + response.status + ")."));
       });
+    }).catch(function () { postError(button, "Could not reach the server; nothing changed."); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-post], [data-delete], [data-patch]");
+    if (!button) { return; }
+    if (button.hasAttribute("data-post")) {
+      act(button, "POST", button.getAttribute("data-post"), null, function () { window.location.reload(); });
+    } else if (button.hasAttribute("data-delete")) {
+      act(button, button.getAttribute("data-method") || "POST", button.getAttribute("data-delete"), null, function () {
+        goTo(button.getAttribute("data-redirect"), button.getAttribute("data-saved-text"));
+      });
+    } else {
+      act(button, "PATCH", button.getAttribute("data-patch"), button.getAttribute("data-body"), function () { window.location.reload(); });
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.hasAttribute || !select.hasAttribute("data-role-of")) { return; }
+    act(select, "PATCH", "/api/users/" + select.getAttribute("data-role-of"), JSON.stringify({ role: select.value }), function () {
+      goTo("/app/users", "role");
     });
   });
 
@@ -305,9 +443,101 @@
 
   var playground = document.getElementById("popup-playground");
   if (playground) {
+    var status = document.getElementById("playground-status");
+    var say = function (kind, text) { status.className = "banner banner-" + kind; status.textContent = text; };
+    // What the popup script reports, said on the page (not only in the console).
+    new MutationObserver(function () {
+      if (document.querySelector("mode-popup")) { say("notice", "The popup is showing. Impressions and clicks here count like any other."); }
+    }).observe(document.body, { childList: true });
+    window.addEventListener("modepopup:none", function (event) {
+      say("error", "No popup: " + (event.detail || "no offer came back") + ".");
+    });
+    var placement = JSON.parse(playground.getAttribute("data-options")).placement;
+    if (placement === "timed") { say("notice", "Timed: the popup opens 1.5 s after the offer arrives."); }
+    if (placement === "exit-intent") { say("notice", "Exit intent: after 1 s, move the pointer out through the top of the window."); }
     // popup.js is a deferred script before this one is run, so ModePopup is there.
     window.addEventListener("DOMContentLoaded", function () {
       if (window.ModePopup) { window.ModePopup.init(JSON.parse(playground.getAttribute("data-options"))); }
+      else { say("error", "No popup: popup.js did not load."); }
     });
   }
+})();
+
+// The design system's behaviour: sortable tables, CSV export of a table, previews that
+// fit their box.
+(function () {
+  "use strict";
+
+  function cellValue(row, index) {
+    var cell = row.children[index];
+    return cell ? (cell.getAttribute("data-value") !== null ? cell.getAttribute("data-value") : cell.textContent.trim()) : "";
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-sort-column]");
+    if (!button) { return; }
+    var th = button.closest("th");
+    var table = th.closest("table");
+    var index = Number(button.getAttribute("data-sort-column"));
+    var numeric = button.getAttribute("data-numeric") === "true";
+    // Numbers sort largest first on the first click, text A→Z.
+    var current = th.getAttribute("aria-sort");
+    var ascending = current === "none" ? !numeric : current === "descending";
+    Array.prototype.forEach.call(table.querySelectorAll("thead th"), function (other) { other.setAttribute("aria-sort", "none"); });
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = cellValue(a, index), y = cellValue(b, index), order;
+      if (numeric) {
+        // Empty values (no data) go last whichever the direction.
+        if (x === "" || y === "") { return x === y ? 0 : (x === "" ? 1 : -1); }
+        order = Number(x) - Number(y);
+      } else {
+        order = x.localeCompare(y, undefined, { numeric: true, sensitivity: "base" });
+      }
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  });
+
+  function csvField(text) {
+    var safe = /^[=+\-@]/.test(text) ? "'" + text : text;
+    return '"' + safe.replace(/"/g, '""') + '"';
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-export-table]");
+    if (!button) { return; }
+    var table = document.getElementById(button.getAttribute("data-export-table"));
+    var lines = [];
+    Array.prototype.forEach.call(table.rows, function (row) {
+      var inHead = row.parentNode.tagName === "THEAD";
+      lines.push(Array.prototype.map.call(row.cells, function (cell) {
+        return csvField(inHead ? cell.textContent.trim() : (cell.getAttribute("data-value") !== null ? cell.getAttribute("data-value") : cell.textContent.trim()));
+      }).join(","));
+    });
+    var blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = button.getAttribute("data-file") || "table.csv";
+    document.body.appendChild(link);
+    link.click();
+    setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 0);
+  });
+
+  function fitPreviews() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-fit-preview]"), function (box) {
+      var frame = box.querySelector("iframe");
+      var width = Number(frame.getAttribute("width")), height = Number(frame.getAttribute("height"));
+      var room = box.clientWidth - 24;
+      var scale = Math.min(1, room / width);
+      frame.style.transform = scale < 1 ? "scale(" + scale + ")" : "";
+      frame.style.transformOrigin = "top left";
+      frame.style.marginLeft = scale < 1 ? "0" : "";
+      box.style.height = Math.ceil(height * scale) + 24 + "px";
+    });
+  }
+  window.addEventListener("resize", fitPreviews);
+  document.addEventListener("DOMContentLoaded", fitPreviews);
 })();

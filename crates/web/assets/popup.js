@@ -4,6 +4,7 @@
   var me = d.currentScript, base = "", dbg = false, mem = {};
   try { base = new URL(me ? me.src : "/", location.href).origin; } catch (e) {}
   function log(m, e) { if (dbg && w.console) console.warn("[ModePopup] " + m, e || ""); }
+  function none(r) { log(r); w.dispatchEvent(new CustomEvent("modepopup:none", { detail: r })); }
   // Blocked storage falls back to memory, never cookies.
   function store(s, k, v) {
     try { var st = s ? sessionStorage : localStorage; if (v === undefined) return st.getItem(k); st.setItem(k, v); }
@@ -104,14 +105,14 @@
       dbg = !!o.debug;
       o.placement = o.placement || "thankyou"; o.frequency = o.frequency || "session";
       if (!o.property) return log("init needs a property");
-      if (seen(o)) return log("already shown (" + o.frequency + ")");
+      if (seen(o)) return none("already shown");
       var url = base + "/api/offers/" + encodeURIComponent(o.property) + "?placement=" + encodeURIComponent(o.placement) + "&session=" + encodeURIComponent(sid());
       fetch(url, { credentials: "omit" }).then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
         .then(function (data) {
-          if (!data.offer) return log("no offer to show");
+          if (!data.offer) return none(data.reason);
           var go = function () { try { if (!seen(o)) show(o, data); } catch (e) { log("render", e); } };
           if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", function () { arm(o, go); }); else arm(o, go);
-        })["catch"](function (e) { log("offer request", e); });
+        })["catch"](function (e) { none("offer request: " + e.message); });
     } catch (e) { log("init", e); }
   }
 

@@ -7,6 +7,7 @@ use axum::Router;
 
 const APP_CSS: &str = include_str!("../assets/app.css");
 const APP_JS: &str = include_str!("../assets/app.js");
+const DOCS_JS: &str = include_str!("../assets/docs.js");
 const FAVICON: &str = include_str!("../assets/favicon.svg");
 
 /// Part of every asset URL, so a new release busts caches while assets stay cacheable.
@@ -32,6 +33,10 @@ pub fn routes() -> Router<crate::AppState> {
         .route(
             &format!("/assets/{ASSET_VERSION}/app.js"),
             get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            &format!("/assets/{ASSET_VERSION}/docs.js"),
+            get(|| async { asset(DOCS_JS, "text/javascript; charset=utf-8") }),
         )
         .route("/favicon.svg", get(|| async { asset(FAVICON, "image/svg+xml") }))
 }

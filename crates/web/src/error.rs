@@ -198,12 +198,24 @@ pub(crate) fn invalid_fields(errors: Vec<rtbcat_core::popups::FieldError>) -> Ap
 pub(crate) fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let field = e.path().to_string();
+        let inner = e.inner().to_string();
+        // serde says "unknown field `payout_micros`, expected one of …" at the parent's
+        // path: name the field itself, so a script sees which key it sent wrongly.
+        let path = e.path().to_string();
+        let field = match unknown_field(&inner) {
+            Some(name) if path == "." => name.to_string(),
+            Some(name) if !path.ends_with(name) => format!("{path}.{name}"),
+            _ => path,
+        };
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_json",
-            format!("{field}: {}", e.inner()),
+            format!("{field}: {inner}"),
         )
-        .with_details(serde_json::json!({ "errors": [{ "field": field, "reason": e.inner().to_string() }] }))
+        .with_details(serde_json::json!({ "errors": [{ "field": field, "reason": inner }] }))
     })
+}
+
+fn unknown_field(message: &str) -> Option<&str> {
+    message.strip_prefix("unknown field `")?.split('`').next()
 }

@@ -5,13 +5,12 @@
 
 mod assets;
 mod bidder;
-mod charts;
 mod error;
 mod openapi;
-mod page;
 mod platform;
 mod popups;
 mod session;
+mod ui;
 
 pub use error::ApiError;
 pub use openapi::{openapi, ApiDoc};

@@ -17,14 +17,41 @@ use rtbcat_app::platform::audit::AuditEntry;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-/// The interactive API documentation (Swagger UI, shipped inside the binary).
+/// The interactive API documentation: Swagger UI (shipped inside the binary, its files
+/// under `/docs/ui/`) in our own page, which has a way back to the app.
 pub fn docs_routes() -> Router {
+    let page = || async {
+        (
+            [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            DOCS_PAGE.replace("{version}", crate::assets::ASSET_VERSION),
+        )
+    };
     swagger_ui_dist::generate_routes(swagger_ui_dist::ApiDefinition {
-        uri_prefix: "/docs",
+        uri_prefix: "/docs/ui",
         api_definition: swagger_ui_dist::OpenApiSource::Uri("/openapi.json"),
         title: Some("rtbcat API"),
     })
+    .route("/docs", get(page))
+    .route("/docs/", get(page))
 }
+
+const DOCS_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>API docs · rtbcat</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/docs/ui/swagger-ui.css">
+<link rel="stylesheet" href="/assets/{version}/app.css">
+</head>
+<body class="docs-page">
+<header class="docs-bar"><a href="/app/creatives" class="brand"><img src="/favicon.svg" alt="" width="24" height="24"> rtbcat</a><a class="link-on-dark" href="/app/creatives">← Back to the app</a><a class="link-on-dark" href="/openapi.json">openapi.json</a></header>
+<div id="swagger-ui"></div>
+<script src="/docs/ui/swagger-ui-bundle.js"></script>
+<script src="/assets/{version}/docs.js"></script>
+</body>
+</html>"#;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -137,6 +137,17 @@ pub async fn set_active(
     save(store, tracking, Some(id), input, actor, now).await
 }
 
+/// Deletes an offer that never served; one with tracked history is refused (pause it).
+pub async fn delete(store: &SharedStore, tracking: &Tracking, id: i64, actor: &str, now: i64) -> Result<(), ChangeError> {
+    let note = AuditNote {
+        actor: actor.to_string(),
+        action: "campaign.delete".into(),
+    };
+    store.delete_offer(id, note, now).await?;
+    tracking.forget_cached();
+    Ok(())
+}
+
 /// Copies an offer as a new, paused one named "… (copy)".
 pub async fn duplicate(
     store: &SharedStore,

@@ -4,7 +4,8 @@ use super::*;
 
 /// An affiliate network's postback settings as submitted.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct NetworkInput {
     pub name: String,
     /// Shared secret the network's postbacks carry; empty keeps the stored one on update.

@@ -5,7 +5,8 @@ use super::*;
 /// An offer (the spec's campaign) as submitted, before validation. Money as text
 /// (`"12.50"`, `"$1,234.50"`) or number, so a form and a JSON body read the same.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct OfferInput {
     pub network_campaign_id: String,
     pub affiliate_id: String,
@@ -17,6 +18,8 @@ pub struct OfferInput {
     pub image_url: Option<String>,
     pub click_url: String,
     pub impression_pixel_url: Option<String>,
+    /// Per conversion, as text (`"2.50"`) or a number; required.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2.50"))]
     pub payout: Option<serde_json::Value>,
     pub currency: Option<String>,
     pub active: Option<bool>,
@@ -95,13 +98,20 @@ impl OfferInput {
         let click_url = url_field("click_url", Some(&self.click_url), true).unwrap_or_default();
         let image_url = url_field("image_url", self.image_url.as_deref(), false);
         let impression_pixel_url = url_field("impression_pixel_url", self.impression_pixel_url.as_deref(), false);
+        let payout_missing = || "is required: the network's payout per conversion (0 if it pays none)";
         let payout_micros = match &self.payout {
-            None | Some(serde_json::Value::Null) => 0,
+            None | Some(serde_json::Value::Null) => {
+                problem(&mut errors, "payout", payout_missing());
+                0
+            }
             Some(serde_json::Value::Number(n)) => parse_money_micros(&n.to_string()).unwrap_or_else(|e| {
                 problem(&mut errors, "payout", e.to_string());
                 0
             }),
-            Some(serde_json::Value::String(s)) if s.trim().is_empty() => 0,
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
+                problem(&mut errors, "payout", payout_missing());
+                0
+            }
             Some(serde_json::Value::String(s)) => parse_money_micros(s).unwrap_or_else(|e| {
                 problem(&mut errors, "payout", e.to_string());
                 0
@@ -283,6 +293,8 @@ mod tests {
             ("priority", Box::new(|o| o.priority = Some(0))),
             ("payout", Box::new(|o| o.payout = Some(serde_json::json!("-1")))),
             ("payout", Box::new(|o| o.payout = Some(serde_json::json!("lots")))),
+            ("payout", Box::new(|o| o.payout = Some(serde_json::json!("")))),
+            ("payout", Box::new(|o| o.payout = None)),
             ("display_title", Box::new(|o| o.display_title = " ".into())),
             ("display_title", Box::new(|o| o.display_title = "x".repeat(81))),
             (

@@ -4,7 +4,8 @@ use super::*;
 
 /// A property as submitted (API or form), before validation.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct PropertyInput {
     pub code: String,
     pub name: String,

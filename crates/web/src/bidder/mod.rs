@@ -10,7 +10,7 @@ pub fn routes() -> Router<AppState> {
     let pages = Router::new()
         .merge(catalog::pages::routes())
         .merge(performance::pages::routes())
-        .layer(axum::middleware::map_response(crate::page::page_headers));
+        .layer(axum::middleware::map_response(crate::ui::page_headers));
     Router::new()
         .merge(catalog::api::routes())
         .merge(performance::api::routes())

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod pages;
 pub mod sign_in;
 pub mod system;
 
@@ -14,5 +15,9 @@ pub fn routes() -> Router<AppState> {
         .merge(system::routes())
         .merge(audit::routes())
         .merge(accounts::routes())
-        .merge(sign_in::routes().layer(axum::middleware::map_response(crate::page::page_headers)))
+        .merge(
+            sign_in::routes()
+                .merge(pages::routes())
+                .layer(axum::middleware::map_response(crate::ui::page_headers)),
+        )
 }

@@ -4,7 +4,7 @@
 
 use crate::assets::ASSET_VERSION;
 use crate::error::ApiError;
-use crate::page::*;
+use crate::ui::*;
 use crate::session::{check_same_origin, SESSION_COOKIE};
 use crate::AppState;
 use askama::Template;
@@ -28,7 +28,7 @@ pub(crate) async fn home(State(state): State<AppState>, jar: CookieJar) -> Respo
         Ok(false) => Redirect::to("/setup").into_response(),
         Ok(true) if jar.get(SESSION_COOKIE).is_some() => Redirect::to("/app/creatives").into_response(),
         Ok(true) => Redirect::to("/login").into_response(),
-        Err(err) => page_error(err.into()),
+        Err(err) => bare_error(err.into()),
     }
 }
 
@@ -88,7 +88,7 @@ pub(crate) async fn login_submit(
         return refused_sign_in(next, form.email, message, Some(seconds));
     }
     if let Err(err) = origin_check(&state, &headers) {
-        return page_error(err);
+        return bare_error(err);
     }
     match start_session(&state, &form.email, &form.password, state.clock.unix()).await {
         Ok(session) => (jar.add(session_cookie(&state, session.token)), Redirect::to(&next)).into_response(),
@@ -99,7 +99,7 @@ pub(crate) async fn login_submit(
         Err(rtbcat_app::platform::accounts::AuthError::WrongCredentials) => {
             refused_sign_in(next, form.email, "Wrong email or password.".into(), None)
         }
-        Err(err) => page_error(err.into()),
+        Err(err) => bare_error(err.into()),
     }
 }
 
@@ -140,11 +140,11 @@ pub(crate) fn origin_check(state: &AppState, headers: &HeaderMap) -> Result<(), 
 
 pub(crate) async fn logout(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap) -> Response {
     if let Err(err) = origin_check(&state, &headers) {
-        return page_error(err);
+        return bare_error(err);
     }
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         if let Err(err) = rtbcat_app::platform::accounts::logout(&state.store, cookie.value()).await {
-            return page_error(err.into());
+            return bare_error(err.into());
         }
     }
     (
@@ -209,7 +209,7 @@ pub(crate) async fn setup_page(
             error: None,
         }),
         Ok(true) => Redirect::to("/login").into_response(),
-        Err(err) => page_error(err.into()),
+        Err(err) => bare_error(err.into()),
     }
 }
 
@@ -228,7 +228,7 @@ pub(crate) async fn setup_submit(
     Form(form): Form<SetupForm>,
 ) -> Response {
     if let Err(err) = origin_check(&state, &headers) {
-        return page_error(err);
+        return bare_error(err);
     }
     if !setup_allowed(&state, &headers, Some(&form.token)) {
         return setup_refused();
@@ -238,10 +238,11 @@ pub(crate) async fn setup_submit(
         Ok(_) => match start_session(&state, &form.email, &form.password, now).await {
             Ok(session) => (
                 jar.add(session_cookie(&state, session.token)),
-                Redirect::to("/app/creatives"),
+                // First run: the getting-started checklist, not an empty catalog.
+                Redirect::to("/app/welcome"),
             )
                 .into_response(),
-            Err(err) => page_error(err.into()),
+            Err(err) => bare_error(err.into()),
         },
         Err(rtbcat_app::platform::accounts::AuthError::SetupDone) => Redirect::to("/login").into_response(),
         Err(rtbcat_app::platform::accounts::AuthError::Invalid { field, reason }) => {
@@ -254,7 +255,7 @@ pub(crate) async fn setup_submit(
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             response
         }
-        Err(err) => page_error(err.into()),
+        Err(err) => bare_error(err.into()),
     }
 }
 

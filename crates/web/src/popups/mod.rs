@@ -19,7 +19,7 @@ pub fn routes() -> Router<AppState> {
         .merge(networks::routes())
         .merge(analytics::routes())
         .merge(tracking::routes())
-        .merge(pages::routes().layer(axum::middleware::map_response(crate::page::page_headers)))
+        .merge(pages::routes().layer(axum::middleware::map_response(crate::ui::page_headers)))
 }
 
 #[derive(utoipa::OpenApi)]
@@ -32,7 +32,8 @@ pub fn routes() -> Router<AppState> {
           networks::update_network, analytics::analytics),
     components(schemas(rtbcat_app::popups::Property, rtbcat_app::popups::Offer, rtbcat_app::popups::Network,
           tracking::OfferAnswer, ServedOffer, tracking::TokenBody, tracking::ClickAnswer, PostbackOutcome,
-          analytics::AnalyticsLine)),
+          analytics::AnalyticsLine, rtbcat_core::popups::OfferInput,
+          rtbcat_core::popups::PropertyInput, rtbcat_core::popups::NetworkInput)),
     tags((name = "popups", description = "Offers (campaigns), properties and their analytics"),
          (name = "tracking", description = "Public routes the popup script and affiliate networks call"))
 )]

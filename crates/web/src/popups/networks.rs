@@ -41,7 +41,7 @@ pub(crate) async fn save_network(
 }
 
 /// Adds an affiliate network (admins): its postback URL is then `/api/postback/{name}`.
-#[utoipa::path(post, path = "/api/networks", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 201, body = Network), (status = 422)))]
+#[utoipa::path(post, path = "/api/networks", tag = "popups", request_body = rtbcat_core::popups::NetworkInput, responses((status = 201, body = Network), (status = 422)))]
 pub(crate) async fn create_network(
     State(state): State<AppState>,
     user: ApiUser,
@@ -52,7 +52,7 @@ pub(crate) async fn create_network(
 }
 
 /// Replaces a network's settings (admins); an empty secret keeps the stored one.
-#[utoipa::path(put, path = "/api/networks/{id}", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 200, body = Network)))]
+#[utoipa::path(put, path = "/api/networks/{id}", tag = "popups", request_body = rtbcat_core::popups::NetworkInput, responses((status = 200, body = Network)))]
 pub(crate) async fn update_network(
     State(state): State<AppState>,
     user: ApiUser,

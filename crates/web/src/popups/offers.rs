@@ -41,7 +41,7 @@ pub(crate) async fn save_offer(
 }
 
 /// Adds an offer. Every problem is named by its field (`details.errors[].field`).
-#[utoipa::path(post, path = "/api/campaigns", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 201, body = Offer), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/campaigns", tag = "popups", request_body = rtbcat_core::popups::OfferInput, responses((status = 201, body = Offer), (status = 422, body = crate::error::ErrorBody, description = "each invalid or unknown field named in details.errors")))]
 pub(crate) async fn create_campaign(
     State(state): State<AppState>,
     user: ApiUser,
@@ -52,7 +52,7 @@ pub(crate) async fn create_campaign(
 }
 
 /// Replaces an offer's fields.
-#[utoipa::path(put, path = "/api/campaigns/{id}", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 200, body = Offer)))]
+#[utoipa::path(put, path = "/api/campaigns/{id}", tag = "popups", request_body = rtbcat_core::popups::OfferInput, responses((status = 200, body = Offer), (status = 422, body = crate::error::ErrorBody)))]
 pub(crate) async fn update_campaign(
     State(state): State<AppState>,
     user: ApiUser,
@@ -81,8 +81,8 @@ pub(crate) async fn deactivate_campaign(
 /// `pause`, `resume` or `duplicate` an offer. A duplicate is a new, paused offer named
 /// "… (copy)" (201); pause and resume answer the offer (200).
 #[utoipa::path(post, path = "/api/campaigns/{id}/{action}", tag = "popups",
-    params(("id" = i64, Path), ("action" = String, Path, description = "pause, resume or duplicate")),
-    responses((status = 200, body = Offer), (status = 201, body = Offer), (status = 404)))]
+    params(("id" = i64, Path), ("action" = String, Path, description = "pause, resume, duplicate, or delete (only an offer that never served; 409 otherwise)")),
+    responses((status = 200, body = Offer), (status = 201, body = Offer), (status = 204, description = "deleted"), (status = 404), (status = 409, body = crate::error::ErrorBody)))]
 pub(crate) async fn campaign_action(
     State(state): State<AppState>,
     user: ApiUser,
@@ -91,6 +91,12 @@ pub(crate) async fn campaign_action(
     match action.as_str() {
         "pause" | "resume" => Ok(Json(set_active(&state, &user, id, action == "resume").await?).into_response()),
         "duplicate" => duplicate_campaign(&state, &user, id).await,
+        "delete" => {
+            user.require(Role::Editor)?;
+            let now = state.clock.unix();
+            rtbcat_app::popups::offers::delete(&state.store, &state.tracking, id, &user.0.email, now).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
         other => Err(ApiError::not_found(format!("no campaign action {other:?}"))),
     }
 }

@@ -2,7 +2,9 @@
 //! integration snippet, playground) and analytics (daily chart, per-offer table, CSV).
 //! Forms post JSON to the same API the docs describe (a few lines in app.js).
 
-use crate::assets::ASSET_VERSION;
+use crate::ui::format;
+use crate::ui::table::{Cell, Column, Table};
+use crate::ui::*;
 use crate::error::ApiError;
 use crate::popups::analytics::{analytics_lines, AnalyticsParams};
 use crate::session::PageUser;
@@ -10,13 +12,12 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use rtbcat_app::platform::accounts::User;
 use rtbcat_app::popups::Offer;
 use rtbcat_app::popups::Property;
-use rtbcat_core::platform::accounts::Role;
 use rtbcat_core::shared::money::format_micros;
 use serde::Deserialize;
 
@@ -31,72 +32,95 @@ pub fn routes() -> Router<AppState> {
         .route("/app/popups/analytics", get(analytics_page))
 }
 
-fn render(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(err) => ApiError::internal(err).into_response(),
-    }
-}
-
-fn failed(err: impl Into<ApiError>) -> Response {
-    let err = err.into();
-    (err.status, err.body.message).into_response()
-}
-
-struct OfferRow {
-    id: i64,
-    name: String,
-    title: String,
-    properties: String,
-    priority: i64,
-    payout: String,
-    active: bool,
-    dates: String,
+#[derive(Deserialize)]
+struct SavedParams {
+    saved: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "offers.html")]
 struct OffersPage {
-    asset_version: &'static str,
-    user_email: String,
-    user_role: &'static str,
-    active: &'static str,
-    can_edit: bool,
-    offers: Vec<OfferRow>,
+    chrome: Chrome,
+    table: String,
+    empty: bool,
 }
 
-async fn offers_page(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
+async fn offers_page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(params): Query<SavedParams>,
+) -> Response {
     let offers = match rtbcat_app::popups::offers::list(&state.store).await {
         Ok(o) => o,
-        Err(e) => return failed(e),
+        Err(e) => return error_page(&user, "offers", e.into()),
     };
-    let rows = offers
-        .into_iter()
-        .map(|o| OfferRow {
-            id: o.id,
-            title: o.display_title,
-            properties: o.properties.join(", "),
-            priority: o.priority,
-            payout: format!("{} {}", format_micros(o.payout_micros), o.currency),
-            active: o.active,
-            dates: match (&o.start_date, &o.end_date) {
+    let mut chrome = Chrome::new(&user, "offers");
+    chrome.saved_notice(params.saved.as_deref());
+    let mut columns = vec![
+        Column::text("Offer"),
+        Column::text("Popup title"),
+        Column::text("Properties"),
+        Column::number("Priority"),
+        Column::number("Payout"),
+        Column::text("Dates"),
+        Column::text("Status"),
+    ];
+    if chrome.can_edit {
+        columns.push(Column::text("Actions"));
+    }
+    let mut table = Table::new("offers-table", "Offers", columns);
+    for o in &offers {
+        let mut cells = vec![
+            if chrome.can_edit {
+                Cell::link(&format!("/app/offers/{}", o.id), &o.name)
+            } else {
+                Cell::text(&o.name)
+            },
+            Cell::text(&o.display_title),
+            Cell::text(if o.properties.is_empty() {
+                "none".into()
+            } else {
+                o.properties.join(", ")
+            }),
+            Cell::count(o.priority),
+            Cell::number(
+                format!("{} {}", format::money(o.payout_micros), o.currency),
+                o.payout_micros as f64 / 1e6,
+            ),
+            Cell::text(match (&o.start_date, &o.end_date) {
                 (None, None) => "always".into(),
                 (start, end) => format!(
                     "{} → {}",
                     start.as_deref().unwrap_or("…"),
                     end.as_deref().unwrap_or("…")
                 ),
+            }),
+            if o.active {
+                Cell::markup("<span class=\"badge badge-ok\">active</span>".into(), "active")
+            } else {
+                Cell::markup("<span class=\"badge badge-muted\">paused</span>".into(), "paused")
             },
-            name: o.name,
-        })
-        .collect();
+        ];
+        if chrome.can_edit {
+            let toggle = if o.active {
+                format!("<button type=\"button\" class=\"button button-small\" data-post=\"/api/campaigns/{}/pause\">Pause</button>", o.id)
+            } else {
+                format!("<button type=\"button\" class=\"button button-small\" data-post=\"/api/campaigns/{}/resume\">Resume</button>", o.id)
+            };
+            cells.push(Cell::markup(
+                format!(
+                    "<span class=\"row-actions\">{toggle}<button type=\"button\" class=\"button button-small\" data-post=\"/api/campaigns/{}/duplicate\">Duplicate</button></span>",
+                    o.id
+                ),
+                "",
+            ));
+        }
+        table.keyed_row(o.id.to_string(), cells);
+    }
     render(&OffersPage {
-        asset_version: ASSET_VERSION,
-        user_email: user.email.clone(),
-        user_role: user.role.as_str(),
-        active: "offers",
-        can_edit: user.role.allows(Role::Editor),
-        offers: rows,
+        chrome,
+        empty: table.is_empty(),
+        table: table.exportable("offers.csv").render(),
     })
 }
 
@@ -111,11 +135,7 @@ struct PropertyChoice {
 #[derive(Template)]
 #[template(path = "offer_form.html")]
 struct OfferFormPage {
-    asset_version: &'static str,
-    user_email: String,
-    user_role: &'static str,
-    active: &'static str,
-    can_edit: bool,
+    chrome: Chrome,
     offer: Option<Offer>,
     payout: String,
     properties: Vec<PropertyChoice>,
@@ -123,22 +143,26 @@ struct OfferFormPage {
 
 fn offer_form(user: &User, offer: Option<Offer>, properties: Vec<Property>) -> Response {
     let chosen: Vec<String> = offer.as_ref().map(|o| o.properties.clone()).unwrap_or_default();
+    // A new offer starts on no property and paused: nothing goes live by accident.
     let choices = properties
         .into_iter()
         .map(|p| PropertyChoice {
-            selected: chosen.contains(&p.code) || (offer.is_none() && p.active),
+            selected: chosen.contains(&p.code),
             code: p.code,
             name: p.name,
             primary: p.theme_primary,
             accent: p.theme_accent,
         })
         .collect();
+    let mut chrome = Chrome::new(user, "offers");
+    if !chrome.can_edit {
+        chrome.error(format!(
+            "Your role ({}) can look at offers but not change them.",
+            chrome.user_role
+        ));
+    }
     render(&OfferFormPage {
-        asset_version: ASSET_VERSION,
-        user_email: user.email.clone(),
-        user_role: user.role.as_str(),
-        active: "offers",
-        can_edit: user.role.allows(Role::Editor),
+        chrome,
         payout: offer
             .as_ref()
             .map(|o| format_micros(o.payout_micros))
@@ -151,7 +175,7 @@ fn offer_form(user: &User, offer: Option<Offer>, properties: Vec<Property>) -> R
 async fn new_offer_page(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
     match rtbcat_app::popups::properties::list(&state.store).await {
         Ok(properties) => offer_form(&user, None, properties),
-        Err(e) => failed(e),
+        Err(e) => error_page(&user, "offers", e.into()),
     }
 }
 
@@ -161,57 +185,89 @@ async fn edit_offer_page(State(state): State<AppState>, PageUser(user): PageUser
         rtbcat_app::popups::properties::list(&state.store).await,
     ) {
         (Ok(o), Ok(p)) => (o, p),
-        (Err(e), _) | (_, Err(e)) => return failed(e),
+        (Err(e), _) | (_, Err(e)) => return error_page(&user, "offers", e.into()),
     };
     match offers.into_iter().find(|o| o.id == id) {
         Some(offer) => offer_form(&user, Some(offer), properties),
-        None => failed(ApiError::not_found(format!("offer {id}"))),
+        None => error_page(
+            &user,
+            "offers",
+            ApiError::not_found(format!("there is no offer {id}; it may have been deleted")),
+        ),
     }
 }
 
 #[derive(Template)]
 #[template(path = "properties.html")]
 struct PropertiesPage {
-    networks: Vec<rtbcat_app::popups::Network>,
-    is_admin: bool,
-    base: String,
-    asset_version: &'static str,
-    user_email: String,
-    user_role: &'static str,
-    active: &'static str,
-    can_edit: bool,
-    properties: Vec<Property>,
+    chrome: Chrome,
+    table: String,
+    empty: bool,
 }
 
-async fn properties_page(State(state): State<AppState>, PageUser(user): PageUser, headers: HeaderMap) -> Response {
-    let networks = match rtbcat_app::popups::networks::list(&state.store).await {
-        Ok(n) => n,
-        Err(e) => return failed(e),
+async fn properties_page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(params): Query<SavedParams>,
+) -> Response {
+    let properties = match rtbcat_app::popups::properties::list(&state.store).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&user, "properties", e.into()),
     };
-    match rtbcat_app::popups::properties::list(&state.store).await {
-        Ok(properties) => render(&PropertiesPage {
-            networks,
-            is_admin: user.role.allows(Role::Admin),
-            base: public_base(&headers),
-            asset_version: ASSET_VERSION,
-            user_email: user.email.clone(),
-            user_role: user.role.as_str(),
-            active: "properties",
-            can_edit: user.role.allows(Role::Editor),
-            properties,
-        }),
-        Err(e) => failed(e),
+    let mut chrome = Chrome::new(&user, "properties");
+    chrome.saved_notice(params.saved.as_deref());
+    let mut table = Table::new(
+        "properties-table",
+        "Properties",
+        vec![
+            Column::text("Code"),
+            Column::text("Name"),
+            Column::text("Domains"),
+            Column::text("Placement"),
+            Column::text("Frequency"),
+            Column::text("Status"),
+            Column::text("Open"),
+        ],
+    );
+    for p in &properties {
+        let live = p.active && p.popup_enabled;
+        table.keyed_row(
+            p.code.clone(),
+            vec![
+                Cell::link(&format!("/app/properties/{}", p.code), &p.code),
+                Cell::text(&p.name),
+                Cell::text(p.domains.join(", ")),
+                Cell::text(&p.popup_placement),
+                Cell::text(&p.popup_frequency),
+                Cell::markup(
+                    if live {
+                        "<span class=\"badge badge-ok\">live</span>".into()
+                    } else {
+                        "<span class=\"badge badge-muted\">off</span>".into()
+                    },
+                    if live { "live" } else { "off" },
+                ),
+                Cell::markup(
+                    format!(
+                        "<span class=\"row-actions\"><a class=\"button button-small\" href=\"/app/properties/{code}\">Snippet &amp; settings</a><a class=\"button button-small\" href=\"/app/properties/{code}/playground\">Playground</a><a class=\"button button-small\" href=\"/app/popups/analytics?property={code}\">Analytics</a></span>",
+                        code = escape(&p.code)
+                    ),
+                    "",
+                ),
+            ],
+        );
     }
+    render(&PropertiesPage {
+        chrome,
+        empty: table.is_empty(),
+        table: table.render(),
+    })
 }
 
 #[derive(Template)]
 #[template(path = "property.html")]
 struct PropertyPage {
-    asset_version: &'static str,
-    user_email: String,
-    user_role: &'static str,
-    active: &'static str,
-    can_edit: bool,
+    chrome: Chrome,
     p: Property,
     domains: String,
     snippet: String,
@@ -219,7 +275,10 @@ struct PropertyPage {
 }
 
 /// The API base as the browser reached us: what the embed snippet must point at.
-fn public_base(headers: &HeaderMap) -> String {
+fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(public) = &state.config.public_url {
+        return public.trim_end_matches('/').to_string();
+    }
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -236,15 +295,16 @@ async fn property_page(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Path(code): Path<String>,
+    Query(params): Query<SavedParams>,
     headers: HeaderMap,
 ) -> Response {
     let p = match crate::popups::properties::find_property(&state, &code).await {
         Ok(p) => p,
-        Err(e) => return failed(e),
+        Err(e) => return error_page(&user, "properties", e),
     };
     let src = format!(
         "{}/popup.js?v={}",
-        public_base(&headers),
+        public_base(&state, &headers),
         crate::popups::tracking::popup_js_version()
     );
     let options = format!(
@@ -254,12 +314,10 @@ async fn property_page(
     let snippet = format!("<script src=\"{src}\"></script>\n<script>ModePopup.init({options});</script>");
     let snippet_async =
         format!("<script>window.ModePopup = {{ q: [{options}] }};</script>\n<script async src=\"{src}\"></script>");
+    let mut chrome = Chrome::new(&user, "properties");
+    chrome.saved_notice(params.saved.as_deref());
     render(&PropertyPage {
-        asset_version: ASSET_VERSION,
-        user_email: user.email.clone(),
-        user_role: user.role.as_str(),
-        active: "properties",
-        can_edit: user.role.allows(Role::Editor),
+        chrome,
         domains: p.domains.join("\n"),
         snippet,
         snippet_async,
@@ -276,10 +334,7 @@ struct PlaygroundParams {
 #[derive(Template)]
 #[template(path = "playground.html")]
 struct PlaygroundPage {
-    asset_version: &'static str,
-    user_email: String,
-    user_role: &'static str,
-    active: &'static str,
+    chrome: Chrome,
     p: Property,
     placement: String,
     frequency: String,
@@ -287,7 +342,8 @@ struct PlaygroundPage {
     script_version: &'static str,
 }
 
-/// The popup on a test page with `debug: true` (console messages on), any placement.
+/// The popup on a test page with `debug: true` (console messages on), any placement;
+/// when no offer comes back, the page says why.
 async fn playground_page(
     State(state): State<AppState>,
     PageUser(user): PageUser,
@@ -296,7 +352,7 @@ async fn playground_page(
 ) -> Response {
     let p = match crate::popups::properties::find_property(&state, &code).await {
         Ok(p) => p,
-        Err(e) => return failed(e),
+        Err(e) => return error_page(&user, "properties", e),
     };
     let placement = params
         .placement
@@ -311,10 +367,7 @@ async fn playground_page(
     })
     .to_string();
     render(&PlaygroundPage {
-        asset_version: ASSET_VERSION,
-        user_email: user.email.clone(),
-        user_role: user.role.as_str(),
-        active: "properties",
+        chrome: Chrome::new(&user, "properties"),
         p,
         placement,
         frequency,
@@ -323,32 +376,19 @@ async fn playground_page(
     })
 }
 
-struct LineView {
-    label: String,
-    impressions: i64,
-    clicks: i64,
-    ctr: String,
-    conversions: i64,
-    revenue: String,
-    rpm: String,
-    bot_hits: i64,
-}
-
 #[derive(Template)]
 #[template(path = "popup_analytics.html")]
 struct AnalyticsPage {
-    asset_version: &'static str,
-    user_email: String,
-    user_role: &'static str,
-    active: &'static str,
+    chrome: Chrome,
     properties: Vec<Property>,
     selected: String,
     from: String,
     to: String,
-    chart_svg: String,
-    totals: LineView,
-    /// (heading, rows): by offer, by country, by device.
-    sections: Vec<(&'static str, Vec<LineView>)>,
+    presets: Vec<(String, &'static str, bool)>,
+    chart_html: String,
+    totals: Vec<(&'static str, String)>,
+    /// (heading, rendered table): by offer, by country, by device.
+    sections: Vec<(&'static str, String)>,
     csv_query: String,
 }
 
@@ -359,10 +399,86 @@ struct AnalyticsPageParams {
     to: Option<String>,
 }
 
-fn percent(ratio: Option<f64>) -> String {
-    ratio
-        .map(|r| format!("{:.2}%", r * 100.0))
-        .unwrap_or_else(|| "–".into())
+fn analytics_table(
+    id: &str,
+    label: &str,
+    lines: &[crate::popups::analytics::AnalyticsLine],
+    key_label: impl Fn(&crate::popups::analytics::AnalyticsLine) -> String,
+) -> String {
+    let mut table = Table::new(
+        id,
+        label,
+        vec![
+            Column::text(label),
+            Column::number("Impressions"),
+            Column::number("Clicks"),
+            Column::number("CTR (95% interval)"),
+            Column::number("Conversions"),
+            Column::number("Revenue"),
+            Column::number("RPM"),
+            Column::number("Bot hits"),
+        ],
+    );
+    let mut sorted: Vec<&crate::popups::analytics::AnalyticsLine> = lines.iter().collect();
+    sorted.sort_by_key(|l| std::cmp::Reverse(l.impressions));
+    for l in sorted {
+        table.row(vec![
+            Cell::text(key_label(l)),
+            Cell::count(l.impressions),
+            Cell::count(l.clicks),
+            match (l.ctr, l.ctr_low, l.ctr_high) {
+                (Some(ctr), Some(low), Some(high)) => Cell::number(
+                    format!("{:.2}% ({:.2}–{:.2}%)", ctr * 100.0, low * 100.0, high * 100.0),
+                    ctr * 100.0,
+                ),
+                _ => Cell::dash(),
+            },
+            Cell::count(l.conversions),
+            Cell::money(l.revenue_micros),
+            Cell::money_or_dash(l.rpm_micros),
+            Cell::count(l.bot_hits),
+        ]);
+    }
+    let sum = |f: fn(&crate::popups::analytics::AnalyticsLine) -> i64| lines.iter().map(f).sum::<i64>();
+    let (impressions, clicks, revenue) = (sum(|l| l.impressions), sum(|l| l.clicks), sum(|l| l.revenue_micros));
+    table.totals(vec![
+        Cell::text("Total"),
+        Cell::count(impressions),
+        Cell::count(clicks),
+        Cell::percent(rtbcat_core::bidder::performance::metrics::ctr(clicks, impressions), 2),
+        Cell::count(sum(|l| l.conversions)),
+        Cell::money(revenue),
+        Cell::money_or_dash(rtbcat_core::popups::rpm_micros(revenue, impressions)),
+        Cell::count(sum(|l| l.bot_hits)),
+    ]);
+    if table.is_empty() {
+        return "<p class=\"muted\">No events in this range.</p>".into();
+    }
+    table.exportable(&format!("{id}.csv")).render()
+}
+
+/// Each day from `from` to `to`, zero where nothing happened.
+fn analytics_points(
+    lines: &[crate::popups::analytics::AnalyticsLine],
+    from: time::Date,
+    to: time::Date,
+) -> Vec<crate::ui::chart::DailyPoint> {
+    let mut points = Vec::new();
+    let mut day = from;
+    while day <= to {
+        let key = day.to_string();
+        let line = lines.iter().find(|l| l.key == key);
+        points.push(crate::ui::chart::DailyPoint {
+            money_micros: line.map_or(0, |l| l.revenue_micros),
+            count: line.map_or(0, |l| l.impressions),
+            date: key,
+        });
+        match day.next_day() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    points
 }
 
 async fn analytics_page(
@@ -372,86 +488,131 @@ async fn analytics_page(
 ) -> Response {
     let properties = match rtbcat_app::popups::properties::list(&state.store).await {
         Ok(p) => p,
-        Err(e) => return failed(e),
+        Err(e) => return error_page(&user, "analytics", e.into()),
     };
-    let selected = params
+    let mut chrome = Chrome::new(&user, "analytics");
+    let mut selected = params
         .property
         .clone()
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| "all".into());
     let property = properties.iter().find(|p| p.code == selected).cloned();
-    let query = |group_by: &str| AnalyticsParams::new(params.from.clone(), params.to.clone(), group_by);
+    if property.is_none() && selected != "all" {
+        chrome.error(format!("There is no property {selected:?}; showing all properties."));
+        selected = "all".into();
+    }
+    let today = state.clock.now().date();
+    let mut query_range = (params.from.clone(), params.to.clone());
     let mut views = Vec::new();
     let mut range = (String::new(), String::new());
     for group in ["day", "offer", "country", "device"] {
-        match analytics_lines(&state, property.as_ref(), &query(group)).await {
+        let query = AnalyticsParams::new(query_range.0.clone(), query_range.1.clone(), group);
+        match analytics_lines(&state, property.as_ref(), &query).await {
             Ok((from, to, lines)) => {
                 range = (from, to);
                 views.push(lines);
             }
-            Err(e) => return failed(e),
+            Err(e) if e.status.is_client_error() && views.is_empty() && query_range != (None, None) => {
+                // A bad range: say why, keep the page, show the default range instead.
+                chrome.error(format!("{}. Showing the last 30 days instead.", capitalised(&e.body.message)));
+                query_range = (None, None);
+                match analytics_lines(&state, property.as_ref(), &AnalyticsParams::new(None, None, group)).await {
+                    Ok((from, to, lines)) => {
+                        range = (from, to);
+                        views.push(lines);
+                    }
+                    Err(e) => return error_page(&user, "analytics", e),
+                }
+            }
+            Err(e) => return error_page(&user, "analytics", e),
         }
     }
     let [days, offers, countries, devices]: [Vec<_>; 4] = match views.try_into() {
         Ok(v) => v,
-        Err(_) => return failed(ApiError::internal("analytics groups")),
+        Err(_) => return error_page(&user, "analytics", ApiError::internal("analytics groups")),
     };
     let sum = |f: fn(&crate::popups::analytics::AnalyticsLine) -> i64| days.iter().map(f).sum::<i64>();
     let (impressions, clicks) = (sum(|l| l.impressions), sum(|l| l.clicks));
     let revenue = sum(|l| l.revenue_micros);
-    let totals = LineView {
-        label: "All".into(),
-        impressions,
-        clicks,
-        ctr: percent((impressions > 0).then(|| clicks as f64 / impressions as f64)),
-        conversions: sum(|l| l.conversions),
-        revenue: format_micros(revenue),
-        rpm: rtbcat_core::popups::rpm_micros(revenue, impressions).map_or_else(|| "–".into(), format_micros),
-        bot_hits: sum(|l| l.bot_hits),
-    };
-    let view = |lines: &[crate::popups::analytics::AnalyticsLine]| -> Vec<LineView> {
-        let mut out: Vec<LineView> = lines
-            .iter()
-            .map(|l| LineView {
-                label: l.label.clone().unwrap_or_else(|| l.key.clone()),
-                impressions: l.impressions,
-                clicks: l.clicks,
-                ctr: match (l.ctr, l.ctr_low, l.ctr_high) {
-                    (Some(ctr), Some(low), Some(high)) => {
-                        format!("{:.2}% ({:.2}–{:.2})", ctr * 100.0, low * 100.0, high * 100.0)
-                    }
-                    _ => "–".into(),
-                },
-                conversions: l.conversions,
-                revenue: format_micros(l.revenue_micros),
-                rpm: l.rpm_micros.map_or_else(|| "–".into(), format_micros),
-                bot_hits: l.bot_hits,
-            })
-            .collect();
-        out.sort_by_key(|l| std::cmp::Reverse(l.impressions));
-        out
-    };
-    let points: Vec<crate::charts::DailyPoint> = days
+    let totals = vec![
+        ("Impressions", format::count(impressions)),
+        ("Clicks", format::count(clicks)),
+        (
+            "CTR",
+            format::percent_or_dash(rtbcat_core::bidder::performance::metrics::ctr(clicks, impressions), 2),
+        ),
+        ("Conversions", format::count(sum(|l| l.conversions))),
+        ("Revenue", format::money(revenue)),
+        (
+            "RPM",
+            format::money_or_dash(rtbcat_core::popups::rpm_micros(revenue, impressions)),
+        ),
+        ("Bot hits (not counted)", format::count(sum(|l| l.bot_hits))),
+    ];
+    let parse = |d: &str| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok();
+    let mut chart_html = String::new();
+    if let (Some(from), Some(to)) = (parse(&range.0), parse(&range.1)) {
+        if !days.is_empty() {
+            let length = (to - from).whole_days() + 1;
+            let previous_to = from - time::Duration::days(1);
+            let previous_from = previous_to - time::Duration::days(length - 1);
+            let previous = analytics_lines(
+                &state,
+                property.as_ref(),
+                &AnalyticsParams::new(Some(previous_from.to_string()), Some(previous_to.to_string()), "day"),
+            )
+            .await
+            .map(|(_, _, lines)| lines)
+            .unwrap_or_default();
+            let points = analytics_points(&days, from, to);
+            let previous_points = if previous.is_empty() {
+                Vec::new()
+            } else {
+                analytics_points(&previous, previous_from, previous_to)
+            };
+            chart_html = crate::ui::chart::DailyChart {
+                points: &points,
+                previous: &previous_points,
+                series: &crate::ui::chart::REVENUE_AND_IMPRESSIONS,
+                partial_last: to == today,
+            }
+            .render();
+        }
+    }
+    let presets = [(7, "7 days"), (30, "30 days"), (90, "90 days")]
         .iter()
-        .map(|l| crate::charts::DailyPoint {
-            date: l.key.clone(),
-            money_micros: l.revenue_micros,
-            count: l.impressions,
+        .map(|(days, label)| {
+            let from = today - time::Duration::days(days - 1);
+            let current = range.0 == from.to_string() && range.1 == today.to_string();
+            (
+                format!("?property={selected}&from={from}&to={today}"),
+                *label,
+                current,
+            )
         })
         .collect();
     let csv_query = format!("from={}&to={}&group_by=day&format=csv", range.0, range.1);
     render(&AnalyticsPage {
-        asset_version: ASSET_VERSION,
-        user_email: user.email.clone(),
-        user_role: user.role.as_str(),
-        active: "analytics",
-        chart_svg: crate::charts::daily_chart(&points, &crate::charts::REVENUE_AND_IMPRESSIONS),
+        chrome,
+        chart_html,
         sections: vec![
-            ("By offer", view(&offers)),
-            ("By country", view(&countries)),
-            ("By device", view(&devices)),
+            (
+                "By offer",
+                analytics_table("offer-table", "Offer", &offers, |l| {
+                    l.label.clone().unwrap_or_else(|| l.key.clone())
+                }),
+            ),
+            (
+                "By country",
+                analytics_table("country-table", "Country", &countries, |l| format::country(&l.key)),
+            ),
+            (
+                "By device",
+                analytics_table("device-table", "Device", &devices, |l| format::device(&l.key)),
+            ),
         ],
         totals,
+        presets,
         properties,
         selected,
         from: range.0,

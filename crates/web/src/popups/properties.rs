@@ -40,7 +40,7 @@ pub(crate) async fn save_property(
 }
 
 /// Adds a property (code, name, domains, popup defaults, theme).
-#[utoipa::path(post, path = "/api/properties", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 201, body = Property), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/properties", tag = "popups", request_body = rtbcat_core::popups::PropertyInput, responses((status = 201, body = Property), (status = 422, body = crate::error::ErrorBody)))]
 pub(crate) async fn create_property(
     State(state): State<AppState>,
     user: ApiUser,
@@ -51,7 +51,7 @@ pub(crate) async fn create_property(
 }
 
 /// Replaces a property's settings.
-#[utoipa::path(put, path = "/api/properties/{id}", tag = "popups", request_body(content = Object, content_type = "application/json"), responses((status = 200, body = Property)))]
+#[utoipa::path(put, path = "/api/properties/{id}", tag = "popups", request_body = rtbcat_core::popups::PropertyInput, responses((status = 200, body = Property)))]
 pub(crate) async fn update_property(
     State(state): State<AppState>,
     user: ApiUser,

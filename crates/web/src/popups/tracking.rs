@@ -151,6 +151,9 @@ pub struct OfferParams {
 pub struct OfferAnswer {
     /// None when nothing may be shown (no active offer, caps reached, popup disabled, bot).
     offer: Option<ServedOffer>,
+    /// Why there is no offer (for the playground and `debug: true`); absent with an offer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
     frequency: String,
     placement: String,
 }
@@ -175,7 +178,8 @@ pub(crate) async fn serve_offer(
     };
     let visit = visit(&state, &peer, &headers, params.session.as_deref());
     // Bots get nothing to show, so they never fire the offer's pixel either.
-    let offer = if rules::is_bot_user_agent(&visit.user_agent) {
+    let bot = rules::is_bot_user_agent(&visit.user_agent);
+    let offer = if bot {
         None
     } else {
         state
@@ -184,8 +188,15 @@ pub(crate) async fn serve_offer(
             .await
             .map_err(tracking_error)?
     };
+    let reason = match &offer {
+        Some(_) => None,
+        None if bot => Some("this browser identifies as a bot, and bots are not shown offers"),
+        None if !property.active || !property.popup_enabled => Some("the property is inactive or its popup is turned off"),
+        None => Some("no active offer runs on this property today (check the offers' properties, dates and daily caps)"),
+    };
     let answer = OfferAnswer {
         offer,
+        reason,
         frequency: property.popup_frequency.clone(),
         placement: placement.as_str().into(),
     };

@@ -11,3 +11,4 @@ mod popups;
 mod security;
 mod support;
 mod tokens;
+mod ui;

@@ -328,7 +328,7 @@ async fn pages_show_performance_badges_and_charts() {
         .await
         .expect("html");
     assert!(html.contains("Spend (7d): $"), "spend badges on cards");
-    assert!(html.contains("Top geo"), "top geo on cards");
+    assert!(html.contains("top geo "), "top geo on cards");
     assert!(
         html.contains("<option value=\"spend\" selected>"),
         "sorted by spend by default"
@@ -372,8 +372,9 @@ async fn pages_show_performance_badges_and_charts() {
         detail.contains("<svg class=\"chart\""),
         "daily chart rendered on the server"
     );
-    assert_eq!(detail.matches("<rect").count(), 30, "one bar per day of the last 30");
-    assert!(detail.contains("By geo") && detail.contains("By device"));
+    assert_eq!(detail.matches("<g class=\"bar").count(), 30, "one bar per day of the last 30");
+    assert!(detail.contains("By country") && detail.contains("By device"));
+    assert!(detail.contains("id=\"geo-table\"") && detail.contains("class=\"totals\""));
 }
 
 #[tokio::test]
@@ -411,5 +412,5 @@ async fn the_import_page_lets_editors_upload_and_shows_history() {
         .text()
         .await
         .expect("html");
-    assert!(!html.contains("id=\"import-form\"") && html.contains("can view imports but not run them"));
+    assert!(!html.contains("id=\"import-form\"") && html.contains("can look at imports but not run them"));
 }

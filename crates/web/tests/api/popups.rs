@@ -483,8 +483,11 @@ async fn popup_pages_render_for_editors_and_viewers() {
         properties.contains("<title>Properties · rtbcat</title>"),
         "{properties}"
     );
-    assert_eq!(properties.matches("Affiliate networks").count(), 1);
     assert!(!properties.contains("Add a property") && !properties.contains("Add a network"));
+    // Networks are administered on the settings page, which viewers cannot open.
+    let (status, settings) = page(&viewer, "/app/settings").await;
+    assert_eq!(status, 403);
+    assert!(settings.contains("class=\"sidebar\"") && settings.contains("admin role"), "{settings}");
     let (status, _) = page(&browser(), "/app/offers").await;
     assert_eq!(status, 303, "signed-out visitors go to the login page");
 }

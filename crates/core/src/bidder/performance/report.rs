@@ -393,6 +393,16 @@ pub fn country_code(text: &str) -> Option<String> {
     compact.parse::<celes::Country>().ok().map(|c| c.alpha2.to_string())
 }
 
+/// The English name of an ISO 3166-1 alpha-2 code (`BR` → `Brazil`); none for unknown
+/// codes and for the `ZZ` ("unknown region") that reports use.
+pub fn country_name(code: &str) -> Option<String> {
+    let upper = code.trim().to_ascii_uppercase();
+    if upper == "XK" {
+        return Some("Kosovo".into());
+    }
+    celes::Country::from_alpha2(&upper).ok().map(|c| c.long_name.to_string())
+}
+
 /// Read a report date: `2026-01-11`, `2026/01/11`, `1/11/26` (M/D/YY), `1/11/2026`.
 pub fn parse_report_date(text: &str) -> Option<Date> {
     let text = text.trim();

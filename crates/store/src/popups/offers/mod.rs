@@ -152,4 +152,20 @@ pub trait OfferStore: Send + Sync {
     ) -> StoreResult<Offer>;
 
     async fn list_offers(&self) -> StoreResult<Vec<Offer>>;
+
+    /// Deletes an offer that never served: `Refused` once it has tracked events (its
+    /// history and the revenue it earned must stay; pause it instead).
+    async fn delete_offer(&self, id: i64, audit: AuditNote, now: i64) -> StoreResult<()>;
+}
+
+pub(crate) const OFFER_EVENT_COUNT: &str =
+    "SELECT (SELECT COUNT(*) FROM popup_events WHERE offer_id = ?1) + (SELECT COUNT(*) FROM popup_hourly WHERE offer_id = ?1)";
+pub(crate) const OFFER_NAME: &str = "SELECT name FROM offers WHERE id = ?1";
+pub(crate) const DELETE_OFFER: &str = "DELETE FROM offers WHERE id = ?1";
+
+/// Why an offer with history cannot be deleted.
+pub(crate) fn has_history(events: i64) -> StoreError {
+    StoreError::Refused(format!(
+        "this offer has {events} tracked events or hours of history; pause it instead so its numbers stay"
+    ))
 }

@@ -76,4 +76,23 @@ impl OfferStore for PgStore {
         let client = self.client().await?;
         load_offers(&client, None).await
     }
+
+    async fn delete_offer(&self, id: i64, audit: AuditNote, now: i64) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let name: String = tx
+            .query_opt(&pg(OFFER_NAME), &[&id])
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("offer {id}")))?
+            .try_get(0)?;
+        let events: i64 = tx.query_one(&pg(OFFER_EVENT_COUNT), &[&id]).await?.try_get(0)?;
+        if events > 0 {
+            return Err(has_history(events));
+        }
+        tx.execute(&pg(CLEAR_OFFER_PROPERTIES), &[&id]).await?;
+        tx.execute(&pg(DELETE_OFFER), &[&id]).await?;
+        crate::platform::audit::postgres::insert_audit(&tx, &audit.entry(format!("{id} {name}"), now)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

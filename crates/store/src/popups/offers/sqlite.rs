@@ -74,4 +74,24 @@ impl OfferStore for SqliteStore {
     async fn list_offers(&self) -> StoreResult<Vec<Offer>> {
         self.read(|conn| load_offers(conn, None)).await
     }
+
+    async fn delete_offer(&self, id: i64, audit: AuditNote, now: i64) -> StoreResult<()> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let name: String = tx
+                .query_row(OFFER_NAME, params![id], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("offer {id}")))?;
+            let events: i64 = tx.query_row(OFFER_EVENT_COUNT, params![id], |r| r.get(0))?;
+            if events > 0 {
+                return Err(has_history(events));
+            }
+            tx.execute(CLEAR_OFFER_PROPERTIES, params![id])?;
+            tx.execute(DELETE_OFFER, params![id])?;
+            crate::platform::audit::sqlite::insert_audit(&tx, &audit.entry(format!("{id} {name}"), now))?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
 }

@@ -1,12 +1,11 @@
 //! The Creatives pages: cards with performance badges, filters, the detail page and
 //! sandboxed previews.
 
-//! Server-rendered pages: login, first-run setup, the creative catalog.
-
-use crate::assets::ASSET_VERSION;
 use crate::bidder::catalog::api::*;
 use crate::error::ApiError;
-use crate::page::*;
+use crate::ui::format;
+use crate::ui::table::{Cell, Column, Table};
+use crate::ui::*;
 use crate::session::PageUser;
 use crate::AppState;
 use askama::Template;
@@ -51,15 +50,19 @@ pub(crate) struct Card {
     perf: Option<CardPerformance>,
 }
 
-/// The seed's badges: spend for the period, CPC/CPM, top geo with share, trend.
+/// The seed's badges: spend for the period, CPC/CPM, top geo with share, trend, tier.
 pub(crate) struct CardPerformance {
     spend: String,
     cpc: String,
     cpm: String,
-    top_geo: String,
+    ctr: String,
+    where_label: String,
     trend: String,
     trend_class: &'static str,
     tier: &'static str,
+    tier_label: &'static str,
+    /// Disapproved by Google yet still spending: the first thing to look at.
+    disapproved_spending: bool,
 }
 
 pub(crate) fn period_label(period: Option<&str>) -> String {
@@ -72,34 +75,47 @@ pub(crate) fn period_label(period: Option<&str>) -> String {
     .to_string()
 }
 
+/// Below this much spend in the previous period a change in percent means nothing
+/// (one cent to a dollar is "▲ 9,900%"), so no trend is shown.
+const TREND_MIN_PREVIOUS_MICROS: i64 = 1_000_000;
+
 pub(crate) fn card_performance(
     p: &rtbcat_core::bidder::performance::metrics::PerformanceSummary,
     period_label: &str,
+    status: &str,
+    geo_filtered: bool,
 ) -> CardPerformance {
     use rtbcat_core::bidder::performance::metrics::Tier;
-    let (trend, trend_class) = match p.trend_pct {
-        Some(t) if t > 0.0 => (format!("▲ {t:.0}%"), "up"),
-        Some(t) if t < 0.0 => (format!("▼ {:.0}%", t.abs()), "down"),
-        Some(_) => ("= 0%".to_string(), "flat"),
-        None => (String::new(), "flat"),
-    };
+    // The trend is of spend; the previous spend is current / (1 + trend).
+    let previous = p
+        .trend_pct
+        .filter(|t| *t > -100.0)
+        .map_or(0, |t| (p.spend_micros as f64 / (1.0 + t / 100.0)) as i64);
+    let (trend, trend_class) = format::trend(p.trend_pct, previous, TREND_MIN_PREVIOUS_MICROS);
     CardPerformance {
-        spend: format!("Spend ({period_label}): {}", money(Some(p.spend_micros))),
-        cpc: money(p.cpc_micros),
-        cpm: money(p.cpm_micros),
-        top_geo: match (&p.top_geo, p.top_geo_share) {
-            (Some(geo), Some(share)) => format!("{geo} ({:.0}%)", share * 100.0),
-            (Some(geo), None) => geo.clone(),
-            _ => "—".into(),
+        spend: format!("Spend ({period_label}): {}", format::money(p.spend_micros)),
+        cpc: format::money_or_dash(p.cpc_micros),
+        cpm: format::money_or_dash(p.cpm_micros),
+        ctr: format::percent_or_dash(p.ctr, 2),
+        where_label: if geo_filtered {
+            "in the chosen country only".into()
+        } else {
+            match (&p.top_geo, p.top_geo_share) {
+                (Some(geo), Some(share)) => format!("top geo {} ({:.0}%)", format::country(geo), share * 100.0),
+                (Some(geo), None) => format!("top geo {}", format::country(geo)),
+                _ => "no geo data".into(),
+            }
         },
         trend,
         trend_class,
-        tier: match p.tier {
-            Tier::High => "high",
-            Tier::Medium => "medium",
-            Tier::Low => "low",
-            Tier::Zero => "zero",
+        tier: tier_name(p.tier),
+        tier_label: match p.tier {
+            Tier::High => "top spender",
+            Tier::Medium => "mid spend",
+            Tier::Low => "low spend",
+            Tier::Zero => "no spend",
         },
+        disapproved_spending: status == "DISAPPROVED" && p.spend_micros > 0,
     }
 }
 
@@ -147,7 +163,7 @@ pub(crate) const THUMB_WIDTH: f64 = 280.0;
 
 pub(crate) const THUMB_HEIGHT: f64 = 170.0;
 
-pub(crate) fn card(item: &CreativeListItem, period_label: &str) -> Card {
+pub(crate) fn card(item: &CreativeListItem, period_label: &str, geo_filtered: bool) -> Card {
     let s = &item.summary;
     let content = item.content.clone().unwrap_or_default();
     let (detail_url, preview_url) = creative_urls(&s.seat_id, &s.creative_id);
@@ -191,7 +207,10 @@ pub(crate) fn card(item: &CreativeListItem, period_label: &str) -> Card {
         native_headline: content.native_headline.unwrap_or_default(),
         native_cta: content.native_call_to_action.unwrap_or_default(),
         video_label,
-        perf: item.performance.as_ref().map(|p| card_performance(p, period_label)),
+        perf: item
+            .performance
+            .as_ref()
+            .map(|p| card_performance(p, period_label, &s.status, geo_filtered)),
     }
 }
 
@@ -199,23 +218,27 @@ pub(crate) fn card(item: &CreativeListItem, period_label: &str) -> Card {
 #[template(path = "creative_grid.html")]
 pub(crate) struct CreativeGrid {
     cards: Vec<Card>,
+    /// The table view's table, rendered (empty in the card view).
+    table_html: String,
+    table_view: bool,
     has_performance: bool,
     as_of_label: String,
     catalog_empty: bool,
+    /// Why the filters were refused; shown in place of results, the filters stay.
+    error: Option<String>,
     range_label: String,
     page: i64,
     page_count: i64,
     prev_url: Option<String>,
     next_url: Option<String>,
+    export_url: String,
+    geo_label: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "creatives.html")]
 pub(crate) struct CreativesPage {
-    asset_version: &'static str,
-    user_email: String,
-    user_role: &'static str,
-    active: &'static str,
+    chrome: Chrome,
     stats_line: String,
     filters: FilterValues,
     seat_options: Vec<SelectOption>,
@@ -224,9 +247,13 @@ pub(crate) struct CreativesPage {
     status_options: Vec<SelectOption>,
     language_options: Vec<SelectOption>,
     sort_options: Vec<SelectOption>,
+    order_options: Vec<SelectOption>,
     period_options: Vec<SelectOption>,
     tier_options: Vec<SelectOption>,
     geo: String,
+    table_view: bool,
+    cards_url: String,
+    table_url: String,
     grid: String,
 }
 
@@ -249,33 +276,190 @@ pub(crate) struct CreativeListParamsForm {
     search: Option<String>,
     page: Option<String>,
     sort: Option<String>,
+    order: Option<String>,
     period: Option<String>,
     tier: Option<String>,
     geo: Option<String>,
+    view: Option<String>,
+}
+
+impl CreativeListParamsForm {
+    fn is_table(&self) -> bool {
+        self.view.as_deref() == Some("table")
+    }
+
+    /// The API's parameters for one page of this listing.
+    fn list_params(&self, page: i64, page_size: i64) -> CreativeListParams {
+        let or = |v: &Option<String>, default: &str| {
+            Some(
+                v.clone()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| default.into()),
+            )
+        };
+        CreativeListParams {
+            seat: self.seat.clone(),
+            format: self.format.clone(),
+            size: self.size.clone(),
+            status: self.status.clone(),
+            language: self.language.clone(),
+            search: self.search.clone(),
+            slim: Some(false),
+            page: Some(page),
+            page_size: Some(page_size),
+            // The catalog opens sorted by spend over the last 7 days, as the seed asks.
+            sort: or(&self.sort, "spend"),
+            order: or(&self.order, "desc"),
+            period: or(&self.period, "7d"),
+            tier: self.tier.clone(),
+            geo: self.geo.clone(),
+            ..Default::default()
+        }
+    }
+
+    fn query(&self, page: Option<i64>, view: Option<&str>) -> String {
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        let view = view.map(str::to_string).or_else(|| self.view.clone());
+        for (key, value) in [
+            ("search", &self.search),
+            ("seat", &self.seat),
+            ("format", &self.format),
+            ("size", &self.size),
+            ("status", &self.status),
+            ("language", &self.language),
+            ("sort", &self.sort),
+            ("order", &self.order),
+            ("period", &self.period),
+            ("tier", &self.tier),
+            ("geo", &self.geo),
+            ("view", &view),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                serializer.append_pair(key, v);
+            }
+        }
+        if let Some(page) = page {
+            serializer.append_pair("page", &page.to_string());
+        }
+        serializer.finish()
+    }
+
+    fn filtered(&self) -> bool {
+        [
+            &self.seat,
+            &self.format,
+            &self.size,
+            &self.status,
+            &self.language,
+            &self.search,
+            &self.tier,
+            &self.geo,
+        ]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+    }
 }
 
 pub(crate) const PAGE_SIZE: i64 = 48;
 
 pub(crate) fn page_url(form: &CreativeListParamsForm, page: i64) -> String {
-    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-    for (key, value) in [
-        ("search", &form.search),
-        ("seat", &form.seat),
-        ("format", &form.format),
-        ("size", &form.size),
-        ("status", &form.status),
-        ("language", &form.language),
-        ("sort", &form.sort),
-        ("period", &form.period),
-        ("tier", &form.tier),
-        ("geo", &form.geo),
-    ] {
-        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            serializer.append_pair(key, v);
+    format!("/app/creatives?{}", form.query(Some(page), None))
+}
+
+/// One page of the listing as the page shows it (with performance when asked for).
+async fn listing_page(
+    state: &AppState,
+    form: &CreativeListParamsForm,
+    page: i64,
+    page_size: i64,
+) -> Result<(rtbcat_app::bidder::catalog::CreativePage, Option<time::Date>), ApiError> {
+    let list_params = form.list_params(page, page_size);
+    let listing = crate::bidder::catalog::api::performance_listing(&list_params)?;
+    let query = creative_query(list_params, page_size)?;
+    Ok(match listing {
+        Some(listing) => {
+            rtbcat_app::bidder::catalog::view::list_with_performance(&state.store, query, listing).await?
         }
+        None => (rtbcat_app::bidder::catalog::list(&state.store, query).await?, None),
+    })
+}
+
+fn read_page(form: &CreativeListParamsForm) -> Result<i64, ApiError> {
+    match form.page.as_deref().filter(|p| !p.is_empty()).map(str::parse::<i64>) {
+        None => Ok(1),
+        Some(Ok(p)) if p >= 1 => Ok(p),
+        Some(_) => Err(ApiError::bad_parameter("page", "must be a whole number, 1 or more")),
     }
-    serializer.append_pair("page", &page.to_string());
-    format!("/app/creatives?{}", serializer.finish())
+}
+
+/// The table view: every listed creative with its numbers, and the page's totals.
+fn creatives_table(items: &[CreativeListItem], period_label: &str) -> Table {
+    let mut table = Table::new(
+        "creatives-table",
+        "Creatives",
+        vec![
+            Column::text("Creative"),
+            Column::text("Format"),
+            Column::text("Size"),
+            Column::text("Status"),
+            Column::text("Advertiser"),
+            Column::number(&format!("Spend ({period_label})")),
+            Column::number("Impressions"),
+            Column::number("Clicks"),
+            Column::number("CTR"),
+            Column::number("CPC"),
+            Column::number("CPM"),
+            Column::text("Tier"),
+        ],
+    );
+    let (mut spend, mut impressions, mut clicks) = (0i64, 0i64, 0i64);
+    for item in items {
+        let s = &item.summary;
+        let (detail_url, _) = creative_urls(&s.seat_id, &s.creative_id);
+        let (status_label, status_class) = status_view(&s.status);
+        let p = item.performance.as_ref();
+        spend += p.map_or(0, |p| p.spend_micros);
+        impressions += p.map_or(0, |p| p.impressions);
+        clicks += p.map_or(0, |p| p.clicks);
+        table.keyed_row(
+            s.creative_id.clone(),
+            vec![
+                Cell::link(&detail_url, &s.creative_id),
+                Cell::text(&s.format),
+                Cell::text(&s.canonical_size),
+                Cell::markup(
+                    format!(
+                        "<span class=\"badge badge-{status_class}\">{}</span>",
+                        escape(&status_label)
+                    ),
+                    status_label,
+                ),
+                Cell::text(s.advertiser.as_deref().unwrap_or("—")),
+                p.map_or_else(Cell::dash, |p| Cell::money(p.spend_micros)),
+                p.map_or_else(Cell::dash, |p| Cell::count(p.impressions)),
+                p.map_or_else(Cell::dash, |p| Cell::count(p.clicks)),
+                Cell::percent(p.and_then(|p| p.ctr), 2),
+                Cell::money_or_dash(p.and_then(|p| p.cpc_micros)),
+                Cell::money_or_dash(p.and_then(|p| p.cpm_micros)),
+                Cell::text(p.map_or("", |p| tier_name(p.tier))),
+            ],
+        );
+    }
+    table.totals(vec![
+        Cell::text(format!("Total, {} listed", format::count(items.len() as i64))),
+        Cell::text(""),
+        Cell::text(""),
+        Cell::text(""),
+        Cell::text(""),
+        Cell::money(spend),
+        Cell::count(impressions),
+        Cell::count(clicks),
+        Cell::percent(rtbcat_core::bidder::performance::metrics::ctr(clicks, impressions), 2),
+        Cell::money_or_dash(rtbcat_core::bidder::performance::metrics::cpc_micros(spend, clicks)),
+        Cell::money_or_dash(rtbcat_core::bidder::performance::metrics::cpm_micros(spend, impressions)),
+        Cell::text(""),
+    ]);
+    table
 }
 
 pub(crate) async fn creatives_page(
@@ -284,107 +468,82 @@ pub(crate) async fn creatives_page(
     Query(params): Query<CreativesPageParams>,
 ) -> Response {
     let form = params.list.clone();
-    let page = match form.page.as_deref().filter(|p| !p.is_empty()).map(str::parse::<i64>) {
-        None => 1,
-        Some(Ok(p)) if p >= 1 => p,
-        Some(_) => return page_error(ApiError::bad_parameter("page", "must be a whole number, 1 or more")),
-    };
-    let list_params = CreativeListParams {
-        seat: form.seat.clone(),
-        format: form.format.clone(),
-        size: form.size.clone(),
-        status: form.status.clone(),
-        language: form.language.clone(),
-        search: form.search.clone(),
-        slim: Some(false),
-        page: Some(page),
-        page_size: Some(PAGE_SIZE),
-        // The catalog opens sorted by spend over the last 7 days, as the seed asks.
-        sort: Some(
-            form.sort
-                .clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "spend".into()),
-        ),
-        period: Some(
-            form.period
-                .clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "7d".into()),
-        ),
-        tier: form.tier.clone(),
-        geo: form.geo.clone(),
-        ..Default::default()
-    };
-    let listing = match crate::bidder::catalog::api::performance_listing(&list_params) {
-        Ok(listing) => listing,
-        Err(err) => return page_error(err),
-    };
-    let query = match creative_query(list_params, PAGE_SIZE) {
-        Ok(q) => q,
-        Err(err) => return page_error(err),
-    };
-    let (result, as_of) = match listing {
-        Some(listing) => {
-            match rtbcat_app::bidder::catalog::view::list_with_performance(&state.store, query, listing).await {
-                Ok(r) => r,
-                Err(err) => return page_error(err.into()),
-            }
-        }
-        None => match rtbcat_app::bidder::catalog::list(&state.store, query).await {
-            Ok(r) => (r, None),
-            Err(err) => return page_error(err.into()),
-        },
-    };
     let period_label = period_label(form.period.as_deref());
-    let page_count = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let first = (page - 1) * PAGE_SIZE + 1;
-    let last = (first + result.items.len() as i64 - 1).max(first);
-    let catalog_empty = result.total == 0
-        && [
-            &form.seat,
-            &form.format,
-            &form.size,
-            &form.status,
-            &form.language,
-            &form.search,
-        ]
-        .iter()
-        .all(|v| v.as_deref().is_none_or(str::is_empty));
-    let grid = CreativeGrid {
-        cards: result.items.iter().map(|item| card(item, &period_label)).collect(),
-        has_performance: as_of.is_some(),
-        as_of_label: as_of.map(|d| format!("{period_label} to {d}")).unwrap_or_default(),
-        catalog_empty,
-        range_label: format!("{first}–{last} of {} creatives", result.total),
-        page,
-        page_count,
-        prev_url: (page > 1).then(|| page_url(&form, page - 1)),
-        next_url: (page < page_count).then(|| page_url(&form, page + 1)),
+    let table_view = form.is_table();
+    let mut grid = CreativeGrid {
+        cards: Vec::new(),
+        table_html: String::new(),
+        table_view,
+        has_performance: false,
+        as_of_label: String::new(),
+        catalog_empty: false,
+        error: None,
+        range_label: String::new(),
+        page: 1,
+        page_count: 1,
+        prev_url: None,
+        next_url: None,
+        export_url: format!("/app/creatives/export.csv?{}", form.query(None, None)),
+        geo_label: form
+            .geo
+            .as_deref()
+            .filter(|g| !g.trim().is_empty())
+            .and_then(rtbcat_core::bidder::performance::report::country_code)
+            .map(|c| format::country(&c)),
     };
+    let listed = match read_page(&form) {
+        Ok(page) => listing_page(&state, &form, page, PAGE_SIZE).await.map(|r| (page, r)),
+        Err(err) => Err(err),
+    };
+    match listed {
+        Ok((page, (result, as_of))) => {
+            let page_count = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+            let first = (page - 1) * PAGE_SIZE + 1;
+            let last = (first + result.items.len() as i64 - 1).max(first);
+            grid.catalog_empty = result.total == 0 && !form.filtered();
+            grid.has_performance = as_of.is_some();
+            grid.as_of_label = as_of.map(|d| format!("{period_label} to {d}")).unwrap_or_default();
+            grid.range_label = format!(
+                "{}–{} of {} creatives",
+                format::count(first),
+                format::count(last),
+                format::count(result.total)
+            );
+            grid.page = page;
+            grid.page_count = page_count;
+            grid.prev_url = (page > 1).then(|| page_url(&form, page - 1));
+            grid.next_url = (page < page_count).then(|| page_url(&form, page + 1));
+            if table_view {
+                grid.table_html = creatives_table(&result.items, &period_label).render();
+            }
+            grid.cards = result
+                .items
+                .iter()
+                .map(|item| card(item, &period_label, grid.geo_label.is_some()))
+                .collect();
+        }
+        Err(err) if err.status.is_client_error() => grid.error = Some(capitalised(&err.body.message)),
+        Err(err) => return error_page(&user, "creatives", err),
+    }
     let grid_html = match grid.render() {
         Ok(html) => html,
-        Err(err) => return page_error(ApiError::internal(err)),
+        Err(err) => return error_page(&user, "creatives", ApiError::internal(err)),
     };
     if params.partial.is_some() {
         return Html(grid_html).into_response();
     }
     let facets = match rtbcat_app::bidder::catalog::facets(&state.store).await {
         Ok(f) => f,
-        Err(err) => return page_error(err.into()),
+        Err(err) => return error_page(&user, "creatives", err.into()),
     };
     let stats_line = format!(
         "{} creatives · {} seats · {} sizes",
-        facets.formats.iter().map(|f| f.count).sum::<i64>(),
-        facets.seats.len(),
-        facets.sizes.len()
+        format::count(facets.formats.iter().map(|f| f.count).sum::<i64>()),
+        format::count(facets.seats.len() as i64),
+        format::count(facets.sizes.len() as i64)
     );
-    let (user_email, user_role) = user_header(&user);
     render(&CreativesPage {
-        asset_version: ASSET_VERSION,
-        user_email,
-        user_role,
-        active: "creatives",
+        chrome: Chrome::new(&user, "creatives"),
         stats_line,
         filters: FilterValues {
             search: form.search.clone().unwrap_or_default(),
@@ -406,6 +565,11 @@ pub(crate) async fn creatives_page(
             ],
             form.sort.as_deref(),
             "spend",
+        ),
+        order_options: fixed_options(
+            &[("desc", "Highest first"), ("asc", "Lowest first")],
+            form.order.as_deref(),
+            "desc",
         ),
         period_options: fixed_options(
             &[
@@ -429,8 +593,102 @@ pub(crate) async fn creatives_page(
             "",
         ),
         geo: form.geo.clone().unwrap_or_default(),
+        table_view,
+        cards_url: format!("/app/creatives?{}", form.query(None, Some("cards"))),
+        table_url: format!("/app/creatives?{}", form.query(None, Some("table"))),
         grid: grid_html,
     })
+}
+
+/// Every creative the filters match, as CSV (all pages, not just the one on screen).
+pub(crate) async fn creatives_export(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(form): Query<CreativeListParamsForm>,
+) -> Response {
+    const EXPORT_PAGE: i64 = 500;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let period = period_label(form.period.as_deref());
+    let header = [
+        "creative_id",
+        "seat_id",
+        "format",
+        "size",
+        "status",
+        "advertiser",
+        "destination",
+        "period",
+        "spend",
+        "impressions",
+        "clicks",
+        "ctr_percent",
+        "cpc",
+        "cpm",
+        "top_geo",
+        "tier",
+    ];
+    let mut failed = writer.write_record(header).err().map(|e| e.to_string());
+    let mut page = 1;
+    while failed.is_none() {
+        let (result, _) = match listing_page(&state, &form, page, EXPORT_PAGE).await {
+            Ok(r) => r,
+            Err(err) => return error_page(&user, "creatives", err),
+        };
+        for item in &result.items {
+            let s = &item.summary;
+            let p = item.performance.as_ref();
+            let opt_money = |m: Option<i64>| m.map(format::money_value).unwrap_or_default();
+            let record = [
+                s.creative_id.clone(),
+                s.seat_id.clone(),
+                s.format.clone(),
+                s.canonical_size.clone(),
+                s.status.clone(),
+                s.advertiser.clone().unwrap_or_default(),
+                s.primary_destination.clone().unwrap_or_default(),
+                period.clone(),
+                opt_money(p.map(|p| p.spend_micros)),
+                p.map(|p| p.impressions.to_string()).unwrap_or_default(),
+                p.map(|p| p.clicks.to_string()).unwrap_or_default(),
+                p.and_then(|p| p.ctr).map(|c| format!("{:.4}", c * 100.0)).unwrap_or_default(),
+                opt_money(p.and_then(|p| p.cpc_micros)),
+                opt_money(p.and_then(|p| p.cpm_micros)),
+                p.and_then(|p| p.top_geo.clone()).unwrap_or_default(),
+                p.map(|p| tier_name(p.tier).to_string()).unwrap_or_default(),
+            ];
+            if let Err(e) = writer.write_record(&record) {
+                failed = Some(e.to_string());
+                break;
+            }
+        }
+        if page * EXPORT_PAGE >= result.total || result.items.is_empty() {
+            break;
+        }
+        page += 1;
+    }
+    let bytes = match (failed, writer.into_inner()) {
+        (None, Ok(bytes)) => bytes,
+        (Some(e), _) => return error_page(&user, "creatives", ApiError::internal(e)),
+        (None, Err(e)) => return error_page(&user, "creatives", ApiError::internal(e)),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"creatives.csv\""),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn tier_name(tier: rtbcat_core::bidder::performance::metrics::Tier) -> &'static str {
+    use rtbcat_core::bidder::performance::metrics::Tier;
+    match tier {
+        Tier::High => "high",
+        Tier::Medium => "medium",
+        Tier::Low => "low",
+        Tier::Zero => "zero",
+    }
 }
 
 pub(crate) async fn find_creative(
@@ -445,21 +703,10 @@ pub(crate) async fn find_creative(
     Ok(found.remove(0))
 }
 
-pub(crate) struct DestinationRow {
-    original: String,
-    final_url: String,
-    domain: String,
-    app: String,
-    via: String,
-}
-
 #[derive(Template)]
 #[template(path = "creative_detail.html")]
 pub(crate) struct CreativePage {
-    asset_version: &'static str,
-    user_email: String,
-    user_role: &'static str,
-    active: &'static str,
+    chrome: Chrome,
     seat_id: String,
     creative_id: String,
     advertiser: String,
@@ -472,60 +719,117 @@ pub(crate) struct CreativePage {
     frame_width: u32,
     frame_height: u32,
     facts: Vec<(String, String)>,
-    destinations: Vec<DestinationRow>,
-    policies: Vec<(String, String)>,
+    destinations_table: String,
+    policies_table: String,
     raw_json: String,
-    /// Server-rendered SVG (numbers and dates we produced, escaped).
-    chart_svg: String,
+    /// Server-rendered chart and tables (numbers and dates we produced, escaped).
+    chart_html: String,
     performance_period: String,
-    geo_rows: Vec<BreakdownView>,
-    device_rows: Vec<BreakdownView>,
+    period_links: Vec<(String, String, bool)>,
+    geo_table: String,
+    device_table: String,
 }
 
-pub(crate) struct BreakdownView {
-    key: String,
-    spend: String,
-    impressions: i64,
-    clicks: i64,
-    ctr: String,
-    cpc: String,
-    share: String,
+#[derive(Deserialize, Default)]
+pub(crate) struct CreativePageParams {
+    days: Option<String>,
 }
 
-pub(crate) fn breakdown_views(rows: &[rtbcat_app::bidder::performance::BreakdownRow]) -> Vec<BreakdownView> {
-    let total: i64 = rows.iter().map(|r| r.spend_micros).sum();
+/// Spend, share, impressions, clicks, CTR and CPC by one dimension, biggest spend first,
+/// with totals.
+pub(crate) fn breakdown_table(
+    id: &str,
+    label: &str,
+    rows: &[rtbcat_app::bidder::performance::BreakdownRow],
+    key_label: impl Fn(&str) -> String,
+) -> Table {
+    use rtbcat_core::bidder::performance::metrics::{cpc_micros, ctr};
+    let total_spend: i64 = rows.iter().map(|r| r.spend_micros).sum();
+    let total_impressions: i64 = rows.iter().map(|r| r.impressions).sum();
+    let total_clicks: i64 = rows.iter().map(|r| r.clicks).sum();
     let mut sorted: Vec<&rtbcat_app::bidder::performance::BreakdownRow> = rows.iter().collect();
     sorted.sort_by_key(|r| std::cmp::Reverse(r.spend_micros));
-    sorted
-        .into_iter()
-        .map(|r| BreakdownView {
-            key: r.key.clone(),
-            spend: money(Some(r.spend_micros)),
-            impressions: r.impressions,
-            clicks: r.clicks,
-            ctr: rtbcat_core::bidder::performance::metrics::ctr(r.clicks, r.impressions)
-                .map_or_else(|| "—".into(), |c| format!("{:.2}%", c * 100.0)),
-            cpc: money(rtbcat_core::bidder::performance::metrics::cpc_micros(
-                r.spend_micros,
-                r.clicks,
-            )),
-            share: if total > 0 {
-                format!("{:.0}%", r.spend_micros as f64 / total as f64 * 100.0)
-            } else {
-                "—".into()
-            },
-        })
-        .collect()
+    let mut table = Table::new(
+        id,
+        label,
+        vec![
+            Column::text(label),
+            Column::number("Spend"),
+            Column::number("Share"),
+            Column::number("Impressions"),
+            Column::number("Clicks"),
+            Column::number("CTR"),
+            Column::number("CPC"),
+        ],
+    );
+    for r in sorted {
+        table.row(vec![
+            Cell::text(key_label(&r.key)),
+            Cell::money(r.spend_micros),
+            Cell::percent(
+                (total_spend > 0).then(|| r.spend_micros as f64 / total_spend as f64),
+                0,
+            ),
+            Cell::count(r.impressions),
+            Cell::count(r.clicks),
+            Cell::percent(ctr(r.clicks, r.impressions), 2),
+            Cell::money_or_dash(cpc_micros(r.spend_micros, r.clicks)),
+        ]);
+    }
+    table.totals(vec![
+        Cell::text("Total"),
+        Cell::money(total_spend),
+        Cell::percent((total_spend > 0).then_some(1.0), 0),
+        Cell::count(total_impressions),
+        Cell::count(total_clicks),
+        Cell::percent(ctr(total_clicks, total_impressions), 2),
+        Cell::money_or_dash(cpc_micros(total_spend, total_clicks)),
+    ]);
+    table.exportable(&format!("{}.csv", id))
+}
+
+/// Days of each date from `start` to `end`, with zeros where there was no row.
+fn daily_points(
+    rows: &[rtbcat_app::bidder::performance::BreakdownRow],
+    start: time::Date,
+    end: time::Date,
+) -> Vec<crate::ui::chart::DailyPoint> {
+    let mut points = Vec::new();
+    let mut day = start;
+    while day <= end {
+        let key = day.to_string();
+        let row = rows.iter().find(|r| r.key == key);
+        points.push(crate::ui::chart::DailyPoint {
+            money_micros: row.map_or(0, |r| r.spend_micros),
+            count: row.map_or(0, |r| r.clicks),
+            date: key,
+        });
+        match day.next_day() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    points
 }
 
 pub(crate) async fn creative_page(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Path((seat, creative_id)): Path<(String, String)>,
+    Query(params): Query<CreativePageParams>,
 ) -> Response {
     let detail = match find_creative(&state, seat, creative_id).await {
         Ok(d) => d,
-        Err(err) => return page_error(err),
+        Err(err) => return error_page(&user, "creatives", err),
+    };
+    let mut chrome = Chrome::new(&user, "creatives");
+    let days: i64 = match params.days.as_deref().filter(|d| !d.is_empty()) {
+        None => 30,
+        Some(d @ ("7" | "30" | "90")) => d.parse().unwrap_or(30),
+        Some(other) => {
+            chrome.error(format!("{other:?} is not a period this page offers; showing the last 30 days."));
+            30
+        }
     };
     let s = &detail.summary;
     let (_, preview_url) = creative_urls(&s.seat_id, &s.creative_id);
@@ -574,95 +878,103 @@ pub(crate) async fn creative_page(
     if let Some(seconds) = detail.content.video_duration_seconds {
         facts.push(("Duration".to_string(), format!("{seconds:.1} s")));
     }
-    let destinations = detail
-        .destinations
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|d| {
-                    let field = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                    let app = match (
-                        d.get("app_store").and_then(|v| v.as_str()),
-                        d.get("app_id").and_then(|v| v.as_str()),
-                    ) {
-                        (Some(store), Some(id)) => format!("{} {id}", store.replace('_', " ")),
-                        _ => "—".into(),
-                    };
-                    let mut via: Vec<String> = d
-                        .get("redirect_hosts")
-                        .and_then(|v| v.as_array())
-                        .map(|h| h.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-                        .unwrap_or_default();
-                    if let Some(tracker) = d.get("tracker").and_then(|v| v.as_str()) {
-                        via.push(tracker.to_string());
-                    }
-                    DestinationRow {
-                        original: field("original_url"),
-                        final_url: field("final_url"),
-                        domain: d.get("domain").and_then(|v| v.as_str()).unwrap_or("—").to_string(),
-                        app,
-                        via: if via.is_empty() {
-                            "direct".into()
-                        } else {
-                            via.join(" → ")
-                        },
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let policies = detail
-        .policy_statuses
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").replace('_', " ").to_lowercase()))
-                .collect()
-        })
-        .unwrap_or_default();
-    // The last 30 days of data, ending at the newest imported date.
-    let mut chart_svg = String::new();
+    let mut destinations = Table::new(
+        "destinations-table",
+        "Destinations",
+        vec![
+            Column::text("Destination"),
+            Column::text("Domain"),
+            Column::text("App"),
+            Column::text("Via"),
+        ],
+    );
+    for d in detail.destinations.as_array().into_iter().flatten() {
+        let field = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let app = match (
+            d.get("app_store").and_then(|v| v.as_str()),
+            d.get("app_id").and_then(|v| v.as_str()),
+        ) {
+            (Some(store), Some(id)) => format!("{} {id}", store.replace('_', " ")),
+            _ => "—".into(),
+        };
+        let mut via: Vec<String> = d
+            .get("redirect_hosts")
+            .and_then(|v| v.as_array())
+            .map(|h| h.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        if let Some(tracker) = d.get("tracker").and_then(|v| v.as_str()) {
+            via.push(tracker.to_string());
+        }
+        let final_url = field("final_url");
+        destinations.row(vec![
+            Cell::code(if final_url.is_empty() { field("original_url") } else { final_url }),
+            Cell::text(d.get("domain").and_then(|v| v.as_str()).unwrap_or("—")),
+            Cell::text(app),
+            Cell::text(if via.is_empty() { "direct".into() } else { via.join(" → ") }),
+        ]);
+    }
+    let mut policies = Table::new(
+        "policy-table",
+        "Policy",
+        vec![Column::text("Context"), Column::text("Status")],
+    );
+    for (k, v) in detail.policy_statuses.as_object().into_iter().flatten() {
+        policies.row(vec![
+            Cell::text(k),
+            Cell::text(v.as_str().unwrap_or("").replace('_', " ").to_lowercase()),
+        ]);
+    }
+    // The chosen period ending at the newest imported date, and the period before it.
+    let mut chart_html = String::new();
     let mut performance_period = String::new();
-    let mut geo_rows = Vec::new();
-    let mut device_rows = Vec::new();
+    let mut geo_table = String::new();
+    let mut device_table = String::new();
     if let Ok(Some(latest)) = rtbcat_app::bidder::performance::latest_fact_date(&state.store).await {
         if let Some(end) = rtbcat_core::bidder::performance::report::parse_report_date(&latest) {
-            let (start, _) = rtbcat_core::bidder::performance::metrics::Period::Month.window(end);
-            let filter = |country: Option<String>| rtbcat_app::bidder::performance::FactFilter {
-                start: start.map(|d| d.to_string()),
-                end: Some(end.to_string()),
-                country,
+            let start = end - time::Duration::days(days - 1);
+            let previous_end = start - time::Duration::days(1);
+            let previous_start = previous_end - time::Duration::days(days - 1);
+            let filter = |from: time::Date, to: time::Date| rtbcat_app::bidder::performance::FactFilter {
+                start: Some(from.to_string()),
+                end: Some(to.to_string()),
+                country: None,
             };
             let ids = vec![s.creative_id.clone()];
-            let by = |b| rtbcat_app::bidder::performance::breakdown(&state.store, ids.clone(), filter(None), b);
-            if let (Ok(daily), Ok(geo), Ok(device)) = (
-                by(Breakdown::Date).await,
-                by(Breakdown::Country).await,
-                by(Breakdown::Device).await,
+            let by = |b, from, to| rtbcat_app::bidder::performance::breakdown(&state.store, ids.clone(), filter(from, to), b);
+            match (
+                by(Breakdown::Date, start, end).await,
+                by(Breakdown::Date, previous_start, previous_end).await,
+                by(Breakdown::Country, start, end).await,
+                by(Breakdown::Device, start, end).await,
             ) {
-                if !daily.is_empty() {
-                    let points: Vec<crate::charts::DailyPoint> = daily
-                        .iter()
-                        .map(|r| crate::charts::DailyPoint {
-                            date: r.key.clone(),
-                            money_micros: r.spend_micros,
-                            count: r.clicks,
-                        })
-                        .collect();
-                    chart_svg = crate::charts::daily_chart(&points, &crate::charts::SPEND_AND_CLICKS);
-                    performance_period = format!("{} to {end}", start.map(|d| d.to_string()).unwrap_or_default());
+                (Ok(daily), Ok(previous), Ok(geo), Ok(device)) => {
+                    if !daily.is_empty() {
+                        let points = daily_points(&daily, start, end);
+                        let previous_points = if previous.is_empty() {
+                            Vec::new()
+                        } else {
+                            daily_points(&previous, previous_start, previous_end)
+                        };
+                        chart_html = crate::ui::chart::DailyChart {
+                            points: &points,
+                            previous: &previous_points,
+                            series: &crate::ui::chart::SPEND_AND_CLICKS,
+                            partial_last: end == state.clock.now().date(),
+                        }
+                        .render();
+                        performance_period = format!("{start} to {end}");
+                        geo_table = breakdown_table("geo-table", "Country", &geo, format::country).render();
+                        device_table = breakdown_table("device-table", "Device", &device, format::device).render();
+                    }
                 }
-                geo_rows = breakdown_views(&geo);
-                device_rows = breakdown_views(&device);
+                (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => {
+                    chrome.error(format!("Performance could not be read: {e}"))
+                }
             }
         }
     }
-    let (user_email, user_role) = user_header(&user);
     render(&CreativePage {
-        asset_version: ASSET_VERSION,
-        user_email,
-        user_role,
-        active: "creatives",
+        chrome,
         seat_id: s.seat_id.clone(),
         creative_id: s.creative_id.clone(),
         advertiser: text(&s.advertiser),
@@ -675,13 +987,17 @@ pub(crate) async fn creative_page(
         frame_width,
         frame_height,
         facts,
-        destinations,
-        policies,
+        destinations_table: if destinations.is_empty() { String::new() } else { destinations.render() },
+        policies_table: if policies.is_empty() { String::new() } else { policies.render() },
         raw_json: serde_json::to_string_pretty(&detail.raw).unwrap_or_default(),
-        chart_svg,
+        chart_html,
         performance_period,
-        geo_rows,
-        device_rows,
+        period_links: [7, 30, 90]
+            .iter()
+            .map(|d| (format!("?days={d}"), format!("{d} days"), *d == days))
+            .collect(),
+        geo_table,
+        device_table,
     })
 }
 
@@ -706,7 +1022,7 @@ pub(crate) async fn creative_preview(
 ) -> Response {
     let detail = match find_creative(&state, seat, creative_id).await {
         Ok(d) => d,
-        Err(err) => return page_error(err),
+        Err(err) => return bare_error(err),
     };
     let c = &detail.content;
     let kind = match detail.summary.format.as_str() {
@@ -752,6 +1068,7 @@ pub(crate) async fn creative_preview(
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/app/creatives", get(creatives_page))
+        .route("/app/creatives/export.csv", get(creatives_export))
         .route("/app/seats/{seat}/creatives/{creative_id}", get(creative_page))
         .route(
             "/app/seats/{seat}/creatives/{creative_id}/preview",

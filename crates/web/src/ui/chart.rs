@@ -1,0 +1,292 @@
+//! The daily chart, drawn as SVG on the server (no charting library, works offline): money
+//! as bars on the left axis, a count as a line on the right axis, gridlines at round
+//! values, the previous period as a dashed line, and a day still in progress marked
+//! "partial" instead of looking like a collapse. Every value is also in hover titles, and
+//! the chart scrolls inside its own box on a phone so its labels stay readable.
+
+use super::{escape, format};
+
+/// One day: an amount of money (bars) and a count (line).
+pub struct DailyPoint {
+    pub date: String,
+    pub money_micros: i64,
+    pub count: i64,
+}
+
+/// What the bars and the line are.
+pub struct Series {
+    pub money: &'static str,
+    pub count: &'static str,
+}
+
+pub const SPEND_AND_CLICKS: Series = Series {
+    money: "spend",
+    count: "clicks",
+};
+pub const REVENUE_AND_IMPRESSIONS: Series = Series {
+    money: "revenue",
+    count: "impressions",
+};
+
+pub struct DailyChart<'a> {
+    pub points: &'a [DailyPoint],
+    /// The period before, day by day, aligned with `points` by position; empty for none.
+    pub previous: &'a [DailyPoint],
+    pub series: &'a Series,
+    /// The last day is today and still filling up.
+    pub partial_last: bool,
+}
+
+const WIDTH: f64 = 720.0;
+const HEIGHT: f64 = 250.0;
+const LEFT: f64 = 58.0;
+const RIGHT: f64 = 52.0;
+const TOP: f64 = 18.0;
+const BOTTOM: f64 = 30.0;
+
+/// A round step (1, 2 or 5 × 10^k) that splits `max` into about four intervals.
+fn nice_step(max: f64) -> f64 {
+    if max <= 0.0 {
+        return 1.0;
+    }
+    let raw = max / 4.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let fraction = raw / magnitude;
+    let nice = if fraction <= 1.0 {
+        1.0
+    } else if fraction <= 2.0 {
+        2.0
+    } else if fraction <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * magnitude
+}
+
+/// The axis top and its ticks, from zero.
+fn ticks(max: f64) -> (f64, Vec<f64>) {
+    let step = nice_step(max);
+    let top = (max / step).ceil().max(1.0) * step;
+    let count = (top / step).round() as usize;
+    (top, (0..=count).map(|i| i as f64 * step).collect())
+}
+
+impl DailyChart<'_> {
+    pub fn render(&self) -> String {
+        let points = self.points;
+        if points.is_empty() {
+            return String::new();
+        }
+        let plot_w = WIDTH - LEFT - RIGHT;
+        let plot_h = HEIGHT - TOP - BOTTOM;
+        let max_money = points
+            .iter()
+            .chain(self.previous)
+            .map(|p| p.money_micros)
+            .max()
+            .unwrap_or(0)
+            .max(0) as f64;
+        let max_count = points.iter().map(|p| p.count).max().unwrap_or(0).max(0) as f64;
+        // Money ticks in dollars so the steps are round dollars (or cents).
+        let (money_top, money_ticks) = ticks(max_money / 1e6);
+        let (count_top, count_ticks) = ticks(max_count);
+        let y_money = |micros: i64| TOP + plot_h - (micros as f64 / 1e6) / money_top * plot_h;
+        let y_count = |n: i64| TOP + plot_h - n as f64 / count_top * plot_h;
+        let slot = plot_w / points.len() as f64;
+        let x_mid = |i: usize| LEFT + slot * (i as f64 + 0.5);
+
+        let mut svg = format!(
+            "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"Daily {} (bars, left axis) and {} (line, right axis)\" xmlns=\"http://www.w3.org/2000/svg\">\
+             <defs><pattern id=\"partial-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" class=\"hatch\"/></pattern></defs>",
+            escape(self.series.money),
+            escape(self.series.count)
+        );
+        // Gridlines with the money scale on the left.
+        for tick in &money_ticks {
+            let y = TOP + plot_h - tick / money_top * plot_h;
+            svg.push_str(&format!(
+                "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text class=\"axis-y\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                WIDTH - RIGHT,
+                LEFT - 6.0,
+                y + 4.0,
+                format::money_compact((tick * 1e6).round() as i64)
+            ));
+        }
+        // The count scale on the right, at the same heights.
+        for tick in &count_ticks {
+            let y = TOP + plot_h - tick / count_top * plot_h;
+            svg.push_str(&format!(
+                "<text class=\"axis-y2\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                WIDTH - RIGHT + 6.0,
+                y + 4.0,
+                format::count_compact(*tick)
+            ));
+        }
+        let last = points.len() - 1;
+        let mut line = String::new();
+        let mut previous_line = String::new();
+        for (i, p) in points.iter().enumerate() {
+            let partial = self.partial_last && i == last;
+            let top = y_money(p.money_micros);
+            let previous = self.previous.get(i);
+            let mut label = format!(
+                "{}{}: {} {}, {} {}",
+                p.date,
+                if partial { " (partial day)" } else { "" },
+                self.series.money,
+                format::money(p.money_micros),
+                format::count(p.count),
+                self.series.count
+            );
+            if let Some(prev) = previous {
+                label.push_str(&format!(
+                    "; previous period ({}): {} {}",
+                    prev.date,
+                    self.series.money,
+                    format::money(prev.money_micros)
+                ));
+            }
+            svg.push_str(&format!(
+                "<g class=\"bar{}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"2\"/><title>{}</title></g>",
+                if partial { " partial" } else { "" },
+                LEFT + slot * i as f64 + slot * 0.15,
+                top.min(TOP + plot_h - 0.5),
+                slot * 0.7,
+                (TOP + plot_h - top).max(0.5),
+                escape(&label)
+            ));
+            if partial {
+                svg.push_str(&format!(
+                    "<text class=\"partial-label\" x=\"{:.1}\" y=\"{:.1}\">partial</text>",
+                    x_mid(i),
+                    (top - 4.0).max(TOP - 4.0)
+                ));
+            }
+            // A partial day's count would drag the line down: the line stops the day before.
+            if !partial || i == 0 {
+                line.push_str(&format!(
+                    "{}{:.1},{:.1}",
+                    if i == 0 { "M" } else { " L" },
+                    x_mid(i),
+                    y_count(p.count)
+                ));
+            }
+            if let Some(prev) = previous {
+                previous_line.push_str(&format!(
+                    "{}{:.1},{:.1}",
+                    if previous_line.is_empty() { "M" } else { " L" },
+                    x_mid(i),
+                    y_money(prev.money_micros)
+                ));
+            }
+        }
+        if !previous_line.is_empty() {
+            svg.push_str(&format!("<path class=\"previous\" d=\"{previous_line}\"/>"));
+        }
+        svg.push_str(&format!("<path class=\"line\" d=\"{line}\"/>"));
+        // Date labels: at most about eight, always the first and the last.
+        let every = points.len().div_ceil(8).max(1);
+        for (i, p) in points.iter().enumerate() {
+            if i == 0 || i == last || (i % every == 0 && last - i >= every / 2 + 1) {
+                svg.push_str(&format!(
+                    "<text class=\"axis-x\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                    x_mid(i),
+                    HEIGHT - 10.0,
+                    escape(p.date.get(5..).unwrap_or(&p.date))
+                ));
+            }
+        }
+        svg.push_str(&format!(
+            "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+            WIDTH - RIGHT,
+            TOP + plot_h,
+            TOP + plot_h
+        ));
+        svg.push_str("</svg>");
+
+        let money_total: i64 = points.iter().map(|p| p.money_micros).sum();
+        let count_total: i64 = points.iter().map(|p| p.count).sum();
+        let mut legend = format!(
+            "<span><i class=\"legend-bar\"></i>{} <strong>{}</strong></span><span><i class=\"legend-line\"></i>{} <strong>{}</strong></span>",
+            escape(&super::capitalised(self.series.money)),
+            format::money(money_total),
+            escape(&super::capitalised(self.series.count)),
+            format::count(count_total)
+        );
+        if !self.previous.is_empty() {
+            let previous_total: i64 = self.previous.iter().map(|p| p.money_micros).sum();
+            let (change, class) = format::trend(
+                rtbcat_core::bidder::performance::metrics::trend_pct(money_total, previous_total),
+                previous_total,
+                1,
+            );
+            legend.push_str(&format!(
+                "<span><i class=\"legend-previous\"></i>Previous period {}{}</span>",
+                format::money(previous_total),
+                if change.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · now <span class=\"trend trend-{class}\">{change}</span>")
+                }
+            ));
+        }
+        if self.partial_last {
+            legend.push_str("<span><i class=\"legend-partial\"></i>Today so far (partial)</span>");
+        }
+        format!("<figure class=\"chart-box\"><div class=\"chart-wrap\">{svg}</div><figcaption class=\"chart-legend\">{legend}</figcaption></figure>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(date: &str, money: i64, count: i64) -> DailyPoint {
+        DailyPoint {
+            date: date.into(),
+            money_micros: money,
+            count,
+        }
+    }
+
+    #[test]
+    fn bars_axes_previous_period_and_partial_day() {
+        let points = vec![day("2026-11-01", 2_000_000, 10), day("2026-11-02", 1_000_000, 30)];
+        let previous = vec![day("2026-10-30", 3_000_000, 5), day("2026-10-31", 1_000_000, 5)];
+        let html = DailyChart {
+            points: &points,
+            previous: &previous,
+            series: &SPEND_AND_CLICKS,
+            partial_last: true,
+        }
+        .render();
+        assert_eq!(html.matches("<rect x=").count(), 2);
+        assert!(html.contains("<title>2026-11-01: spend $2.00, 10 clicks; previous period (2026-10-30): spend $3.00</title>"));
+        assert!(html.contains("class=\"bar partial\""));
+        assert!(html.contains(">partial</text>"));
+        assert!(html.contains("class=\"previous\""));
+        // Money axis up to the previous period's $3 in round steps; counts up to 30.
+        assert!(html.contains(">$3</text>") || html.contains(">$4</text>"), "{html}");
+        assert!(html.contains(">30</text>"));
+        assert!(html.matches("class=\"grid\"").count() >= 3);
+        assert!(html.contains("Previous period $4.00"));
+        assert!(html.contains("▼ 25%"));
+    }
+
+    #[test]
+    fn round_steps() {
+        assert_eq!(nice_step(100.0), 50.0);
+        assert_eq!(nice_step(7.0), 2.0);
+        assert_eq!(ticks(0.0).1, vec![0.0, 1.0]);
+        assert_eq!(ticks(23.0).1, vec![0.0, 10.0, 20.0, 30.0]);
+        assert_eq!(ticks(18.0).1, vec![0.0, 5.0, 10.0, 15.0, 20.0]);
+        let empty = DailyChart {
+            points: &[],
+            previous: &[],
+            series: &REVENUE_AND_IMPRESSIONS,
+            partial_last: false,
+        };
+        assert_eq!(empty.render(), "");
+    }
+}
