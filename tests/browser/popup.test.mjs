@@ -225,13 +225,34 @@ test("a campaign manager adds an offer with the form: errors by field, live prev
   await page.evaluate(() => { document.querySelector("input[name=click_url]").type = "text"; });
   await page.fill("input[name=priority]", "12");
   await page.evaluate(() => { document.querySelector("input[name=priority]").removeAttribute("max"); });
+  // A new offer goes live nowhere by itself: no property checked, not active.
+  assert.equal(await page.locator("input[name=properties]:checked").count(), 0);
+  assert.equal(await page.isChecked("input[name=active]"), false);
   await page.click("#offer-form button[type=submit]");
   await page.waitForSelector("[data-error-for=click_url]:not(:empty)");
   assert.match(await page.textContent("[data-error-for=click_url]"), /scheme "ftp" is not allowed/);
   assert.match(await page.textContent("[data-error-for=priority]"), /1 \(rarely\) to 10/);
+  assert.match(await page.textContent("[data-error-for=payout]"), /required/, "an empty payout is not 0.00");
+  // The message names fields by their labels; the first bad one has the focus, in view.
+  const summary = await page.textContent("[data-form-error]");
+  assert.match(summary, /Click URL: URL scheme "ftp"/);
+  assert.doesNotMatch(summary, /click_url/);
+  const focused = await page.evaluate(() => document.activeElement && document.activeElement.name);
+  assert.equal(focused, "click_url");
+  assert.equal(await page.getAttribute("input[name=click_url]", "aria-invalid"), "true");
+  const inView = await page.evaluate(() => {
+    const r = document.activeElement.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  });
+  assert.ok(inView, "the first bad field is on screen");
+  const border = await page.evaluate(() => getComputedStyle(document.querySelector("input[name=click_url]")).borderTopColor);
+  assert.equal(border, "rgb(180, 35, 24)", "a red border");
   await page.fill("input[name=click_url]", `${hostOrigin}/network/click?offer_id=777`);
   await page.fill("input[name=priority]", "7");
-  await Promise.all([page.waitForURL(/\/app\/offers$/), page.click("#offer-form button[type=submit]")]);
+  await page.fill("input[name=payout]", "2.50");
+  await page.check("input[name=properties][value=mff]");
+  await Promise.all([page.waitForURL(/\/app\/offers\?saved=/), page.click("#offer-form button[type=submit]")]);
+  assert.match(await page.textContent(".banner-notice"), /Saved: Form-made offer/);
   assert.ok(await page.locator("#offers-table td", { hasText: "Form-made offer" }).count() >= 1);
   assert.deepEqual(errors, []);
   await page.close();

@@ -138,7 +138,13 @@ pub async fn set_active(
 }
 
 /// Deletes an offer that never served; one with tracked history is refused (pause it).
-pub async fn delete(store: &SharedStore, tracking: &Tracking, id: i64, actor: &str, now: i64) -> Result<(), ChangeError> {
+pub async fn delete(
+    store: &SharedStore,
+    tracking: &Tracking,
+    id: i64,
+    actor: &str,
+    now: i64,
+) -> Result<(), ChangeError> {
     let note = AuditNote {
         actor: actor.to_string(),
         action: "campaign.delete".into(),

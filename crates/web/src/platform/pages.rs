@@ -345,28 +345,58 @@ async fn settings_page(
     let server = vec![
         ("Database", database),
         ("Data directory", config.data_dir.display().to_string()),
-        ("Public URL", config.public_url.clone().unwrap_or_else(|| "not set (the Host header is used)".into())),
-        ("Secure cookies", if config.secure_cookies { "on (HTTPS)" } else { "off" }.into()),
+        (
+            "Public URL",
+            config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| "not set (the Host header is used)".into()),
+        ),
+        (
+            "Secure cookies",
+            if config.secure_cookies { "on (HTTPS)" } else { "off" }.into(),
+        ),
         ("Session length", format!("{} hours", config.session_ttl_hours)),
         (
             "Server-wide postback secret",
-            if config.postback_secret.is_some() { "set (hidden)" } else { "not set: /api/postback needs a network's secret or allowed addresses" }.into(),
+            if config.postback_secret.is_some() {
+                "set (hidden)"
+            } else {
+                "not set: /api/postback needs a network's secret or allowed addresses"
+            }
+            .into(),
         ),
         (
             "Server-wide postback addresses",
-            if config.postback_allow_ips.is_empty() { "any".into() } else { config.postback_allow_ips.join(", ") },
+            if config.postback_allow_ips.is_empty() {
+                "any".into()
+            } else {
+                config.postback_allow_ips.join(", ")
+            },
         ),
         (
             "GeoIP database",
-            config
-                .geoip_database
-                .as_ref()
-                .map_or_else(|| format!("none: countries come from the {} header", config.country_header), |p| p.display().to_string()),
+            config.geoip_database.as_ref().map_or_else(
+                || format!("none: countries come from the {} header", config.country_header),
+                |p| p.display().to_string(),
+            ),
         ),
-        ("Sign-in attempts per minute", format::count(i64::from(config.login_attempts_per_minute))),
-        ("Tracking requests per minute per address", format::count(i64::from(config.tracking_requests_per_minute))),
-        ("Postbacks per minute per address", format::count(i64::from(config.postback_requests_per_minute))),
-        ("Schedules", "none: imports run when you upload; live Authorized Buyers sync is not set up".into()),
+        (
+            "Sign-in attempts per minute",
+            format::count(i64::from(config.login_attempts_per_minute)),
+        ),
+        (
+            "Tracking requests per minute per address",
+            format::count(i64::from(config.tracking_requests_per_minute)),
+        ),
+        (
+            "Postbacks per minute per address",
+            format::count(i64::from(config.postback_requests_per_minute)),
+        ),
+        (
+            "Schedules",
+            "none: imports run when you upload; live Authorized Buyers sync is not set up".into(),
+        ),
     ];
     let mut table = Table::new(
         "networks-table",
@@ -390,10 +420,18 @@ async fn settings_page(
                     n.click_id_param,
                     n.payout_param,
                     n.transaction_id_param,
-                    if n.has_secret { format!("&{}=…", n.secret_param) } else { String::new() }
+                    if n.has_secret {
+                        format!("&{}=…", n.secret_param)
+                    } else {
+                        String::new()
+                    }
                 )),
                 Cell::text(if n.has_secret { "set" } else { "none" }),
-                Cell::text(if n.allow_ips.is_empty() { "any".into() } else { n.allow_ips.join(", ") }),
+                Cell::text(if n.allow_ips.is_empty() {
+                    "any".into()
+                } else {
+                    n.allow_ips.join(", ")
+                }),
                 Cell::text(format!(
                     "{}, {}, {}, {}",
                     n.click_id_param, n.payout_param, n.transaction_id_param, n.status_param

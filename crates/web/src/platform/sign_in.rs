@@ -4,8 +4,8 @@
 
 use crate::assets::ASSET_VERSION;
 use crate::error::ApiError;
-use crate::ui::*;
 use crate::session::{check_same_origin, SESSION_COOKIE};
+use crate::ui::*;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};

@@ -2,12 +2,12 @@
 //! integration snippet, playground) and analytics (daily chart, per-offer table, CSV).
 //! Forms post JSON to the same API the docs describe (a few lines in app.js).
 
-use crate::ui::format;
-use crate::ui::table::{Cell, Column, Table};
-use crate::ui::*;
 use crate::error::ApiError;
 use crate::popups::analytics::{analytics_lines, AnalyticsParams};
 use crate::session::PageUser;
+use crate::ui::format;
+use crate::ui::table::{Cell, Column, Table};
+use crate::ui::*;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -514,7 +514,10 @@ async fn analytics_page(
             }
             Err(e) if e.status.is_client_error() && views.is_empty() && query_range != (None, None) => {
                 // A bad range: say why, keep the page, show the default range instead.
-                chrome.error(format!("{}. Showing the last 30 days instead.", capitalised(&e.body.message)));
+                chrome.error(format!(
+                    "{}. Showing the last 30 days instead.",
+                    capitalised(&e.body.message)
+                ));
                 query_range = (None, None);
                 match analytics_lines(&state, property.as_ref(), &AnalyticsParams::new(None, None, group)).await {
                     Ok((from, to, lines)) => {
@@ -584,11 +587,7 @@ async fn analytics_page(
         .map(|(days, label)| {
             let from = today - time::Duration::days(days - 1);
             let current = range.0 == from.to_string() && range.1 == today.to_string();
-            (
-                format!("?property={selected}&from={from}&to={today}"),
-                *label,
-                current,
-            )
+            (format!("?property={selected}&from={from}&to={today}"), *label, current)
         })
         .collect();
     let csv_query = format!("from={}&to={}&group_by=day&format=csv", range.0, range.1);

@@ -191,8 +191,12 @@ pub(crate) async fn serve_offer(
     let reason = match &offer {
         Some(_) => None,
         None if bot => Some("this browser identifies as a bot, and bots are not shown offers"),
-        None if !property.active || !property.popup_enabled => Some("the property is inactive or its popup is turned off"),
-        None => Some("no active offer runs on this property today (check the offers' properties, dates and daily caps)"),
+        None if !property.active || !property.popup_enabled => {
+            Some("the property is inactive or its popup is turned off")
+        }
+        None => {
+            Some("no active offer runs on this property today (check the offers' properties, dates and daily caps)")
+        }
     };
     let answer = OfferAnswer {
         offer,

@@ -188,7 +188,7 @@ impl DailyChart<'_> {
         // Date labels: at most about eight, always the first and the last.
         let every = points.len().div_ceil(8).max(1);
         for (i, p) in points.iter().enumerate() {
-            if i == 0 || i == last || (i % every == 0 && last - i >= every / 2 + 1) {
+            if i == 0 || i == last || (i % every == 0 && last - i > every / 2) {
                 svg.push_str(&format!(
                     "<text class=\"axis-x\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
                     x_mid(i),
@@ -262,7 +262,8 @@ mod tests {
         }
         .render();
         assert_eq!(html.matches("<rect x=").count(), 2);
-        assert!(html.contains("<title>2026-11-01: spend $2.00, 10 clicks; previous period (2026-10-30): spend $3.00</title>"));
+        assert!(html
+            .contains("<title>2026-11-01: spend $2.00, 10 clicks; previous period (2026-10-30): spend $3.00</title>"));
         assert!(html.contains("class=\"bar partial\""));
         assert!(html.contains(">partial</text>"));
         assert!(html.contains("class=\"previous\""));

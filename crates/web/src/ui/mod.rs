@@ -190,4 +190,3 @@ pub(crate) fn fixed_options(choices: &[(&str, &str)], selected: Option<&str>, de
         })
         .collect()
 }
-

@@ -226,7 +226,11 @@ fn push_cell(html: &mut String, tag: &str, cell: &Cell) {
     if !cell.class.is_empty() {
         html.push_str(&format!(" class=\"{}\"", cell.class));
     }
-    html.push_str(&format!(" data-value=\"{}\">{}</{tag}>", escape(&cell.value), cell.html));
+    html.push_str(&format!(
+        " data-value=\"{}\">{}</{tag}>",
+        escape(&cell.value),
+        cell.html
+    ));
 }
 
 #[cfg(test)]
@@ -243,7 +247,8 @@ mod tests {
         assert!(!html.contains("<b>x"));
         assert!(html.contains("<td class=\"num\" data-value=\"1234.56\">$1,234.56</td>"));
         assert!(html.contains("<tr data-row=\"7\">"));
-        assert!(html.contains("<th data-value=\"Total\">Total</th><td class=\"num\" data-value=\"68881546\">68,881,546</td>"));
+        assert!(html
+            .contains("<th data-value=\"Total\">Total</th><td class=\"num\" data-value=\"68881546\">68,881,546</td>"));
         assert!(html.contains("data-export-table=\"t\""));
         assert!(html.contains("class=\"table-wrap\""));
     }

@@ -372,7 +372,11 @@ async fn pages_show_performance_badges_and_charts() {
         detail.contains("<svg class=\"chart\""),
         "daily chart rendered on the server"
     );
-    assert_eq!(detail.matches("<g class=\"bar").count(), 30, "one bar per day of the last 30");
+    assert_eq!(
+        detail.matches("<g class=\"bar").count(),
+        30,
+        "one bar per day of the last 30"
+    );
     assert!(detail.contains("By country") && detail.contains("By device"));
     assert!(detail.contains("id=\"geo-table\"") && detail.contains("class=\"totals\""));
 }

@@ -487,7 +487,10 @@ async fn popup_pages_render_for_editors_and_viewers() {
     // Networks are administered on the settings page, which viewers cannot open.
     let (status, settings) = page(&viewer, "/app/settings").await;
     assert_eq!(status, 403);
-    assert!(settings.contains("class=\"sidebar\"") && settings.contains("admin role"), "{settings}");
+    assert!(
+        settings.contains("class=\"sidebar\"") && settings.contains("admin role"),
+        "{settings}"
+    );
     let (status, _) = page(&browser(), "/app/offers").await;
     assert_eq!(status, 303, "signed-out visitors go to the login page");
 }

@@ -40,15 +40,28 @@ async fn request_bodies_are_typed_in_the_spec_and_unknown_fields_are_named() {
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["details"]["errors"][0]["field"], "payout", "{answer}");
     let (_, offers) = send(editor.get(app.url("/api/campaigns"))).await;
-    assert_eq!(offers.as_array().expect("offers").len(), 1, "nothing was saved: {offers}");
+    assert_eq!(
+        offers.as_array().expect("offers").len(),
+        1,
+        "nothing was saved: {offers}"
+    );
     // Properties and networks are strict too.
     let (status, answer) = send(editor.put(app.url("/api/properties/1")).json(&json!({
         "code": "mff", "name": "ModeFreeFinds", "domains": ["modefreefinds.com"], "colour": "red"
     })))
     .await;
-    assert_eq!((status, answer["details"]["errors"][0]["field"].clone()), (422, json!("colour")), "{answer}");
+    assert_eq!(
+        (status, answer["details"]["errors"][0]["field"].clone()),
+        (422, json!("colour")),
+        "{answer}"
+    );
 
-    let spec: Value = reqwest::get(app.url("/openapi.json")).await.expect("spec").json().await.expect("json");
+    let spec: Value = reqwest::get(app.url("/openapi.json"))
+        .await
+        .expect("spec")
+        .json()
+        .await
+        .expect("json");
     for (path, method, schema) in [
         ("/api/campaigns", "post", "OfferInput"),
         ("/api/campaigns/{id}", "put", "OfferInput"),
@@ -56,7 +69,11 @@ async fn request_bodies_are_typed_in_the_spec_and_unknown_fields_are_named() {
         ("/api/networks", "post", "NetworkInput"),
     ] {
         let reference = &spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"];
-        assert_eq!(reference, &json!(format!("#/components/schemas/{schema}")), "{path} {method}");
+        assert_eq!(
+            reference,
+            &json!(format!("#/components/schemas/{schema}")),
+            "{path} {method}"
+        );
     }
     let offer_input = &spec["components"]["schemas"]["OfferInput"]["properties"];
     for field in ["name", "click_url", "payout", "properties", "daily_click_cap"] {
@@ -70,7 +87,12 @@ async fn request_bodies_are_typed_in_the_spec_and_unknown_fields_are_named() {
 async fn an_offer_that_never_served_can_be_deleted_one_that_served_cannot() {
     let app = spawn_app(Backend::Sqlite).await;
     let (editor, served_id) = setup(&app).await;
-    let (status, fresh) = send(editor.post(app.url("/api/campaigns")).json(&offer_body("Never shown", 3))).await;
+    let (status, fresh) = send(
+        editor
+            .post(app.url("/api/campaigns"))
+            .json(&offer_body("Never shown", 3)),
+    )
+    .await;
     assert_eq!(status, 201);
     let fresh_id = fresh["id"].as_i64().expect("id");
     // Serve the first offer once (an impression) through the public route.
@@ -95,9 +117,17 @@ async fn an_offer_that_never_served_can_be_deleted_one_that_served_cannot() {
     assert_eq!(status, 204);
     let (status, answer) = send(editor.post(app.url(&format!("/api/campaigns/{served_offer}/delete")))).await;
     assert_eq!(status, 409, "{answer}");
-    assert!(answer["message"].as_str().expect("message").contains("pause it instead"));
+    assert!(answer["message"]
+        .as_str()
+        .expect("message")
+        .contains("pause it instead"));
     let (_, offers) = send(editor.get(app.url("/api/campaigns"))).await;
-    let ids: Vec<i64> = offers.as_array().expect("list").iter().map(|o| o["id"].as_i64().expect("id")).collect();
+    let ids: Vec<i64> = offers
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|o| o["id"].as_i64().expect("id"))
+        .collect();
     assert_eq!(ids, vec![served_offer]);
     let admin = app.client_as(Role::Admin).await;
     let (_, audit) = send(admin.get(app.url("/api/audit"))).await;
@@ -112,7 +142,11 @@ async fn bad_input_and_unknown_pages_keep_the_navigation() {
         ("/app/creatives?geo=Atlantis", 200, "unknown country"),
         ("/app/creatives?page=0", 200, "whole number"),
         ("/app/creatives?period=9y", 200, "is not one of"),
-        ("/app/popups/analytics?from=2026-11-20&to=2026-11-01", 200, "Showing the last 30 days"),
+        (
+            "/app/popups/analytics?from=2026-11-20&to=2026-11-01",
+            200,
+            "Showing the last 30 days",
+        ),
         ("/app/popups/analytics?property=nope", 200, "There is no property"),
         ("/app/no-such-page", 404, "There is no page at /app/no-such-page"),
         ("/app/offers/999", 404, "there is no offer 999"),
@@ -161,7 +195,10 @@ async fn creatives_export_every_match_and_tables_have_totals() {
         .await
         .expect("export");
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-disposition"].to_str().expect("cd").contains("creatives.csv"));
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .expect("cd")
+        .contains("creatives.csv"));
     let text = response.text().await.expect("csv");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader.headers().expect("headers").clone();
@@ -170,9 +207,16 @@ async fn creatives_export_every_match_and_tables_have_totals() {
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     // Every creative, not one page of 48.
     let (_, stats) = send(app.client_as(Role::Viewer).await.get(app.url("/stats"))).await;
-    assert_eq!(rows.len() as i64, stats["creatives"].as_i64().expect("count"), "all creatives exported");
+    assert_eq!(
+        rows.len() as i64,
+        stats["creatives"].as_i64().expect("count"),
+        "all creatives exported"
+    );
     let spends: Vec<f64> = rows.iter().map(|r| r[spend_at].parse::<f64>().unwrap_or(0.0)).collect();
-    assert!(spends.windows(2).all(|w| w[0] >= w[1]), "sorted by spend, highest first");
+    assert!(
+        spends.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by spend, highest first"
+    );
 
     let (_, html) = page(&viewer, &app, "/app/creatives?view=table&period=30d&order=asc").await;
     assert!(html.contains("id=\"creatives-table\"") && html.contains("class=\"totals\""));
@@ -184,8 +228,15 @@ async fn creatives_export_every_match_and_tables_have_totals() {
 #[tokio::test]
 async fn the_docs_page_leads_back_to_the_app() {
     let app = spawn_app(Backend::Sqlite).await;
-    let html = reqwest::get(app.url("/docs")).await.expect("docs").text().await.expect("html");
+    let html = reqwest::get(app.url("/docs"))
+        .await
+        .expect("docs")
+        .text()
+        .await
+        .expect("html");
     assert!(html.contains("href=\"/app/creatives\"") && html.contains("Back to the app"));
-    let script = reqwest::get(app.url("/docs/ui/swagger-ui-bundle.js")).await.expect("bundle");
+    let script = reqwest::get(app.url("/docs/ui/swagger-ui-bundle.js"))
+        .await
+        .expect("bundle");
     assert_eq!(script.status(), 200);
 }

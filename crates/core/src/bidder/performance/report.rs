@@ -400,7 +400,9 @@ pub fn country_name(code: &str) -> Option<String> {
     if upper == "XK" {
         return Some("Kosovo".into());
     }
-    celes::Country::from_alpha2(&upper).ok().map(|c| c.long_name.to_string())
+    celes::Country::from_alpha2(&upper)
+        .ok()
+        .map(|c| c.long_name.to_string())
 }
 
 /// Read a report date: `2026-01-11`, `2026/01/11`, `1/11/26` (M/D/YY), `1/11/2026`.

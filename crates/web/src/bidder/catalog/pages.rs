@@ -3,10 +3,10 @@
 
 use crate::bidder::catalog::api::*;
 use crate::error::ApiError;
+use crate::session::PageUser;
 use crate::ui::format;
 use crate::ui::table::{Cell, Column, Table};
 use crate::ui::*;
-use crate::session::PageUser;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -291,11 +291,7 @@ impl CreativeListParamsForm {
     /// The API's parameters for one page of this listing.
     fn list_params(&self, page: i64, page_size: i64) -> CreativeListParams {
         let or = |v: &Option<String>, default: &str| {
-            Some(
-                v.clone()
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| default.into()),
-            )
+            Some(v.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| default.into()))
         };
         CreativeListParams {
             seat: self.seat.clone(),
@@ -377,9 +373,7 @@ async fn listing_page(
     let listing = crate::bidder::catalog::api::performance_listing(&list_params)?;
     let query = creative_query(list_params, page_size)?;
     Ok(match listing {
-        Some(listing) => {
-            rtbcat_app::bidder::catalog::view::list_with_performance(&state.store, query, listing).await?
-        }
+        Some(listing) => rtbcat_app::bidder::catalog::view::list_with_performance(&state.store, query, listing).await?,
         None => (rtbcat_app::bidder::catalog::list(&state.store, query).await?, None),
     })
 }
@@ -456,7 +450,10 @@ fn creatives_table(items: &[CreativeListItem], period_label: &str) -> Table {
         Cell::count(clicks),
         Cell::percent(rtbcat_core::bidder::performance::metrics::ctr(clicks, impressions), 2),
         Cell::money_or_dash(rtbcat_core::bidder::performance::metrics::cpc_micros(spend, clicks)),
-        Cell::money_or_dash(rtbcat_core::bidder::performance::metrics::cpm_micros(spend, impressions)),
+        Cell::money_or_dash(rtbcat_core::bidder::performance::metrics::cpm_micros(
+            spend,
+            impressions,
+        )),
         Cell::text(""),
     ]);
     table
@@ -650,7 +647,9 @@ pub(crate) async fn creatives_export(
                 opt_money(p.map(|p| p.spend_micros)),
                 p.map(|p| p.impressions.to_string()).unwrap_or_default(),
                 p.map(|p| p.clicks.to_string()).unwrap_or_default(),
-                p.and_then(|p| p.ctr).map(|c| format!("{:.4}", c * 100.0)).unwrap_or_default(),
+                p.and_then(|p| p.ctr)
+                    .map(|c| format!("{:.4}", c * 100.0))
+                    .unwrap_or_default(),
                 opt_money(p.and_then(|p| p.cpc_micros)),
                 opt_money(p.and_then(|p| p.cpm_micros)),
                 p.and_then(|p| p.top_geo.clone()).unwrap_or_default(),
@@ -766,10 +765,7 @@ pub(crate) fn breakdown_table(
         table.row(vec![
             Cell::text(key_label(&r.key)),
             Cell::money(r.spend_micros),
-            Cell::percent(
-                (total_spend > 0).then(|| r.spend_micros as f64 / total_spend as f64),
-                0,
-            ),
+            Cell::percent((total_spend > 0).then(|| r.spend_micros as f64 / total_spend as f64), 0),
             Cell::count(r.impressions),
             Cell::count(r.clicks),
             Cell::percent(ctr(r.clicks, r.impressions), 2),
@@ -827,7 +823,9 @@ pub(crate) async fn creative_page(
         None => 30,
         Some(d @ ("7" | "30" | "90")) => d.parse().unwrap_or(30),
         Some(other) => {
-            chrome.error(format!("{other:?} is not a period this page offers; showing the last 30 days."));
+            chrome.error(format!(
+                "{other:?} is not a period this page offers; showing the last 30 days."
+            ));
             30
         }
     };
@@ -907,10 +905,18 @@ pub(crate) async fn creative_page(
         }
         let final_url = field("final_url");
         destinations.row(vec![
-            Cell::code(if final_url.is_empty() { field("original_url") } else { final_url }),
+            Cell::code(if final_url.is_empty() {
+                field("original_url")
+            } else {
+                final_url
+            }),
             Cell::text(d.get("domain").and_then(|v| v.as_str()).unwrap_or("—")),
             Cell::text(app),
-            Cell::text(if via.is_empty() { "direct".into() } else { via.join(" → ") }),
+            Cell::text(if via.is_empty() {
+                "direct".into()
+            } else {
+                via.join(" → ")
+            }),
         ]);
     }
     let mut policies = Table::new(
@@ -940,7 +946,9 @@ pub(crate) async fn creative_page(
                 country: None,
             };
             let ids = vec![s.creative_id.clone()];
-            let by = |b, from, to| rtbcat_app::bidder::performance::breakdown(&state.store, ids.clone(), filter(from, to), b);
+            let by = |b, from, to| {
+                rtbcat_app::bidder::performance::breakdown(&state.store, ids.clone(), filter(from, to), b)
+            };
             match (
                 by(Breakdown::Date, start, end).await,
                 by(Breakdown::Date, previous_start, previous_end).await,
@@ -987,8 +995,16 @@ pub(crate) async fn creative_page(
         frame_width,
         frame_height,
         facts,
-        destinations_table: if destinations.is_empty() { String::new() } else { destinations.render() },
-        policies_table: if policies.is_empty() { String::new() } else { policies.render() },
+        destinations_table: if destinations.is_empty() {
+            String::new()
+        } else {
+            destinations.render()
+        },
+        policies_table: if policies.is_empty() {
+            String::new()
+        } else {
+            policies.render()
+        },
         raw_json: serde_json::to_string_pretty(&detail.raw).unwrap_or_default(),
         chart_html,
         performance_period,

@@ -87,7 +87,10 @@ fn history_table(history: &[ImportRecord]) -> String {
                 Cell::count(h.updated),
                 Cell::count(h.skipped),
                 Cell::count(h.warnings),
-                Cell::number(format!("{:.1}", h.duration_ms as f64 / 1000.0), h.duration_ms as f64 / 1000.0),
+                Cell::number(
+                    format!("{:.1}", h.duration_ms as f64 / 1000.0),
+                    h.duration_ms as f64 / 1000.0,
+                ),
                 Cell::text(&h.actor),
             ],
         );
@@ -190,7 +193,10 @@ pub(crate) async fn sample_csv(_user: PageUser) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"rtbcat-sample.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"rtbcat-sample.csv\"",
+            ),
         ],
         SAMPLE_CSV,
     )
