@@ -397,12 +397,38 @@ pub fn country_code(text: &str) -> Option<String> {
 /// codes and for the `ZZ` ("unknown region") that reports use.
 pub fn country_name(code: &str) -> Option<String> {
     let upper = code.trim().to_ascii_uppercase();
-    if upper == "XK" {
-        return Some("Kosovo".into());
+    // The names people use where the ISO table's long names are formal.
+    let common = match upper.as_str() {
+        "XK" => "Kosovo",
+        "US" => "United States",
+        "GB" => "United Kingdom",
+        "KR" => "South Korea",
+        "KP" => "North Korea",
+        "RU" => "Russia",
+        "VN" => "Vietnam",
+        "IR" => "Iran",
+        "SY" => "Syria",
+        "LA" => "Laos",
+        "TW" => "Taiwan",
+        "BO" => "Bolivia",
+        "VE" => "Venezuela",
+        "TZ" => "Tanzania",
+        "MD" => "Moldova",
+        "CD" => "DR Congo",
+        "CG" => "Congo",
+        "CZ" => "Czechia",
+        "NL" => "Netherlands",
+        "AE" => "United Arab Emirates",
+        "PH" => "Philippines",
+        "DO" => "Dominican Republic",
+        _ => "",
+    };
+    if !common.is_empty() {
+        return Some(common.into());
     }
     celes::Country::from_alpha2(&upper)
         .ok()
-        .map(|c| c.long_name.to_string())
+        .map(|c| c.long_name.trim_start_matches("The ").to_string())
 }
 
 /// Read a report date: `2026-01-11`, `2026/01/11`, `1/11/26` (M/D/YY), `1/11/2026`.
