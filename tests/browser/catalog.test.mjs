@@ -115,9 +115,68 @@ test("uploading a report on the Import page shows the report and re-sorts creati
   assert.match(summary, /Skipped1/);
   assert.match(await page.textContent("#import-errors"), /clicks \(20\) exceed impressions \(10\)/);
 
+  // The history shows the upload at once, without a reload.
+  await page.waitForFunction(() => /boost\.csv/.test(document.querySelector("#import-history-box").textContent));
+  // The native file button is hidden; ours is the visible one.
+  const input = await page.locator("#import-file").boundingBox();
+  assert.ok(!input || (input.width <= 1 && input.height <= 1), `the native input is hidden: ${JSON.stringify(input)}`);
+  assert.ok(await page.locator("#drop-zone .button", { hasText: "Choose a file" }).isVisible());
+
+  // An unknown header is a red banner naming what was expected.
+  await page.setInputFiles("#import-file", { name: "odd.csv", mimeType: "text/csv", buffer: Buffer.from("foo,bar\n1,2\n") });
+  await page.click("#import-submit");
+  await page.locator("#import-error").waitFor({ state: "visible" });
+  assert.match(await page.textContent("#import-error"), /Not imported: .*expected one of/);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("#import-error")).color), "rgb(180, 35, 24)");
+
+  // Old reports reopen from the history, with their errors by line.
+  await Promise.all([page.waitForURL(/\/app\/import\/\d+$/), page.locator("#import-history tr", { hasText: "boost.csv" }).locator("a").click()]);
+  assert.match(await page.textContent("#import-errors"), /clicks \(20\) exceed impressions \(10\)/);
+
+  // A creatives export imports from the same drop zone.
+  await page.goto(`${app.baseUrl}/app/import`);
+  const creative = {
+    name: "buyers/7654321/creatives/ui-import-1", accountId: "7654321", creativeId: "ui-import-1",
+    advertiserName: "Uploaded Ads", declaredClickThroughUrls: ["https://uploaded.example/landing"],
+    creativeServingDecision: { networkPolicyCompliance: { status: "APPROVED" } },
+    html: { snippet: "<a href='%%CLICK_URL_UNESC%%https://uploaded.example/landing'>Hi</a>", width: 300, height: 250 },
+  };
+  await page.setInputFiles("#import-file", { name: "creatives.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify({ creatives: [creative] })) });
+  await page.click("#import-submit");
+  await page.locator("#import-report").waitFor({ state: "visible" });
+  assert.match(await page.textContent("#import-summary"), /creatives \(Real-time Bidding API\).*New1/);
+  const [sample] = await Promise.all([page.waitForEvent("download"), page.click("a[href='/app/import/sample.csv']")]);
+  assert.equal(sample.suggestedFilename(), "rtbcat-sample.csv");
+
   await page.goto(`${app.baseUrl}/app/creatives`);
   assert.equal(await page.locator(".creative-card").first().getAttribute("data-creative"), underdog, "the boosted creative now leads");
-  await page.goto(`${app.baseUrl}/app/import`);
-  assert.match(await page.textContent("#import-history"), /boost\.csv/, "the upload is in the history");
+  await page.close();
+});
+
+test("cards: tier badges, flat trends, disapproved spend flagged, country-only numbers, either order", async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, app);
+  await page.goto(`${app.baseUrl}/app/creatives?period=30d`);
+  const tiers = await page.locator("[data-tier-badge]").evaluateAll((b) => b.map((x) => x.getAttribute("data-tier-badge")));
+  assert.ok(tiers.length >= 40 && tiers.includes("high"), `tier badges: ${tiers.length}`);
+  assert.equal(await page.locator(".trend-down", { hasText: /▼ 0%/ }).count(), 0, "no red zero");
+  // Disapproved creatives that still spend carry the flag.
+  await page.goto(`${app.baseUrl}/app/creatives?period=30d&status=DISAPPROVED`);
+  const flagged = await page.locator("[data-flag=disapproved-spending]").count();
+  const spending = (await page.locator(".perf-spend strong").allTextContents()).filter((t) => !/\$0\.00$/.test(t)).length;
+  assert.equal(flagged, spending, "every spending disapproved creative is flagged");
+  // With a country filter the card says the numbers are that country's.
+  await page.goto(`${app.baseUrl}/app/creatives?geo=BR`);
+  assert.match(await page.locator(".creative-card .perf").first().textContent(), /in Brazil \(BR\) only/);
+  // Lowest first: spend ascends.
+  await page.goto(`${app.baseUrl}/app/creatives?order=asc&tier=high`);
+  const spends = (await page.locator(".perf-spend strong").allTextContents()).map((t) => Number(t.replace(/[^0-9.]/g, "")));
+  for (let i = 1; i < spends.length; i++) assert.ok(spends[i - 1] <= spends[i], `ascending at ${i}`);
+  // The detail page's period can be chosen.
+  await page.goto(`${app.baseUrl}/app/creatives`);
+  await Promise.all([page.waitForURL(/\/creatives\/[^/]+$/), page.click(".creative-card .creative-id >> nth=0")]);
+  await page.click(".segmented a:has-text('7 days')");
+  await page.waitForURL(/days=7/);
+  assert.equal(await page.locator("svg.chart .bar").count(), 7);
   await page.close();
 });

@@ -254,6 +254,12 @@ test("a campaign manager adds an offer with the form: errors by field, live prev
   await Promise.all([page.waitForURL(/\/app\/offers\?saved=/), page.click("#offer-form button[type=submit]")]);
   assert.match(await page.textContent(".banner-notice"), /Saved: Form-made offer/);
   assert.ok(await page.locator("#offers-table td", { hasText: "Form-made offer" }).count() >= 1);
+  // It never served, so it can be deleted, after a confirmation.
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.click("#offers-table a:has-text('Form-made offer')");
+  await Promise.all([page.waitForURL(/\/app\/offers\?saved=/), page.click("button:has-text('Delete')")]);
+  assert.match(await page.textContent(".banner-notice"), /Form-made offer \(deleted\)/);
+  assert.equal(await page.locator("#offers-table td", { hasText: "Form-made offer" }).count(), 0);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -56,18 +56,19 @@ async fn offers_page(
     };
     let mut chrome = Chrome::new(&user, "offers");
     chrome.saved_notice(params.saved.as_deref());
-    let mut columns = vec![
-        Column::text("Offer"),
-        Column::text("Popup title"),
-        Column::text("Properties"),
-        Column::number("Priority"),
-        Column::number("Payout"),
-        Column::text("Dates"),
-        Column::text("Status"),
-    ];
+    // What a manager acts on first (status, actions, payout) comes right after the name, so
+    // it is on screen on a phone too; the rest scrolls.
+    let mut columns = vec![Column::text("Offer"), Column::text("Status")];
     if chrome.can_edit {
         columns.push(Column::text("Actions"));
     }
+    columns.extend([
+        Column::number("Payout"),
+        Column::number("Priority"),
+        Column::text("Properties"),
+        Column::text("Dates"),
+        Column::text("Popup title"),
+    ]);
     let mut table = Table::new("offers-table", "Offers", columns);
     for o in &offers {
         let mut cells = vec![
@@ -76,25 +77,6 @@ async fn offers_page(
             } else {
                 Cell::text(&o.name)
             },
-            Cell::text(&o.display_title),
-            Cell::text(if o.properties.is_empty() {
-                "none".into()
-            } else {
-                o.properties.join(", ")
-            }),
-            Cell::count(o.priority),
-            Cell::number(
-                format!("{} {}", format::money(o.payout_micros), o.currency),
-                o.payout_micros as f64 / 1e6,
-            ),
-            Cell::text(match (&o.start_date, &o.end_date) {
-                (None, None) => "always".into(),
-                (start, end) => format!(
-                    "{} → {}",
-                    start.as_deref().unwrap_or("…"),
-                    end.as_deref().unwrap_or("…")
-                ),
-            }),
             if o.active {
                 Cell::markup("<span class=\"badge badge-ok\">active</span>".into(), "active")
             } else {
@@ -115,6 +97,27 @@ async fn offers_page(
                 "",
             ));
         }
+        cells.extend([
+            Cell::number(
+                format!("{} {}", format::money(o.payout_micros), o.currency),
+                o.payout_micros as f64 / 1e6,
+            ),
+            Cell::count(o.priority),
+            Cell::text(if o.properties.is_empty() {
+                "none".into()
+            } else {
+                o.properties.join(", ")
+            }),
+            Cell::text(match (&o.start_date, &o.end_date) {
+                (None, None) => "always".into(),
+                (start, end) => format!(
+                    "{} → {}",
+                    start.as_deref().unwrap_or("…"),
+                    end.as_deref().unwrap_or("…")
+                ),
+            }),
+            Cell::text(&o.display_title),
+        ]);
         table.keyed_row(o.id.to_string(), cells);
     }
     render(&OffersPage {

@@ -252,6 +252,17 @@ async fn first_run_setup_creates_one_admin_then_closes() {
         .await
         .expect("setup");
     assert_eq!(created.status(), 303);
+    assert_eq!(
+        created.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/app/welcome"),
+        "first run lands on the getting-started checklist"
+    );
+    let welcome = client.get(app.url("/app/welcome")).send().await.expect("welcome");
+    let welcome = welcome.text().await.expect("html");
+    assert!(
+        welcome.contains("0 of 7 done") && welcome.contains("Load your creatives"),
+        "{welcome}"
+    );
     let me: Value = client
         .get(app.url("/api/me"))
         .send()

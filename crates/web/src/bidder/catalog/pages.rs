@@ -83,7 +83,7 @@ pub(crate) fn card_performance(
     p: &rtbcat_core::bidder::performance::metrics::PerformanceSummary,
     period_label: &str,
     status: &str,
-    geo_filtered: bool,
+    geo: Option<&str>,
 ) -> CardPerformance {
     use rtbcat_core::bidder::performance::metrics::Tier;
     // The trend is of spend; the previous spend is current / (1 + trend).
@@ -97,14 +97,12 @@ pub(crate) fn card_performance(
         cpc: format::money_or_dash(p.cpc_micros),
         cpm: format::money_or_dash(p.cpm_micros),
         ctr: format::percent_or_dash(p.ctr, 2),
-        where_label: if geo_filtered {
-            "in the chosen country only".into()
-        } else {
-            match (&p.top_geo, p.top_geo_share) {
-                (Some(geo), Some(share)) => format!("top geo {} ({:.0}%)", format::country(geo), share * 100.0),
-                (Some(geo), None) => format!("top geo {}", format::country(geo)),
-                _ => "no geo data".into(),
-            }
+        where_label: match (geo, &p.top_geo, p.top_geo_share) {
+            // With a country filter every number above is that country's alone.
+            (Some(chosen), ..) => format!("in {chosen} only"),
+            (None, Some(top), Some(share)) => format!("top geo {} ({:.0}%)", format::country(top), share * 100.0),
+            (None, Some(top), None) => format!("top geo {}", format::country(top)),
+            _ => "no geo data".into(),
         },
         trend,
         trend_class,
@@ -163,7 +161,7 @@ pub(crate) const THUMB_WIDTH: f64 = 280.0;
 
 pub(crate) const THUMB_HEIGHT: f64 = 170.0;
 
-pub(crate) fn card(item: &CreativeListItem, period_label: &str, geo_filtered: bool) -> Card {
+pub(crate) fn card(item: &CreativeListItem, period_label: &str, geo: Option<&str>) -> Card {
     let s = &item.summary;
     let content = item.content.clone().unwrap_or_default();
     let (detail_url, preview_url) = creative_urls(&s.seat_id, &s.creative_id);
@@ -210,7 +208,7 @@ pub(crate) fn card(item: &CreativeListItem, period_label: &str, geo_filtered: bo
         perf: item
             .performance
             .as_ref()
-            .map(|p| card_performance(p, period_label, &s.status, geo_filtered)),
+            .map(|p| card_performance(p, period_label, &s.status, geo)),
     }
 }
 
@@ -516,7 +514,7 @@ pub(crate) async fn creatives_page(
             grid.cards = result
                 .items
                 .iter()
-                .map(|item| card(item, &period_label, grid.geo_label.is_some()))
+                .map(|item| card(item, &period_label, grid.geo_label.as_deref()))
                 .collect();
         }
         Err(err) if err.status.is_client_error() => grid.error = Some(capitalised(&err.body.message)),
