@@ -82,7 +82,7 @@ test("text and buttons have at least 4.5:1 contrast on every page, the snippet i
 test("bad filters and unknown pages keep the navigation and say what is wrong", async () => {
   const { page, context } = await signedInPage(1366);
   for (const [path, says] of [
-    ["/app/creatives?geo=Atlantis", /unknown country/],
+    ["/app/creatives?geo=Atlantis", /Country: unknown country/],
     ["/app/popups/analytics?from=2026-11-20&to=2026-11-01", /Showing the last 30 days/],
     ["/app/no-such-page", /There is no page/],
   ]) {

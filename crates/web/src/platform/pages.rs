@@ -65,7 +65,7 @@ async fn welcome_page(State(state): State<AppState>, PageUser(user): PageUser) -
     let steps = vec![
         Step {
             title: "Load your creatives",
-            detail: "Upload a creatives.list JSON export from the Real-time Bidding API (or run `rtbcat demo` to explore with demo data).",
+            detail: "Upload a creatives.list JSON export from the Real-time Bidding API (or run rtbcat demo on the server to explore with demo data).",
             href: "/app/import",
             action: "Import creatives",
             done: stats.creatives > 0,
@@ -75,7 +75,7 @@ async fn welcome_page(State(state): State<AppState>, PageUser(user): PageUser) -
             detail: "Drop an Authorized Buyers report or your bidder's CSV: spend, clicks and impressions by creative and day.",
             href: "/app/import",
             action: "Import a report",
-            done: !imports.is_empty(),
+            done: !imports.is_empty() || stats.performance.fact_rows > 0,
         },
         Step {
             title: "Add a property",

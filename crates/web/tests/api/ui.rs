@@ -139,7 +139,7 @@ async fn bad_input_and_unknown_pages_keep_the_navigation() {
     let app = spawn_app(Backend::Sqlite).await;
     let viewer = signed_in(&app, Role::Viewer).await;
     for (path, status, says) in [
-        ("/app/creatives?geo=Atlantis", 200, "unknown country"),
+        ("/app/creatives?geo=Atlantis", 200, "— type a code like BR"),
         ("/app/creatives?page=0", 200, "whole number"),
         ("/app/creatives?period=9y", 200, "is not one of"),
         (
@@ -159,6 +159,12 @@ async fn bad_input_and_unknown_pages_keep_the_navigation() {
         assert!(html.contains("banner banner-error"), "{path} shows an in-page error");
         assert!(html.contains(says), "{path} says {says:?}: {html}");
     }
+    let (_, html) = page(&viewer, &app, "/app/creatives?geo=Atlantis").await;
+    assert!(html.contains("Country: unknown country"), "named by the form's label");
+    assert!(
+        html.contains("class=\"geo-input\" aria-invalid=\"true\""),
+        "the bad filter is marked"
+    );
     // A tier that matches nothing is not "No creatives yet" under a full catalog.
     rtbcat_app::bidder::demo::load(
         &app.store,

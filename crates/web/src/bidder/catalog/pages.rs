@@ -250,6 +250,8 @@ pub(crate) struct CreativesPage {
     tier_options: Vec<SelectOption>,
     geo: String,
     table_view: bool,
+    /// The filter the error is about, marked invalid in the form.
+    invalid: String,
     cards_url: String,
     table_url: String,
     grid: String,
@@ -355,6 +357,41 @@ impl CreativeListParamsForm {
 }
 
 pub(crate) const PAGE_SIZE: i64 = 48;
+
+fn filter_parameter(err: &ApiError) -> String {
+    err.body
+        .details
+        .as_ref()
+        .and_then(|d| d.get("parameter"))
+        .and_then(|p| p.as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A refused filter said by its label in the form (`Country: unknown …`), with a hint.
+fn filter_message(err: &ApiError) -> String {
+    let reason = err
+        .body
+        .details
+        .as_ref()
+        .and_then(|d| d.get("reason"))
+        .and_then(|r| r.as_str())
+        .unwrap_or(&err.body.message);
+    let (label, hint) = match filter_parameter(err).as_str() {
+        "geo" => ("Country", " — type a code like BR or a name like Brazil."),
+        "page" => ("Page", ""),
+        "period" => ("Period", ""),
+        "tier" => ("Tier", ""),
+        "sort" => ("Sort", ""),
+        "order" => ("Order", ""),
+        "status" => ("Status", ""),
+        "format" => ("Format", ""),
+        "size" => ("Size", ""),
+        "seat" => ("Seat", ""),
+        _ => return capitalised(&err.body.message),
+    };
+    format!("{label}: {reason}{hint}")
+}
 
 pub(crate) fn page_url(form: &CreativeListParamsForm, page: i64) -> String {
     format!("/app/creatives?{}", form.query(Some(page), None))
@@ -486,6 +523,7 @@ pub(crate) async fn creatives_page(
             .and_then(rtbcat_core::bidder::performance::report::country_code)
             .map(|c| format::country(&c)),
     };
+    let mut invalid = String::new();
     let listed = match read_page(&form) {
         Ok(page) => listing_page(&state, &form, page, PAGE_SIZE).await.map(|r| (page, r)),
         Err(err) => Err(err),
@@ -517,7 +555,10 @@ pub(crate) async fn creatives_page(
                 .map(|item| card(item, &period_label, grid.geo_label.as_deref()))
                 .collect();
         }
-        Err(err) if err.status.is_client_error() => grid.error = Some(capitalised(&err.body.message)),
+        Err(err) if err.status.is_client_error() => {
+            invalid = filter_parameter(&err);
+            grid.error = Some(filter_message(&err));
+        }
         Err(err) => return error_page(&user, "creatives", err),
     }
     let grid_html = match grid.render() {
@@ -589,6 +630,7 @@ pub(crate) async fn creatives_page(
         ),
         geo: form.geo.clone().unwrap_or_default(),
         table_view,
+        invalid,
         cards_url: format!("/app/creatives?{}", form.query(None, Some("cards"))),
         table_url: format!("/app/creatives?{}", form.query(None, Some("table"))),
         grid: grid_html,
