@@ -19,6 +19,7 @@ mod sql;
 
 pub use bidder::catalog::*;
 pub use bidder::performance::*;
+pub use bidder::waste::*;
 pub use platform::accounts::*;
 pub use platform::audit::*;
 pub use platform::secrets::*;
@@ -69,6 +70,7 @@ pub trait Store:
     SystemStore
     + CatalogStore
     + PerformanceStore
+    + WasteStore
     + AccountStore
     + AuditStore
     + SecretStore
@@ -87,6 +89,8 @@ impl<T> Store for T where
     T: SystemStore
         + CatalogStore
         + PerformanceStore
+        + WasteStore
+    + WasteStore
         + AccountStore
         + AuditStore
         + SecretStore

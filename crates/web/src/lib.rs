@@ -6,6 +6,7 @@
 mod assets;
 mod bidder;
 mod error;
+mod export;
 mod openapi;
 mod platform;
 mod popups;

@@ -667,6 +667,106 @@ pub fn traffic_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::bidder::p
     facts
 }
 
+/// Funnel (by geo and by publisher), bid-filtering and quality reports for the same 30 days,
+/// with the waste a real seat has planted in them: a geo sent in volume that the bidder
+/// (almost) never bids on, and a publisher whose impressions are largely invalid traffic.
+pub fn funnel_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::bidder::performance::report::TrafficFact> {
+    use rtbcat_core::bidder::performance::report::TrafficFact;
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x00f0_11e1);
+    // (country, share of requests in percent, bids per 10,000 responses)
+    let mut geos: Vec<(&str, i64, i64)> = DEMO_GEOS.iter().map(|g| (g.0, i64::from(g.1), 2_500)).collect();
+    geos.push(("VN", 12, 0));
+    // (publisher id, share of requests in percent, bids per 10,000, IVT per 10,000 impressions)
+    let publishers: &[(&str, i64, i64, i64)] = &[
+        ("pub-1001", 30, 2_600, 150),
+        ("pub-1002", 22, 2_400, 120),
+        ("pub-1003", 18, 2_500, 200),
+        ("pub-1004", 12, 2_300, 90),
+        ("pub-7734", 10, 2_700, 3_800),
+        ("pub-2001", 8, 2_200, 160),
+    ];
+    let reasons: &[(&str, i64)] = &[
+        ("Creative not approved", 38),
+        ("Bid below floor", 27),
+        ("Advertiser blocked by publisher", 15),
+        ("Creative size not allowed", 11),
+        ("Landing page not allowed", 9),
+    ];
+    let funnel = |requests: i64, bid_bp: i64, rng: &mut StdRng| {
+        let matches = requests * rng.random_range(80..90) / 100;
+        let responses = matches * rng.random_range(75..85) / 100;
+        let bids = responses * bid_bp / 10_000;
+        let in_auction = bids * rng.random_range(80..90) / 100;
+        let won = in_auction * rng.random_range(15..25) / 100;
+        let impressions = won * rng.random_range(92..98) / 100;
+        (matches, responses, bids, in_auction, won, impressions)
+    };
+    let mut facts = Vec::new();
+    for day_back in (1..=30i64).rev() {
+        let date = today - time::Duration::days(day_back);
+        let daily = 30_000_000 * rng.random_range(90..110) / 100;
+        for &(country, share, bid_bp) in &geos {
+            let requests = daily * share / 100;
+            let (matches, responses, bids, in_auction, won, impressions) = funnel(requests, bid_bp, &mut rng);
+            facts.push(TrafficFact {
+                kind: "funnel_by_geo",
+                date: Some(date),
+                country: country.to_string(),
+                bid_requests: Some(requests),
+                inventory_matches: Some(matches),
+                successful_responses: Some(responses),
+                bids: Some(bids),
+                bids_in_auction: Some(in_auction),
+                auctions_won: Some(won),
+                impressions: Some(impressions),
+                ..Default::default()
+            });
+        }
+        for &(publisher, share, bid_bp, ivt_bp) in publishers {
+            let requests = daily * share / 100;
+            let (matches, responses, bids, in_auction, won, impressions) = funnel(requests, bid_bp, &mut rng);
+            facts.push(TrafficFact {
+                kind: "funnel_by_publisher",
+                date: Some(date),
+                country: "ZZ".into(),
+                publisher: publisher.to_string(),
+                bid_requests: Some(requests),
+                inventory_matches: Some(matches),
+                successful_responses: Some(responses),
+                bids: Some(bids),
+                bids_in_auction: Some(in_auction),
+                auctions_won: Some(won),
+                impressions: Some(impressions),
+                ..Default::default()
+            });
+            facts.push(TrafficFact {
+                kind: "quality",
+                date: Some(date),
+                country: "ZZ".into(),
+                publisher: publisher.to_string(),
+                impressions: Some(impressions),
+                ivt_credited_impressions: Some(impressions * ivt_bp / 10_000),
+                billed_impressions: Some(impressions - impressions * ivt_bp / 10_000),
+                ..Default::default()
+            });
+        }
+        let filtered = daily / 40;
+        for &(reason, share) in reasons {
+            let bids = filtered * share / 100 * rng.random_range(90..110) / 100;
+            facts.push(TrafficFact {
+                kind: "bid_filtering",
+                date: Some(date),
+                country: "ZZ".into(),
+                filtering_reason: reason.to_string(),
+                bids: Some(bids),
+                bids_in_auction: Some(0),
+                ..Default::default()
+            });
+        }
+    }
+    facts
+}
+
 /// What `rtbcat demo` loaded.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DemoReport {
@@ -719,7 +819,8 @@ pub async fn load(
         let written = performance_facts(seed, &pairs, rows, today, |batch| {
             tx.blocking_send(FactBatch::Performance(batch)).is_ok()
         });
-        let traffic = traffic_facts(seed, today);
+        let mut traffic = traffic_facts(seed, today);
+        traffic.extend(funnel_facts(seed, today));
         let traffic_rows = traffic.len();
         let _ = tx.blocking_send(FactBatch::Traffic(traffic));
         let _ = tx.blocking_send(FactBatch::Commit(None));

@@ -4,3 +4,4 @@
 pub mod catalog;
 pub mod demo;
 pub mod performance;
+pub mod waste;

@@ -24,3 +24,4 @@ mod catalog;
 mod performance;
 mod popups;
 mod support;
+mod waste;

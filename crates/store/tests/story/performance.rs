@@ -21,7 +21,7 @@ fn fact(n: i64, clicks: i64) -> PerformanceFact {
     }
 }
 
-async fn import(
+pub(crate) async fn import(
     store: &rtbcat_store::SharedStore,
     batches: Vec<FactBatch>,
 ) -> rtbcat_store::StoreResult<rtbcat_store::FactCounts> {

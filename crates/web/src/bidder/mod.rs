@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod performance;
+pub mod waste;
 
 use crate::AppState;
 use axum::Router;
@@ -10,9 +11,11 @@ pub fn routes() -> Router<AppState> {
     let pages = Router::new()
         .merge(catalog::pages::routes())
         .merge(performance::pages::routes())
+        .merge(waste::pages::routes())
         .layer(axum::middleware::map_response(crate::ui::page_headers));
     Router::new()
         .merge(catalog::api::routes())
         .merge(performance::api::routes())
+        .merge(waste::api::routes())
         .merge(pages)
 }

@@ -7,9 +7,9 @@
 use crate::error::ApiError;
 use crate::popups::properties::find_property;
 use crate::session::ApiUser;
+use crate::export::{csv_attachment, csv_field};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -62,15 +62,6 @@ pub(crate) async fn analytics_lines(
     Ok((report.from, report.to, report.lines))
 }
 
-pub(crate) fn csv_field(text: &str) -> String {
-    // Quote always; a leading =,+,-,@ is prefixed so spreadsheets do not run it as a formula.
-    let safe = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    format!("\"{}\"", safe.replace('"', "\"\""))
-}
 
 /// Impressions, clicks, CTR with its 95% interval, conversions, revenue and RPM for a
 /// property (`all` for every property), grouped by day, hour, offer, property, country or
@@ -110,17 +101,7 @@ pub(crate) async fn analytics(
                 l.bot_hits
             ));
         }
-        let name = format!("rtbcat-popups-{code}-{from}-{to}.csv");
-        let mut response = out.into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
-        return Ok(response);
+        return Ok(csv_attachment(out, &format!("rtbcat-popups-{code}-{from}-{to}.csv")));
     }
     Ok(Json(lines).into_response())
 }

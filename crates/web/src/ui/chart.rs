@@ -238,9 +238,82 @@ impl DailyChart<'_> {
     }
 }
 
+/// One step of a funnel: its name, count and the share lost since the step before.
+pub struct FunnelBar<'a> {
+    pub label: &'a str,
+    pub count: i64,
+    pub drop_share: Option<f64>,
+}
+
+/// The request funnel as horizontal bars, widths to scale of the first step, each labelled
+/// with its count and the drop from the step before.
+pub fn funnel_chart(steps: &[FunnelBar<'_>]) -> String {
+    const W: f64 = 720.0;
+    const LABEL: f64 = 170.0;
+    const ROW: f64 = 34.0;
+    let Some(first) = steps.first() else {
+        return String::new();
+    };
+    let top = first.count.max(1) as f64;
+    let height = ROW * steps.len() as f64 + 8.0;
+    let mut svg = format!(
+        "<svg class=\"chart funnel\" viewBox=\"0 0 {W} {height}\" role=\"img\" aria-label=\"Request funnel\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    for (i, step) in steps.iter().enumerate() {
+        let y = 4.0 + ROW * i as f64;
+        let width = ((step.count.max(0) as f64 / top) * (W - LABEL - 170.0)).max(1.0);
+        let drop = step
+            .drop_share
+            .filter(|_| i > 0)
+            .map(|d| format!(" (−{})", format::percent(d, 1)))
+            .unwrap_or_default();
+        svg.push_str(&format!(
+            "<text class=\"funnel-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text><g class=\"bar\"><rect x=\"{LABEL}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{:.1}\" rx=\"3\"/><title>{}: {}{}</title></g><text class=\"funnel-value\" x=\"{:.1}\" y=\"{:.1}\">{}{}</text>",
+            LABEL - 8.0,
+            y + ROW * 0.55,
+            escape(step.label),
+            ROW - 10.0,
+            escape(step.label),
+            format::count(step.count),
+            drop,
+            LABEL + width + 6.0,
+            y + ROW * 0.55,
+            format::count(step.count),
+            drop
+        ));
+    }
+    svg.push_str("</svg>");
+    format!("<div class=\"chart-wrap\">{svg}</div>")
+}
+
+/// Two values as a pair of thin bars (e.g. requests and impressions of a size), to scale
+/// of `max`.
+pub fn pair_bars(first: i64, second: Option<i64>, max: i64) -> String {
+    let scale = |v: i64| (v.max(0) as f64 / max.max(1) as f64 * 120.0).max(if v > 0 { 1.0 } else { 0.0 });
+    format!(
+        "<svg class=\"pair-bars\" viewBox=\"0 0 120 14\" width=\"120\" height=\"14\" aria-hidden=\"true\"><rect class=\"first\" x=\"0\" y=\"1\" width=\"{:.1}\" height=\"5\"/><rect class=\"second\" x=\"0\" y=\"8\" width=\"{:.1}\" height=\"5\"/></svg>",
+        scale(first),
+        scale(second.unwrap_or(0))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_funnel_scales_to_its_first_step_and_names_drops() {
+        let steps = [
+            FunnelBar { label: "Bid requests", count: 1000, drop_share: None },
+            FunnelBar { label: "Bids", count: 250, drop_share: Some(0.75) },
+        ];
+        let svg = funnel_chart(&steps);
+        assert!(svg.contains("width=\"380.0\""), "{svg}");
+        assert!(svg.contains("width=\"95.0\""), "{svg}");
+        assert!(svg.contains(">250 (−75.0%)</text>"));
+        assert_eq!(funnel_chart(&[]), "");
+        assert!(pair_bars(50, Some(10), 100).contains("width=\"60.0\""));
+    }
 
     fn day(date: &str, money: i64, count: i64) -> DailyPoint {
         DailyPoint {

@@ -590,6 +590,19 @@ impl ReportLayout {
         {
             return Ok(ParsedRow::Totals);
         }
+        // A row that does not line up with its header would put values under the wrong
+        // columns (or read a missing amount as nothing): refuse it.
+        if row.len() != self.header.len() {
+            return Err(RowError {
+                line,
+                column: "(row)".into(),
+                reason: format!(
+                    "{} fields, but the header has {}; a missing or extra comma shifts every value after it",
+                    row.len(),
+                    self.header.len()
+                ),
+            });
+        }
         let date = parse_report_date(date_text).ok_or_else(|| {
             self.error(
                 line,

@@ -1,0 +1,183 @@
+//! Waste: sums over the traffic, funnel, bid-filtering and quality reports in a window, and
+//! the creatives that can serve each size. The SQL is written once for both engines; only
+//! the casts PostgreSQL needs differ (`Dialect`).
+
+mod postgres;
+mod sqlite;
+
+use crate::*;
+use async_trait::async_trait;
+
+/// Dates are `YYYY-MM-DD`, both ends included; `seat` narrows to one buyer seat (rows
+/// without a seat, like the bidder's own traffic, always count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WasteFilter {
+    pub start: String,
+    pub end: String,
+    pub seat: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SizeRequests {
+    pub size: String,
+    pub requests: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SizeCreatives {
+    pub size: String,
+    pub category: String,
+    /// Creatives approved for serving (network policy).
+    pub approved: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SizeImpressions {
+    pub size: String,
+    pub impressions: i64,
+}
+
+/// A funnel report's sums for one key (a country, a publisher, or '' for all).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FunnelSums {
+    pub key: String,
+    pub bid_requests: i64,
+    pub inventory_matches: i64,
+    pub successful_responses: i64,
+    pub bids: i64,
+    pub bids_in_auction: i64,
+    pub auctions_won: i64,
+    pub impressions: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FilteringSums {
+    pub reason: String,
+    pub bids: i64,
+    pub bids_in_auction: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QualitySums {
+    pub publisher: String,
+    pub impressions: i64,
+    pub ivt_credited_impressions: i64,
+}
+
+/// What a funnel is grouped by; each reads the report that has the dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunnelBy {
+    /// One row for everything (from the geo report, which every buyer can pull).
+    All,
+    Geo,
+    Publisher,
+}
+
+#[async_trait]
+pub trait WasteStore: Send + Sync {
+    /// The newest day any traffic or funnel report covers.
+    async fn latest_traffic_date(&self) -> StoreResult<Option<String>>;
+    /// Bid requests per canonical size, from the bidder's traffic report.
+    async fn size_requests(&self, filter: WasteFilter) -> StoreResult<Vec<SizeRequests>>;
+    /// Creatives per canonical size, and how many are approved.
+    async fn size_creatives(&self, seat: Option<String>) -> StoreResult<Vec<SizeCreatives>>;
+    /// Impressions per canonical size, from the performance facts of creatives of that size.
+    async fn size_impressions(&self, filter: WasteFilter) -> StoreResult<Vec<SizeImpressions>>;
+    async fn funnel_sums(&self, filter: WasteFilter, by: FunnelBy) -> StoreResult<Vec<FunnelSums>>;
+    /// Bids by filtering reason, most first.
+    async fn filtering_sums(&self, filter: WasteFilter) -> StoreResult<Vec<FilteringSums>>;
+    async fn quality_sums(&self, filter: WasteFilter) -> StoreResult<Vec<QualitySums>>;
+}
+
+/// The casts each engine needs around parameters: SQLite compares text dates; PostgreSQL
+/// wants typed parameters.
+pub(crate) struct Dialect {
+    pub(crate) date: &'static str,
+    pub(crate) text: &'static str,
+}
+
+pub(crate) const SQLITE: Dialect = Dialect { date: "", text: "" };
+pub(crate) const POSTGRES: Dialect = Dialect {
+    date: "::TEXT::DATE",
+    text: "::TEXT",
+};
+
+fn sum(column: &str) -> String {
+    format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)")
+}
+
+/// `?1` start, `?2` end, `?3` seat (or null).
+fn window(d: &Dialect) -> String {
+    format!(
+        "date >= ?1{date} AND date <= ?2{date} AND (?3{text} IS NULL OR seat_id = ?3 OR seat_id = '')",
+        date = d.date,
+        text = d.text
+    )
+}
+
+pub(crate) fn size_requests_sql(d: &Dialect) -> String {
+    format!(
+        "SELECT size, {} FROM rtb_traffic WHERE kind = 'traffic' AND size <> '' AND {} GROUP BY size",
+        sum("requests"),
+        window(d)
+    )
+}
+
+pub(crate) fn size_creatives_sql(d: &Dialect) -> String {
+    format!(
+        "SELECT canonical_size, MIN(size_category), {} FROM creatives WHERE (?1{} IS NULL OR seat_id = ?1) \
+         GROUP BY canonical_size",
+        sum("CASE WHEN status = 'APPROVED' THEN 1 ELSE 0 END"),
+        d.text
+    )
+}
+
+pub(crate) fn size_impressions_sql(d: &Dialect) -> String {
+    format!(
+        "SELECT c.canonical_size, {} FROM performance_daily f \
+         JOIN (SELECT creative_id, MIN(canonical_size) AS canonical_size FROM creatives \
+               WHERE (?3{text} IS NULL OR seat_id = ?3) GROUP BY creative_id) c ON c.creative_id = f.creative_id \
+         WHERE f.date >= ?1{date} AND f.date <= ?2{date} GROUP BY c.canonical_size",
+        sum("f.impressions"),
+        date = d.date,
+        text = d.text
+    )
+}
+
+pub(crate) fn funnel_sql(d: &Dialect, by: FunnelBy) -> String {
+    let (key, kind) = match by {
+        FunnelBy::All => ("''", "funnel_by_geo"),
+        FunnelBy::Geo => ("country", "funnel_by_geo"),
+        FunnelBy::Publisher => ("publisher", "funnel_by_publisher"),
+    };
+    format!(
+        "SELECT {key} AS k, {}, {}, {}, {}, {}, {}, {} FROM rtb_traffic WHERE kind = '{kind}' AND {} GROUP BY k",
+        sum("bid_requests"),
+        sum("inventory_matches"),
+        sum("successful_responses"),
+        sum("bids"),
+        sum("bids_in_auction"),
+        sum("auctions_won"),
+        sum("impressions"),
+        window(d)
+    )
+}
+
+pub(crate) fn filtering_sql(d: &Dialect) -> String {
+    format!(
+        "SELECT filtering_reason, {}, {} FROM rtb_traffic WHERE kind = 'bid_filtering' AND {} \
+         GROUP BY filtering_reason ORDER BY 2 DESC, 1",
+        sum("bids"),
+        sum("bids_in_auction"),
+        window(d)
+    )
+}
+
+pub(crate) fn quality_sql(d: &Dialect) -> String {
+    format!(
+        "SELECT publisher, {}, {} FROM rtb_traffic WHERE kind = 'quality' AND publisher <> '' AND {} GROUP BY publisher",
+        sum("impressions"),
+        sum("ivt_credited_impressions"),
+        window(d)
+    )
+}
