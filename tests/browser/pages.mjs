@@ -9,6 +9,8 @@ export async function everyPage(app) {
   const imports = await api(app, "GET", "/api/performance/imports");
   const pages = [
     ["welcome", "/app/welcome"],
+    ["waste", "/app/waste"],
+    ["waste-30", "/app/waste?days=30"],
     ["creatives", "/app/creatives"],
     ["creatives-table", "/app/creatives?view=table"],
     ["creative-detail", `/app/seats/${encodeURIComponent(first.seat_id)}/creatives/${encodeURIComponent(first.creative_id)}`],

@@ -193,3 +193,31 @@ test("admin pages: create and revoke a token, change a role, read the audit log"
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("the Waste page: start page, funnel, sizes without creatives, recommendations with their change", async () => {
+  const { page, errors, context } = await signedInPage(1366);
+  await page.goto(`${app.baseUrl}/app`);
+  await page.waitForURL(/\/app\/waste$/);
+  assert.ok(await page.locator("nav.sidebar a.active", { hasText: "Waste" }).isVisible());
+  // The funnel is drawn, widest first.
+  const widths = await page.locator("svg.funnel .bar rect").evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("width"))));
+  assert.equal(widths.length, 7);
+  for (let i = 1; i < widths.length; i++) assert.ok(widths[i] <= widths[i - 1], `funnel narrows at ${i}`);
+  // Sizes with no creative lead the size table and carry their recommendation.
+  const first = page.locator("#sizes-table tbody tr").first();
+  assert.match(await first.textContent(), /no creative/);
+  const size = await first.getAttribute("data-row");
+  const recommendation = page.locator(".recommendation[data-kind=exclude_size]", { hasText: size });
+  assert.ok(await recommendation.isVisible(), `a recommendation for ${size}`);
+  assert.match(await recommendation.textContent(), new RegExp(`includedCreativeDimensions: remove ${size}`));
+  assert.match(await recommendation.textContent(), /Evidence: .* requests for/);
+  // The planted geo and publisher.
+  assert.ok(await page.locator(".recommendation[data-kind=exclude_geo]", { hasText: "Vietnam" }).isVisible());
+  assert.ok(await page.locator(".recommendation[data-kind=block_publisher]", { hasText: "pub-7734" }).isVisible());
+  // A different window, kept in the links.
+  await page.click(".page-head .segmented a:has-text('30 days')");
+  await page.waitForURL(/days=30/);
+  assert.match(await page.textContent(".page-head p"), /\(30 days, UTC\)/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

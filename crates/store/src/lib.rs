@@ -90,7 +90,7 @@ impl<T> Store for T where
         + CatalogStore
         + PerformanceStore
         + WasteStore
-    + WasteStore
+        + WasteStore
         + AccountStore
         + AuditStore
         + SecretStore

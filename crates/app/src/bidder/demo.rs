@@ -627,41 +627,57 @@ pub fn performance_facts(
     written
 }
 
-/// The bidder's own request counts by size for the same 30 days — including sizes no demo
-/// creative covers, which is exactly the waste the waste report will show.
-pub fn traffic_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::bidder::performance::report::TrafficFact> {
+/// The bidder's own request counts by size for the same 30 days: for every size the demo
+/// creatives won impressions on, several times those impressions (a bidder is asked far
+/// more often than it wins), plus sizes no demo creative covers — exactly the waste the
+/// waste report shows. `impressions` is per (date, size), tallied from the performance facts.
+pub fn traffic_facts(
+    seed: u64,
+    today: time::Date,
+    impressions: &std::collections::BTreeMap<(time::Date, String), i64>,
+) -> Vec<rtbcat_core::bidder::performance::report::TrafficFact> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x007a_ff1c);
-    let sizes: &[(&str, &str, i64)] = &[
-        ("300x250", "HTML", 9_000_000),
-        ("320x50", "HTML", 7_000_000),
-        ("728x90", "HTML", 3_000_000),
-        ("320x480", "HTML", 2_500_000),
-        ("300x600", "HTML", 1_200_000),
-        ("160x600", "HTML", 900_000),
+    // (size, format, requests per day) that no demo creative can serve.
+    let uncovered: &[(&str, &str, i64)] = &[
         ("970x90", "HTML", 800_000),
         ("300x1050", "HTML", 300_000),
         ("120x600", "HTML", 250_000),
-        ("468x60", "HTML", 400_000),
-        ("video 16:9", "VIDEO", 1_800_000),
-        ("video 9:16", "VIDEO", 1_100_000),
-        ("native", "NATIVE", 1_500_000),
+        ("234x60", "HTML", 450_000),
     ];
+    let geo_total: i64 = DEMO_GEOS.iter().map(|g| i64::from(g.1)).sum();
     let mut facts = Vec::new();
+    let mut push = |date: time::Date, size: &str, format: &str, daily: i64, rng: &mut StdRng| {
+        for &(country, weight, _, _) in DEMO_GEOS {
+            facts.push(rtbcat_core::bidder::performance::report::TrafficFact {
+                kind: "traffic",
+                date: Some(date),
+                country: country.to_string(),
+                device: "mobile".into(),
+                size: size.to_string(),
+                format: format.to_string(),
+                requests: Some(daily * i64::from(weight) / geo_total * rng.random_range(90..110) / 100),
+                ..Default::default()
+            });
+        }
+    };
     for day_back in (1..=30i64).rev() {
         let date = today - time::Duration::days(day_back);
-        for &(size, format, base) in sizes {
-            for &(country, weight, _, _) in DEMO_GEOS {
-                facts.push(rtbcat_core::bidder::performance::report::TrafficFact {
-                    kind: "traffic",
-                    date: Some(date),
-                    country: country.to_string(),
-                    device: "mobile".into(),
-                    size: size.to_string(),
-                    format: format.to_string(),
-                    requests: Some(base * i64::from(weight) / 100 * rng.random_range(80..120) / 100),
-                    ..Default::default()
-                });
-            }
+        for ((_, size), won) in impressions
+            .range((date, String::new())..)
+            .take_while(|((d, _), _)| *d == date)
+        {
+            let format = if size.starts_with("video") {
+                "VIDEO"
+            } else if size == "native" {
+                "NATIVE"
+            } else {
+                "HTML"
+            };
+            let daily = won * rng.random_range(30..80) / 10;
+            push(date, size, format, daily, &mut rng);
+        }
+        for &(size, format, base) in uncovered {
+            push(date, size, format, base, &mut rng);
         }
     }
     facts
@@ -704,7 +720,7 @@ pub fn funnel_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::bidder::pe
     let mut facts = Vec::new();
     for day_back in (1..=30i64).rev() {
         let date = today - time::Duration::days(day_back);
-        let daily = 30_000_000 * rng.random_range(90..110) / 100;
+        let daily = 150_000_000 * rng.random_range(90..110) / 100;
         for &(country, share, bid_bp) in &geos {
             let requests = daily * share / 100;
             let (matches, responses, bids, in_auction, won, impressions) = funnel(requests, bid_bp, &mut rng);
@@ -812,14 +828,33 @@ pub async fn load(
                 .collect()
         })
         .unwrap_or_default();
+    // Each creative's canonical size, as the catalog computed it, to tally won impressions
+    // per size for the traffic report.
+    let sizes: std::collections::HashMap<String, String> =
+        rtbcat_core::bidder::catalog::creative::split_import_document(&document)
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, raw)| {
+                let parsed = rtbcat_core::bidder::catalog::creative::parse_api_creative(i, raw).ok()?;
+                let normalized = rtbcat_core::bidder::catalog::creative::normalize(&parsed, buyers_ui_template);
+                Some((normalized.creative_id.clone(), normalized.size.label.clone()))
+            })
+            .collect();
     let today = now.date();
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let writer = store.write_facts(rx);
     let producer = tokio::task::spawn_blocking(move || {
+        let mut won: std::collections::BTreeMap<(time::Date, String), i64> = std::collections::BTreeMap::new();
         let written = performance_facts(seed, &pairs, rows, today, |batch| {
+            for fact in &batch {
+                if let Some(size) = sizes.get(&fact.creative_id) {
+                    *won.entry((fact.date, size.clone())).or_default() += fact.impressions;
+                }
+            }
             tx.blocking_send(FactBatch::Performance(batch)).is_ok()
         });
-        let mut traffic = traffic_facts(seed, today);
+        let mut traffic = traffic_facts(seed, today, &won);
         traffic.extend(funnel_facts(seed, today));
         let traffic_rows = traffic.len();
         let _ = tx.blocking_send(FactBatch::Traffic(traffic));

@@ -146,8 +146,19 @@ fn groups(rows: Vec<FunnelSums>, label: impl Fn(&str) -> String) -> Vec<FunnelGr
             key: r.key,
         })
         .collect();
-    out.sort_by(|a, b| b.counts.bid_requests.cmp(&a.counts.bid_requests).then(a.key.cmp(&b.key)));
+    out.sort_by(|a, b| {
+        b.counts
+            .bid_requests
+            .cmp(&a.counts.bid_requests)
+            .then(a.key.cmp(&b.key))
+    });
     out
+}
+
+/// Whether any traffic or funnel report was imported: the Waste page is then the bidder
+/// wing's start page.
+pub async fn has_traffic(store: &SharedStore) -> Result<bool, StoreError> {
+    Ok(store.latest_traffic_date().await?.is_some())
 }
 
 /// The window a query asks for, or why it cannot be read.
@@ -190,7 +201,11 @@ async fn sources(store: &SharedStore, f: &WasteFilter) -> Result<Sources, StoreE
 }
 
 /// Every canonical size in traffic or among creatives, with its waste.
-pub async fn sizes(store: &SharedStore, window: &Window, seat: &Option<String>) -> Result<Vec<SizeCoverage>, StoreError> {
+pub async fn sizes(
+    store: &SharedStore,
+    window: &Window,
+    seat: &Option<String>,
+) -> Result<Vec<SizeCoverage>, StoreError> {
     let f = filter(window, seat);
     let mut by_size: BTreeMap<String, SizeTotals> = BTreeMap::new();
     for r in store.size_requests(f.clone()).await? {
@@ -257,7 +272,12 @@ pub async fn waste(store: &SharedStore, query: &WasteQuery, today: Date) -> Resu
 }
 
 /// The funnel overall with its drops, per geo or publisher, and bid-filtering reasons.
-pub async fn funnel(store: &SharedStore, query: &WasteQuery, by: &str, today: Date) -> Result<FunnelReport, WasteError> {
+pub async fn funnel(
+    store: &SharedStore,
+    query: &WasteQuery,
+    by: &str,
+    today: Date,
+) -> Result<FunnelReport, WasteError> {
     let window = window(store, query, today).await?;
     let f = filter(&window, &query.seat);
     let (by_store, note) = match by {
@@ -279,14 +299,15 @@ pub async fn funnel(store: &SharedStore, query: &WasteQuery, by: &str, today: Da
             })
         }
     };
-    let overall: FunnelCounts = store
-        .funnel_sums(f.clone(), FunnelBy::All)
-        .await?
-        .iter()
-        .fold(FunnelCounts::default(), |mut total, s| {
-            total.add(&counts(s));
-            total
-        });
+    let overall: FunnelCounts =
+        store
+            .funnel_sums(f.clone(), FunnelBy::All)
+            .await?
+            .iter()
+            .fold(FunnelCounts::default(), |mut total, s| {
+                total.add(&counts(s));
+                total
+            });
     let grouped = match by_store {
         Some(FunnelBy::All) | None => Vec::new(),
         Some(FunnelBy::Geo) => groups(store.funnel_sums(f.clone(), FunnelBy::Geo).await?, geo_label),

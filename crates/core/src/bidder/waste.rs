@@ -4,6 +4,7 @@
 //! its evidence, impact, severity, confidence and the pretargeting change it proposes.
 
 use crate::shared::stats::wilson_interval;
+use crate::shared::text::thousands;
 use serde::Serialize;
 use time::Date;
 
@@ -159,7 +160,11 @@ pub fn funnel_steps(counts: &FunnelCounts) -> Vec<FunnelStep> {
     let steps = [
         ("bid_requests", "Bid requests", counts.bid_requests),
         ("inventory_matches", "Inventory matches", counts.inventory_matches),
-        ("successful_responses", "Successful responses", counts.successful_responses),
+        (
+            "successful_responses",
+            "Successful responses",
+            counts.successful_responses,
+        ),
         ("bids", "Bids", counts.bids),
         ("bids_in_auction", "Bids in auction", counts.bids_in_auction),
         ("auctions_won", "Auctions won", counts.auctions_won),
@@ -305,7 +310,9 @@ pub fn recommend(
                 rate_high: None,
                 summary: format!(
                     "{} requests for {} in {} days; no approved creative has this size",
-                    s.requests, s.size, window.days
+                    thousands(s.requests),
+                    s.size,
+                    window.days
                 ),
             },
             change: PretargetingChange {
@@ -352,8 +359,8 @@ pub fn recommend(
                 rate_high: Some(high),
                 summary: format!(
                     "{} bids on {} bid requests in {} days (bid rate at most {:.3}%)",
-                    geo.counts.bids,
-                    requests,
+                    thousands(geo.counts.bids),
+                    thousands(requests),
                     window.days,
                     high * 100.0
                 ),
@@ -407,7 +414,9 @@ pub fn recommend(
                 rate_high: Some(high),
                 summary: format!(
                     "{} of {} impressions credited back as invalid in {} days",
-                    q.ivt_credited_impressions, q.impressions, window.days
+                    thousands(q.ivt_credited_impressions),
+                    thousands(q.impressions),
+                    window.days
                 ),
             },
             change: PretargetingChange {
@@ -446,7 +455,9 @@ pub fn recommend(
                 rate_high: Some(high),
                 summary: format!(
                     "{} bids on {} bid requests in {} days",
-                    publisher.counts.bids, requests, window.days
+                    thousands(publisher.counts.bids),
+                    thousands(requests),
+                    window.days
                 ),
             },
             change: PretargetingChange {
@@ -495,7 +506,10 @@ mod tests {
     #[test]
     fn windows_and_qps() {
         let w = window();
-        assert_eq!((w.start, w.end, w.days), (date!(2026 - 11 - 14), date!(2026 - 11 - 20), 7));
+        assert_eq!(
+            (w.start, w.end, w.days),
+            (date!(2026 - 11 - 14), date!(2026 - 11 - 20), 7)
+        );
         assert_eq!(w.seconds(), 604_800);
         assert!((w.qps(604_800 * 1240) - 1240.0).abs() < 1e-9);
         assert_eq!(Window::ending(date!(2026 - 11 - 20), 0), None);
@@ -510,7 +524,10 @@ mod tests {
         );
         let by = |s: &str| rows.iter().find(|r| r.size == s).expect("row");
         assert_eq!(rows[0].size, "320x100", "most waste first");
-        assert_eq!((by("320x100").wasted_requests, by("320x100").coverage), (500, "no_creative"));
+        assert_eq!(
+            (by("320x100").wasted_requests, by("320x100").coverage),
+            (500, "no_creative")
+        );
         assert_eq!((by("300x250").wasted_requests, by("300x250").coverage), (0, "covered"));
         assert_eq!(by("728x90").coverage, "no_traffic");
         assert!((by("320x100").wasted_qps - 500.0 / 604_800.0).abs() < 1e-12);

@@ -67,15 +67,7 @@ pub fn parse_money_micros(text: &str) -> Result<i64, MoneyError> {
 /// Render micros as a currency amount with two decimals: `1234500000` → `1,234.50`.
 pub fn format_micros(micros: i64) -> String {
     let cents = (micros + if micros >= 0 { 5_000 } else { -5_000 }) / 10_000;
-    let units = (cents / 100).abs();
-    let mut grouped = String::new();
-    let digits = units.to_string();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = crate::shared::text::thousands((cents / 100).abs());
     format!(
         "{}{grouped}.{:02}",
         if micros < 0 { "-" } else { "" },

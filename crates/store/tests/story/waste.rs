@@ -22,8 +22,16 @@ fn funnel(kind: &'static str, day: u8, key: &str, requests: i64, bids: i64) -> T
     TrafficFact {
         kind,
         date: Some(time::Date::from_calendar_date(2026, time::Month::November, day).expect("date")),
-        country: if kind == "funnel_by_geo" { key.into() } else { "ZZ".into() },
-        publisher: if kind == "funnel_by_publisher" { key.into() } else { String::new() },
+        country: if kind == "funnel_by_geo" {
+            key.into()
+        } else {
+            "ZZ".into()
+        },
+        publisher: if kind == "funnel_by_publisher" {
+            key.into()
+        } else {
+            String::new()
+        },
         seat_id: "111".into(),
         bid_requests: Some(requests),
         inventory_matches: Some(requests / 2),
@@ -73,7 +81,10 @@ async fn waste_story(engine: Engine) {
     import(store, vec![FactBatch::Traffic(facts), FactBatch::Commit(None)])
         .await
         .expect("import");
-    assert_eq!(store.latest_traffic_date().await.expect("latest").as_deref(), Some("2026-11-13"));
+    assert_eq!(
+        store.latest_traffic_date().await.expect("latest").as_deref(),
+        Some("2026-11-13")
+    );
     let window = WasteFilter {
         start: "2026-11-10".into(),
         end: "2026-11-12".into(),
@@ -87,24 +98,49 @@ async fn waste_story(engine: Engine) {
     let all = store.funnel_sums(window.clone(), FunnelBy::All).await.expect("all");
     assert_eq!(all.len(), 1);
     assert_eq!(
-        (all[0].bid_requests, all[0].inventory_matches, all[0].bids, all[0].auctions_won),
+        (
+            all[0].bid_requests,
+            all[0].inventory_matches,
+            all[0].bids,
+            all[0].auctions_won
+        ),
         (8_000, 4_000, 400, 25 + 75)
     );
     let mut geos = store.funnel_sums(window.clone(), FunnelBy::Geo).await.expect("geos");
     geos.sort_by(|a, b| a.key.cmp(&b.key));
     assert_eq!(
-        geos.iter().map(|g| (g.key.as_str(), g.bid_requests, g.bids)).collect::<Vec<_>>(),
+        geos.iter()
+            .map(|g| (g.key.as_str(), g.bid_requests, g.bids))
+            .collect::<Vec<_>>(),
         vec![("BR", 3_000, 400), ("VN", 5_000, 0)]
     );
-    let publishers = store.funnel_sums(window.clone(), FunnelBy::Publisher).await.expect("publishers");
-    assert_eq!(publishers.iter().map(|p| (p.key.as_str(), p.bid_requests)).collect::<Vec<_>>(), vec![("pub-1", 800)]);
+    let publishers = store
+        .funnel_sums(window.clone(), FunnelBy::Publisher)
+        .await
+        .expect("publishers");
+    assert_eq!(
+        publishers
+            .iter()
+            .map(|p| (p.key.as_str(), p.bid_requests))
+            .collect::<Vec<_>>(),
+        vec![("pub-1", 800)]
+    );
     let quality = store.quality_sums(window.clone()).await.expect("quality");
     assert_eq!(
-        quality.iter().map(|q| (q.publisher.as_str(), q.impressions, q.ivt_credited_impressions)).collect::<Vec<_>>(),
+        quality
+            .iter()
+            .map(|q| (q.publisher.as_str(), q.impressions, q.ivt_credited_impressions))
+            .collect::<Vec<_>>(),
         vec![("pub-1", 400, 90)]
     );
     let filtering = store.filtering_sums(window.clone()).await.expect("filtering");
-    assert_eq!(filtering.iter().map(|f| (f.reason.as_str(), f.bids)).collect::<Vec<_>>(), vec![("Bid below floor", 33)]);
+    assert_eq!(
+        filtering
+            .iter()
+            .map(|f| (f.reason.as_str(), f.bids))
+            .collect::<Vec<_>>(),
+        vec![("Bid below floor", 33)]
+    );
     // Another seat: the seat-less traffic still counts, the funnel of seat 111 does not.
     let other = WasteFilter {
         seat: Some("222".into()),

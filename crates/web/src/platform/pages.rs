@@ -11,7 +11,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use rtbcat_core::platform::accounts::Role;
@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/app", get(|| async { axum::response::Redirect::to("/app/creatives") }))
+        .route("/app", get(start_page))
         .route("/app/welcome", get(welcome_page))
         .route("/app/users", get(users_page))
         .route("/app/tokens", get(tokens_page))
@@ -31,6 +31,16 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize)]
 struct SavedParams {
     saved: Option<String>,
+}
+
+/// The start page: Waste once traffic was imported (what users open every morning), the
+/// catalog before.
+async fn start_page(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
+    match rtbcat_app::bidder::waste::has_traffic(&state.store).await {
+        Ok(true) => axum::response::Redirect::to("/app/waste").into_response(),
+        Ok(false) => axum::response::Redirect::to("/app/creatives").into_response(),
+        Err(e) => error_page(&user, "", e.into()),
+    }
 }
 
 /// One step of getting started: done or not, and where to do it.

@@ -26,7 +26,7 @@ pub(crate) fn safe_next(next: &str) -> &str {
 pub(crate) async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
     match rtbcat_app::platform::has_accounts(&state.store).await {
         Ok(false) => Redirect::to("/setup").into_response(),
-        Ok(true) if jar.get(SESSION_COOKIE).is_some() => Redirect::to("/app/creatives").into_response(),
+        Ok(true) if jar.get(SESSION_COOKIE).is_some() => Redirect::to("/app").into_response(),
         Ok(true) => Redirect::to("/login").into_response(),
         Err(err) => bare_error(err.into()),
     }

@@ -5,9 +5,9 @@
 //! the script itself.
 
 use crate::error::ApiError;
+use crate::export::{csv_attachment, csv_field};
 use crate::popups::properties::find_property;
 use crate::session::ApiUser;
-use crate::export::{csv_attachment, csv_field};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -61,7 +61,6 @@ pub(crate) async fn analytics_lines(
     let report = rtbcat_app::popups::analytics::report(&state.store, state.clock.as_ref(), property, &query).await?;
     Ok((report.from, report.to, report.lines))
 }
-
 
 /// Impressions, clicks, CTR with its 95% interval, conversions, revenue and RPM for a
 /// property (`all` for every property), grouped by day, hour, offer, property, country or

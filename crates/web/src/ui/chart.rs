@@ -304,8 +304,16 @@ mod tests {
     #[test]
     fn the_funnel_scales_to_its_first_step_and_names_drops() {
         let steps = [
-            FunnelBar { label: "Bid requests", count: 1000, drop_share: None },
-            FunnelBar { label: "Bids", count: 250, drop_share: Some(0.75) },
+            FunnelBar {
+                label: "Bid requests",
+                count: 1000,
+                drop_share: None,
+            },
+            FunnelBar {
+                label: "Bids",
+                count: 250,
+                drop_share: Some(0.75),
+            },
         ];
         let svg = funnel_chart(&steps);
         assert!(svg.contains("width=\"380.0\""), "{svg}");

@@ -8,18 +8,7 @@ pub(crate) const NONE: &str = "—";
 
 /// `68881546` → `68,881,546`.
 pub(crate) fn count(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        grouped.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    grouped
+    rtbcat_core::shared::text::thousands(n)
 }
 
 /// Micros as dollars with cents: `1234500000` → `$1,234.50`.

@@ -12,3 +12,4 @@ mod security;
 mod support;
 mod tokens;
 mod ui;
+mod waste;

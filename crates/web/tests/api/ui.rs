@@ -246,3 +246,43 @@ async fn the_docs_page_leads_back_to_the_app() {
         .expect("bundle");
     assert_eq!(script.status(), 200);
 }
+
+#[tokio::test]
+async fn the_start_page_is_waste_once_traffic_exists() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let viewer = signed_in(&app, Role::Viewer).await;
+    let location = |response: reqwest::Response| {
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let first = viewer.get(app.url("/app")).send().await.expect("start");
+    assert_eq!(
+        location(first).as_deref(),
+        Some("/app/creatives"),
+        "no traffic yet: the catalog"
+    );
+    rtbcat_app::bidder::demo::load(
+        &app.store,
+        1,
+        10,
+        30,
+        rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE,
+        time::OffsetDateTime::from_unix_timestamp(crate::support::NOW).expect("now"),
+    )
+    .await
+    .expect("demo");
+    let then = viewer.get(app.url("/app")).send().await.expect("start");
+    assert_eq!(location(then).as_deref(), Some("/app/waste"));
+    let (status, html) = page(&viewer, &app, "/app/waste").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("class=\"chart funnel\"") && html.contains("id=\"sizes-table\""));
+    assert!(html.contains("data-kind=\"exclude_geo\"") && html.contains("geoTargeting.excludedIds: exclude VN"));
+    let (_, bad) = page(&viewer, &app, "/app/waste?days=0").await;
+    assert!(
+        bad.contains("banner-error") && bad.contains("Showing the last 7 days"),
+        "{bad}"
+    );
+}

@@ -352,14 +352,30 @@ fn dates() {
 
 #[test]
 fn rows_with_fewer_or_more_fields_than_the_header_are_refused() {
-    let seed = layout(&["creative_id", "date", "impressions", "clicks", "spend", "geography", "device_type"]);
+    let seed = layout(&[
+        "creative_id",
+        "date",
+        "impressions",
+        "clicks",
+        "spend",
+        "geography",
+        "device_type",
+    ]);
     // One field short: the device would be missing and read as unknown.
     let short = error(&seed, &["cr-1", "2026-11-01", "100", "2", "1.50", "BR"]);
     assert_eq!((short.line, short.column.as_str()), (7, "(row)"));
-    assert!(short.reason.contains("6 fields, but the header has 7"), "{}", short.reason);
+    assert!(
+        short.reason.contains("6 fields, but the header has 7"),
+        "{}",
+        short.reason
+    );
     // One too many: a stray comma in an amount.
     let long = error(&seed, &["cr-1", "2026-11-01", "100", "2", "1", "50", "BR", "mobile"]);
-    assert!(long.reason.contains("8 fields, but the header has 7"), "{}", long.reason);
+    assert!(
+        long.reason.contains("8 fields, but the header has 7"),
+        "{}",
+        long.reason
+    );
     // A funnel report too, and totals lines stay totals whatever their width.
     let funnel = layout(&["Day", "Country", "Bid requests", "Inventory matches"]);
     assert!(funnel.parse_row(&["2026-11-01", "BR", "100"], 3, TODAY).is_err());

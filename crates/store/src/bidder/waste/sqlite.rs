@@ -24,12 +24,17 @@ impl WasteStore for SqliteStore {
 
     async fn size_requests(&self, f: WasteFilter) -> StoreResult<Vec<SizeRequests>> {
         self.read(move |conn| {
-            all(conn, &size_requests_sql(&SQLITE), params![f.start, f.end, f.seat], |r| {
-                Ok(SizeRequests {
-                    size: r.get(0)?,
-                    requests: r.get(1)?,
-                })
-            })
+            all(
+                conn,
+                &size_requests_sql(&SQLITE),
+                params![f.start, f.end, f.seat],
+                |r| {
+                    Ok(SizeRequests {
+                        size: r.get(0)?,
+                        requests: r.get(1)?,
+                    })
+                },
+            )
         })
         .await
     }
@@ -49,12 +54,17 @@ impl WasteStore for SqliteStore {
 
     async fn size_impressions(&self, f: WasteFilter) -> StoreResult<Vec<SizeImpressions>> {
         self.read(move |conn| {
-            all(conn, &size_impressions_sql(&SQLITE), params![f.start, f.end, f.seat], |r| {
-                Ok(SizeImpressions {
-                    size: r.get(0)?,
-                    impressions: r.get(1)?,
-                })
-            })
+            all(
+                conn,
+                &size_impressions_sql(&SQLITE),
+                params![f.start, f.end, f.seat],
+                |r| {
+                    Ok(SizeImpressions {
+                        size: r.get(0)?,
+                        impressions: r.get(1)?,
+                    })
+                },
+            )
         })
         .await
     }

@@ -56,7 +56,10 @@ impl WasteParams {
         match self.format.as_deref() {
             None | Some("") | Some("json") => Ok(false),
             Some("csv") => Ok(true),
-            Some(other) => Err(ApiError::bad_parameter("format", format!("{other:?} is not json or csv"))),
+            Some(other) => Err(ApiError::bad_parameter(
+                "format",
+                format!("{other:?} is not json or csv"),
+            )),
         }
     }
 }
@@ -167,7 +170,10 @@ pub(crate) async fn funnel(
     let report =
         rtbcat_app::bidder::waste::funnel(&state.store, &params.query()?, &by, state.clock.now().date()).await?;
     if csv {
-        let name = format!("rtbcat-funnel-{}-{}-{}.csv", report.by, report.window.start, report.window.end);
+        let name = format!(
+            "rtbcat-funnel-{}-{}-{}.csv",
+            report.by, report.window.start, report.window.end
+        );
         return Ok(csv_attachment(funnel_csv(&report), &name));
     }
     Ok(Json(report).into_response())

@@ -162,7 +162,11 @@ fn filtering_table(report: &FunnelReport) -> String {
         ],
     );
     for r in &report.filtering {
-        table.row(vec![Cell::text(&r.reason), Cell::count(r.bids), Cell::percent(r.share, 1)]);
+        table.row(vec![
+            Cell::text(&r.reason),
+            Cell::count(r.bids),
+            Cell::percent(r.share, 1),
+        ]);
     }
     table.render()
 }
@@ -188,7 +192,10 @@ async fn waste_page(
     );
     if let (Err(rtbcat_app::bidder::waste::WasteError::BadParameter { .. }), ..) = &reports {
         if let (Err(e), ..) = &reports {
-            chrome.error(format!("{}. Showing the last 7 days instead.", capitalised(&e.to_string())));
+            chrome.error(format!(
+                "{}. Showing the last 7 days instead.",
+                capitalised(&e.to_string())
+            ));
         }
         query = Default::default();
         reports = (
@@ -231,7 +238,10 @@ async fn waste_page(
     let no_traffic = report.sizes.iter().filter(|s| s.coverage == "no_traffic").count();
     let stats = vec![
         ("Bid requests", format!("{:.0} QPS", report.total_qps)),
-        ("Wasted on sizes with no creative", format!("{:.1} QPS", report.wasted_qps)),
+        (
+            "Wasted on sizes with no creative",
+            format!("{:.1} QPS", report.wasted_qps),
+        ),
         ("Waste share", format::percent_or_dash(report.waste_share, 1)),
         (
             "Coverage",
@@ -285,7 +295,10 @@ async fn waste_page(
             report.window.start,
             report.window.end,
             days,
-            query.seat.as_deref().map_or("all seats".into(), |s| format!("seat {s}"))
+            query
+                .seat
+                .as_deref()
+                .map_or("all seats".into(), |s| format!("seat {s}"))
         ),
         has_traffic: sources.traffic,
         has_funnel,
@@ -303,10 +316,7 @@ async fn waste_page(
             .map(|d| (format!("?days={d}{seat_query}"), format!("{d} days"), *d == days))
             .collect(),
         seats,
-        query: format!(
-            "days={days}&as_of={}{seat_query}",
-            report.window.end
-        ),
+        query: format!("days={days}&as_of={}{seat_query}", report.window.end),
         chrome,
     })
 }
