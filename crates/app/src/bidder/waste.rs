@@ -191,12 +191,14 @@ fn filter(window: &Window, seat: &Option<String>) -> WasteFilter {
 }
 
 async fn sources(store: &SharedStore, f: &WasteFilter) -> Result<Sources, StoreError> {
+    let kinds = store.kinds_present(f.clone()).await?;
+    let has = |kind: &str| kinds.iter().any(|k| k == kind);
     Ok(Sources {
-        traffic: !store.size_requests(f.clone()).await?.is_empty(),
-        funnel_by_geo: !store.funnel_sums(f.clone(), FunnelBy::All).await?.is_empty(),
-        funnel_by_publisher: !store.funnel_sums(f.clone(), FunnelBy::Publisher).await?.is_empty(),
-        bid_filtering: !store.filtering_sums(f.clone()).await?.is_empty(),
-        quality: !store.quality_sums(f.clone()).await?.is_empty(),
+        traffic: has("traffic"),
+        funnel_by_geo: has("funnel_by_geo"),
+        funnel_by_publisher: has("funnel_by_publisher"),
+        bid_filtering: has("bid_filtering"),
+        quality: has("quality"),
     })
 }
 

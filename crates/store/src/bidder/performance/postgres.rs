@@ -202,6 +202,13 @@ impl PerformanceStore for PgStore {
         for sql in rebuild_daily_sql("(SELECT DISTINCT creative_id, date FROM perf_staging)") {
             tx.execute(&sql, &[]).await?;
         }
+        if traffic_rows.iter().any(|f| f.kind == "traffic") {
+            for sql in crate::bidder::waste::rebuild_size_daily_sql(
+                "date IN (SELECT DISTINCT date FROM traffic_staging WHERE kind = 'traffic')",
+            ) {
+                tx.execute(&sql, &[]).await?;
+            }
+        }
         if let Some(mut record) = record {
             record.imported = i64::try_from(counts.inserted).unwrap_or(i64::MAX);
             record.updated = i64::try_from(counts.updated).unwrap_or(i64::MAX);

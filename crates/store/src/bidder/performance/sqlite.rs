@@ -117,6 +117,7 @@ impl PerformanceStore for SqliteStore {
             let mut counts = FactCounts::default();
             let mut committed: Option<Option<Box<ImportRecord>>> = None;
             let mut rollup = RollupDelta::default();
+            let mut traffic_days: std::collections::BTreeSet<time::Date> = std::collections::BTreeSet::new();
             {
                 // Insert first and update only on a conflict: a fresh row costs one b-tree descent,
                 // and `changes()` tells new from replaced without a RETURNING round trip.
@@ -186,6 +187,11 @@ impl PerformanceStore for SqliteStore {
                         }
                         FactBatch::Traffic(rows) => {
                             for f in rows {
+                                if f.kind == "traffic" {
+                                    if let Some(date) = f.date {
+                                        traffic_days.insert(date);
+                                    }
+                                }
                                 let id: i64 = traffic.query_row(
                                     params![
                                         f.kind,
@@ -236,6 +242,15 @@ impl PerformanceStore for SqliteStore {
                 ));
             };
             rollup.apply(&tx)?;
+            {
+                let [clear, fill] = crate::bidder::waste::rebuild_size_daily_sql("date = ?1");
+                let (mut clear, mut fill) = (tx.prepare_cached(&clear)?, tx.prepare_cached(&fill)?);
+                for day in &traffic_days {
+                    let day = day.to_string();
+                    clear.execute(params![day])?;
+                    fill.execute(params![day])?;
+                }
+            }
             if let Some(mut record) = record {
                 record.imported = i64::try_from(counts.inserted).unwrap_or(i64::MAX);
                 record.updated = i64::try_from(counts.updated).unwrap_or(i64::MAX);

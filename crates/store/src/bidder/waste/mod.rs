@@ -87,6 +87,40 @@ pub trait WasteStore: Send + Sync {
     /// Bids by filtering reason, most first.
     async fn filtering_sums(&self, filter: WasteFilter) -> StoreResult<Vec<FilteringSums>>;
     async fn quality_sums(&self, filter: WasteFilter) -> StoreResult<Vec<QualitySums>>;
+    /// Which report kinds have at least one row in the window.
+    async fn kinds_present(&self, filter: WasteFilter) -> StoreResult<Vec<String>>;
+}
+
+/// The report kinds waste reads, each found by the (kind, date, …) key index.
+pub(crate) const WASTE_KINDS: [&str; 5] = [
+    "traffic",
+    "funnel_by_geo",
+    "funnel_by_publisher",
+    "bid_filtering",
+    "quality",
+];
+
+/// The newest date of any kind waste reads: a MAX per kind is one index probe each, where
+/// a MAX over the table would read every row.
+pub(crate) fn latest_traffic_sql(date: &str) -> String {
+    let parts: Vec<String> = WASTE_KINDS
+        .iter()
+        .map(|k| format!("SELECT MAX(date) AS d FROM rtb_traffic WHERE kind = '{k}'"))
+        .collect();
+    format!("SELECT {date} FROM ({}) latest", parts.join(" UNION ALL "))
+}
+
+pub(crate) fn kinds_present_sql(d: &Dialect) -> String {
+    let parts: Vec<String> = WASTE_KINDS
+        .iter()
+        .map(|k| {
+            format!(
+                "SELECT '{k}' AS kind WHERE EXISTS (SELECT 1 FROM rtb_traffic WHERE kind = '{k}' AND {})",
+                window(d)
+            )
+        })
+        .collect();
+    parts.join(" UNION ALL ")
 }
 
 /// The casts each engine needs around parameters: SQLite compares text dates; PostgreSQL
@@ -115,12 +149,27 @@ fn window(d: &Dialect) -> String {
     )
 }
 
+/// From the daily rollup (`traffic_size_daily`), not the raw rows.
 pub(crate) fn size_requests_sql(d: &Dialect) -> String {
     format!(
-        "SELECT size, {} FROM rtb_traffic WHERE kind = 'traffic' AND size <> '' AND {} GROUP BY size",
+        "SELECT size, {} FROM traffic_size_daily WHERE {} GROUP BY size",
         sum("requests"),
         window(d)
     )
+}
+
+/// Rebuilds the size rollup for the days `days` names (a condition on `date`), from the
+/// traffic rows; run in the import's transaction after its rows are written.
+pub(crate) fn rebuild_size_daily_sql(days: &str) -> [String; 2] {
+    [
+        format!("DELETE FROM traffic_size_daily WHERE {days}"),
+        format!(
+            "INSERT INTO traffic_size_daily (date, size, seat_id, requests) \
+             SELECT date, size, seat_id, {} FROM rtb_traffic WHERE kind = 'traffic' AND size <> '' AND {days} \
+             GROUP BY date, size, seat_id",
+            sum("requests")
+        ),
+    ]
 }
 
 pub(crate) fn size_creatives_sql(d: &Dialect) -> String {

@@ -17,7 +17,7 @@ impl WasteStore for PgStore {
     async fn latest_traffic_date(&self) -> StoreResult<Option<String>> {
         let client = self.client().await?;
         let row = client
-            .query_one("SELECT to_char(MAX(date), 'YYYY-MM-DD') FROM rtb_traffic", &[])
+            .query_one(&latest_traffic_sql("to_char(MAX(d), 'YYYY-MM-DD')"), &[])
             .await?;
         Ok(row.try_get(0)?)
     }
@@ -111,5 +111,12 @@ impl WasteStore for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn kinds_present(&self, f: WasteFilter) -> StoreResult<Vec<String>> {
+        let rows = self
+            .waste_rows(&kinds_present_sql(&POSTGRES), &[&f.start, &f.end, &f.seat])
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 }

@@ -18,7 +18,7 @@ fn all<T>(
 #[async_trait]
 impl WasteStore for SqliteStore {
     async fn latest_traffic_date(&self) -> StoreResult<Option<String>> {
-        self.read(|conn| Ok(conn.query_row("SELECT MAX(date) FROM rtb_traffic", [], |r| r.get(0))?))
+        self.read(|conn| Ok(conn.query_row(&latest_traffic_sql("MAX(d)"), [], |r| r.get(0))?))
             .await
     }
 
@@ -109,6 +109,18 @@ impl WasteStore for SqliteStore {
                     ivt_credited_impressions: r.get(2)?,
                 })
             })
+        })
+        .await
+    }
+
+    async fn kinds_present(&self, f: WasteFilter) -> StoreResult<Vec<String>> {
+        self.read(move |conn| {
+            all(
+                conn,
+                &kinds_present_sql(&SQLITE),
+                params![f.start, f.end, f.seat],
+                |r| r.get(0),
+            )
         })
         .await
     }

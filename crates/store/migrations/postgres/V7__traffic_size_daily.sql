@@ -1,0 +1,13 @@
+-- Bid requests per day, size and seat from the bidder's traffic report: what waste by size
+-- reads. Every import rebuilds the days it touched, in its own transaction.
+CREATE TABLE traffic_size_daily (
+    date DATE NOT NULL,
+    size TEXT NOT NULL,
+    seat_id TEXT NOT NULL DEFAULT '',
+    requests BIGINT NOT NULL,
+    PRIMARY KEY (date, size, seat_id)
+);
+
+INSERT INTO traffic_size_daily (date, size, seat_id, requests)
+SELECT date, size, seat_id, COALESCE(SUM(requests), 0)::BIGINT FROM rtb_traffic
+WHERE kind = 'traffic' AND size <> '' GROUP BY date, size, seat_id;
