@@ -88,6 +88,8 @@ pub enum Column {
     Billed,
     Viewable,
     Measurable,
+    /// Requests per second averaged over the row's day (or hour, with an hour column).
+    Qps,
     Requests,
 }
 
@@ -123,7 +125,7 @@ pub fn normalize_header(name: &str) -> String {
 
 fn column_for(normalized: &str) -> Option<Column> {
     Some(match normalized {
-        "day" | "date" => Column::Date,
+        "day" | "date" | "timestamp" | "datetime" | "time" => Column::Date,
         "hour" | "hour of day" => Column::Hour,
         "creative id" | "creative_id" | "creativeid" => Column::CreativeId,
         "country" | "geography" | "geo" | "country code" => Column::Country,
@@ -152,7 +154,8 @@ fn column_for(normalized: &str) -> Option<Column> {
         "billed impressions" => Column::Billed,
         "active view viewable" => Column::Viewable,
         "active view measurable" => Column::Measurable,
-        "requests" | "qps" | "bid_requests" => Column::Requests,
+        "requests" | "bid_requests" => Column::Requests,
+        "qps" => Column::Qps,
         _ => return None,
     })
 }
@@ -210,7 +213,7 @@ impl ReportLayout {
             } else {
                 ReportKind::FunnelByGeo
             }
-        } else if has(Column::Size) && has(Column::Requests) {
+        } else if has(Column::Size) && (has(Column::Requests) || has(Column::Qps)) {
             ReportKind::Traffic
         } else {
             let found: Vec<&str> = header.iter().map(|h| h.trim()).collect();
@@ -229,7 +232,7 @@ impl ReportLayout {
             ReportKind::FunnelByGeo | ReportKind::FunnelByPublisher => &[Column::Date, Column::BidRequests],
             ReportKind::BidFiltering => &[Column::Date, Column::FilteringReason, Column::Bids],
             ReportKind::Quality => &[Column::Date, Column::Impressions],
-            ReportKind::Traffic => &[Column::Date, Column::Size, Column::Requests],
+            ReportKind::Traffic => &[Column::Date, Column::Size],
         };
         let missing: Vec<&str> = required
             .iter()
@@ -297,6 +300,7 @@ fn column_title(column: Column) -> &'static str {
         Column::Billed => "Billed impressions",
         Column::Viewable => "Active view viewable",
         Column::Measurable => "Active view measurable",
+        Column::Qps => "qps",
         Column::Requests => "requests",
     }
 }
@@ -429,6 +433,20 @@ pub fn country_name(code: &str) -> Option<String> {
     celes::Country::from_alpha2(&upper)
         .ok()
         .map(|c| c.long_name.trim_start_matches("The ").to_string())
+}
+
+/// `2026-11-01T13:05:00Z` or `2026-11-01 13:05` → (`2026-11-01`, Some(13)); a plain date
+/// stays as it is.
+fn split_timestamp(text: &str) -> (&str, Option<u8>) {
+    let Some(at) = text.find(['T', ' ']).filter(|&i| i >= 8) else {
+        return (text, None);
+    };
+    let (day, time) = (&text[..at], &text[at + 1..]);
+    let hour = time.get(..2).and_then(|h| h.parse::<u8>().ok()).filter(|h| *h < 24);
+    match hour {
+        Some(h) if time.as_bytes().get(2) == Some(&b':') => (day, Some(h)),
+        _ => (text, None),
+    }
 }
 
 /// Read a report date: `2026-01-11`, `2026/01/11`, `1/11/26` (M/D/YY), `1/11/2026`.
@@ -580,6 +598,31 @@ impl ReportLayout {
         }
     }
 
+    /// A `qps` column as a request count: the rate times the seconds the row covers (an hour
+    /// with an hour column, else a day), so it adds up with files that count requests.
+    fn requests_from_qps(&self, row: &[&str], line: u64, hourly: bool) -> Result<Option<i64>, RowError> {
+        let Some(text) = self.field(row, Column::Qps) else {
+            return Ok(None);
+        };
+        let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | ' ')).collect();
+        if cleaned.is_empty() {
+            return Ok(Some(0));
+        }
+        let qps: f64 = cleaned
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| self.error(line, Column::Qps, format!("{text:?} is not a rate (e.g. 1240 or 12.5)")))?;
+        if qps < 0.0 {
+            return Err(self.error(line, Column::Qps, format!("{text} is negative")));
+        }
+        let requests = (qps * if hourly { 3_600.0 } else { 86_400.0 }).round();
+        if requests > crate::shared::limits::MAX_COUNT as f64 {
+            return Err(self.error(line, Column::Qps, format!("{text} is more than any bidder receives")));
+        }
+        Ok(Some(requests as i64))
+    }
+
     /// Parse one data row. `today` bounds dates: a report cannot describe the future.
     pub fn parse_row(&self, row: &[&str], line: u64, today: Date) -> Result<ParsedRow, RowError> {
         let first = row.first().map(|f| f.trim().to_lowercase()).unwrap_or_default();
@@ -603,11 +646,13 @@ impl ReportLayout {
                 ),
             });
         }
-        let date = parse_report_date(date_text).ok_or_else(|| {
+        // A log's timestamp (`2026-11-01T13:00:00Z`, `2026-11-01 13:05`) is its day and hour.
+        let (day_text, timestamp_hour) = split_timestamp(date_text);
+        let date = parse_report_date(day_text).ok_or_else(|| {
             self.error(
                 line,
                 Column::Date,
-                format!("{date_text:?} is not a date (expected 2026-01-11 or 1/11/26)"),
+                format!("{date_text:?} is not a date (expected 2026-01-11, 1/11/26 or 2026-01-11T13:00:00Z)"),
             )
         })?;
         if date > today {
@@ -621,7 +666,7 @@ impl ReportLayout {
             ));
         }
         let hour = match self.field(row, Column::Hour).filter(|h| !h.is_empty()) {
-            None => None,
+            None => timestamp_hour,
             Some(text) => {
                 let value: i64 = text
                     .parse()
@@ -736,7 +781,10 @@ impl ReportLayout {
             billed_impressions: self.count(row, line, Column::Billed)?,
             viewable_impressions: self.count(row, line, Column::Viewable)?,
             measurable_impressions: self.count(row, line, Column::Measurable)?,
-            requests: self.count(row, line, Column::Requests)?,
+            requests: match self.count(row, line, Column::Requests)? {
+                Some(requests) => Some(requests),
+                None => self.requests_from_qps(row, line, hour.is_some())?,
+            },
         })))
     }
 }
