@@ -708,53 +708,44 @@ pub fn funnel_facts(seed: u64, today: time::Date) -> Vec<rtbcat_core::bidder::pe
         ("Creative size not allowed", 11),
         ("Landing page not allowed", 9),
     ];
-    let funnel = |requests: i64, bid_bp: i64, rng: &mut StdRng| {
+    // One funnel row: requests down to impressions, each step a plausible share of the last.
+    let funnel = |kind: &'static str, date: time::Date, requests: i64, bid_bp: i64, rng: &mut StdRng| {
         let matches = requests * rng.random_range(80..90) / 100;
         let responses = matches * rng.random_range(75..85) / 100;
         let bids = responses * bid_bp / 10_000;
         let in_auction = bids * rng.random_range(80..90) / 100;
         let won = in_auction * rng.random_range(15..25) / 100;
-        let impressions = won * rng.random_range(92..98) / 100;
-        (matches, responses, bids, in_auction, won, impressions)
+        TrafficFact {
+            kind,
+            date: Some(date),
+            country: "ZZ".into(),
+            bid_requests: Some(requests),
+            inventory_matches: Some(matches),
+            successful_responses: Some(responses),
+            bids: Some(bids),
+            bids_in_auction: Some(in_auction),
+            auctions_won: Some(won),
+            impressions: Some(won * rng.random_range(92..98) / 100),
+            ..Default::default()
+        }
     };
     let mut facts = Vec::new();
     for day_back in (1..=30i64).rev() {
         let date = today - time::Duration::days(day_back);
         let daily = 150_000_000 * rng.random_range(90..110) / 100;
         for &(country, share, bid_bp) in &geos {
-            let requests = daily * share / 100;
-            let (matches, responses, bids, in_auction, won, impressions) = funnel(requests, bid_bp, &mut rng);
             facts.push(TrafficFact {
-                kind: "funnel_by_geo",
-                date: Some(date),
                 country: country.to_string(),
-                bid_requests: Some(requests),
-                inventory_matches: Some(matches),
-                successful_responses: Some(responses),
-                bids: Some(bids),
-                bids_in_auction: Some(in_auction),
-                auctions_won: Some(won),
-                impressions: Some(impressions),
-                ..Default::default()
+                ..funnel("funnel_by_geo", date, daily * share / 100, bid_bp, &mut rng)
             });
         }
         for &(publisher, share, bid_bp, ivt_bp) in publishers {
-            let requests = daily * share / 100;
-            let (matches, responses, bids, in_auction, won, impressions) = funnel(requests, bid_bp, &mut rng);
-            facts.push(TrafficFact {
-                kind: "funnel_by_publisher",
-                date: Some(date),
-                country: "ZZ".into(),
+            let row = TrafficFact {
                 publisher: publisher.to_string(),
-                bid_requests: Some(requests),
-                inventory_matches: Some(matches),
-                successful_responses: Some(responses),
-                bids: Some(bids),
-                bids_in_auction: Some(in_auction),
-                auctions_won: Some(won),
-                impressions: Some(impressions),
-                ..Default::default()
-            });
+                ..funnel("funnel_by_publisher", date, daily * share / 100, bid_bp, &mut rng)
+            };
+            let impressions = row.impressions.unwrap_or(0);
+            facts.push(row);
             facts.push(TrafficFact {
                 kind: "quality",
                 date: Some(date),

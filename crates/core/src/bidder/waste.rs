@@ -275,6 +275,55 @@ fn confidence(trials: i64) -> &'static str {
     }
 }
 
+/// A geo or publisher sent in volume that the bidder (almost) never bids on: all its
+/// requests are waste; `bounds` is the bid rate's 95% interval.
+fn never_bid_on(
+    kind: &'static str,
+    verb: &str,
+    group: &FunnelGroup,
+    (low, high): (f64, f64),
+    field: &'static str,
+    window: &Window,
+) -> Recommendation {
+    let requests = group.counts.bid_requests;
+    Recommendation {
+        kind,
+        title: format!(
+            "{verb} {}: {:.1} QPS, almost never bid on",
+            group.label,
+            window.qps(requests)
+        ),
+        severity: "low",
+        confidence: confidence(requests),
+        wasted_requests: requests,
+        wasted_qps: window.qps(requests),
+        share_of_waste: 0.0,
+        evidence: Evidence {
+            window: *window,
+            requests,
+            bids: Some(group.counts.bids),
+            impressions: Some(group.counts.impressions),
+            creatives: None,
+            ivt_credited_impressions: None,
+            rate: group.counts.bid_rate(),
+            rate_low: Some(low),
+            rate_high: Some(high),
+            summary: format!(
+                "{} bids on {} bid requests in {} days (bid rate at most {:.3}%)",
+                thousands(group.counts.bids),
+                thousands(requests),
+                window.days,
+                high * 100.0
+            ),
+        },
+        change: PretargetingChange {
+            field,
+            action: "exclude",
+            values: vec![group.key.clone()],
+        },
+    }
+}
+
 /// Recommendations from sizes, geos, publishers and publisher quality, most waste first.
 pub fn recommend(
     sizes: &[SizeCoverage],
@@ -333,44 +382,15 @@ pub fn recommend(
             })
             .collect()
     };
-    for (geo, (low, high)) in idle(geos) {
-        let requests = geo.counts.bid_requests;
-        out.push(Recommendation {
-            kind: "exclude_geo",
-            title: format!(
-                "Exclude {}: {:.1} QPS, almost never bid on",
-                geo.label,
-                window.qps(requests)
-            ),
-            severity: "low",
-            confidence: confidence(requests),
-            wasted_requests: requests,
-            wasted_qps: window.qps(requests),
-            share_of_waste: 0.0,
-            evidence: Evidence {
-                window: *window,
-                requests,
-                bids: Some(geo.counts.bids),
-                impressions: Some(geo.counts.impressions),
-                creatives: None,
-                ivt_credited_impressions: None,
-                rate: geo.counts.bid_rate(),
-                rate_low: Some(low),
-                rate_high: Some(high),
-                summary: format!(
-                    "{} bids on {} bid requests in {} days (bid rate at most {:.3}%)",
-                    thousands(geo.counts.bids),
-                    thousands(requests),
-                    window.days,
-                    high * 100.0
-                ),
-            },
-            change: PretargetingChange {
-                field: "geoTargeting.excludedIds",
-                action: "exclude",
-                values: vec![geo.key.clone()],
-            },
-        });
+    for (geo, bounds) in idle(geos) {
+        out.push(never_bid_on(
+            "exclude_geo",
+            "Exclude",
+            &geo,
+            bounds,
+            "geoTargeting.excludedIds",
+            window,
+        ));
     }
     let mut blocked: Vec<String> = Vec::new();
     for q in quality {
@@ -426,46 +446,17 @@ pub fn recommend(
             },
         });
     }
-    for (publisher, (low, high)) in idle(publishers) {
-        if blocked.contains(&publisher.key) {
-            continue;
+    for (publisher, bounds) in idle(publishers) {
+        if !blocked.contains(&publisher.key) {
+            out.push(never_bid_on(
+                "block_publisher",
+                "Block",
+                &publisher,
+                bounds,
+                "publisherTargeting.values",
+                window,
+            ));
         }
-        let requests = publisher.counts.bid_requests;
-        out.push(Recommendation {
-            kind: "block_publisher",
-            title: format!(
-                "Block {}: {:.1} QPS, almost never bid on",
-                publisher.label,
-                window.qps(requests)
-            ),
-            severity: "low",
-            confidence: confidence(requests),
-            wasted_requests: requests,
-            wasted_qps: window.qps(requests),
-            share_of_waste: 0.0,
-            evidence: Evidence {
-                window: *window,
-                requests,
-                bids: Some(publisher.counts.bids),
-                impressions: Some(publisher.counts.impressions),
-                creatives: None,
-                ivt_credited_impressions: None,
-                rate: publisher.counts.bid_rate(),
-                rate_low: Some(low),
-                rate_high: Some(high),
-                summary: format!(
-                    "{} bids on {} bid requests in {} days",
-                    thousands(publisher.counts.bids),
-                    thousands(requests),
-                    window.days
-                ),
-            },
-            change: PretargetingChange {
-                field: "publisherTargeting.values",
-                action: "exclude",
-                values: vec![publisher.key.clone()],
-            },
-        });
     }
     let total: i64 = out.iter().map(|r| r.wasted_requests).sum();
     for r in &mut out {

@@ -460,28 +460,18 @@ fn analytics_table(
     table.exportable(&format!("{id}.csv")).render()
 }
 
-/// Each day from `from` to `to`, zero where nothing happened.
+/// The chart's days: revenue and impressions of each day from `from` to `to`.
 fn analytics_points(
     lines: &[crate::popups::analytics::AnalyticsLine],
     from: time::Date,
     to: time::Date,
 ) -> Vec<crate::ui::chart::DailyPoint> {
-    let mut points = Vec::new();
-    let mut day = from;
-    while day <= to {
-        let key = day.to_string();
-        let line = lines.iter().find(|l| l.key == key);
-        points.push(crate::ui::chart::DailyPoint {
-            money_micros: line.map_or(0, |l| l.revenue_micros),
-            count: line.map_or(0, |l| l.impressions),
-            date: key,
-        });
-        match day.next_day() {
-            Some(next) => day = next,
-            None => break,
-        }
-    }
-    points
+    crate::ui::chart::every_day(from, to, |day| {
+        lines
+            .iter()
+            .find(|l| l.key == day)
+            .map_or((0, 0), |l| (l.revenue_micros, l.impressions))
+    })
 }
 
 async fn analytics_page(

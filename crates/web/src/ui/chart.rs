@@ -28,6 +28,27 @@ pub const REVENUE_AND_IMPRESSIONS: Series = Series {
     count: "impressions",
 };
 
+/// Every day from `start` to `end`, with the money and count `of` gives for the day's
+/// `YYYY-MM-DD` (zeros where nothing happened, so gaps show as gaps).
+pub fn every_day(start: time::Date, end: time::Date, of: impl Fn(&str) -> (i64, i64)) -> Vec<DailyPoint> {
+    let mut points = Vec::new();
+    let mut day = start;
+    while day <= end {
+        let date = day.to_string();
+        let (money_micros, count) = of(&date);
+        points.push(DailyPoint {
+            date,
+            money_micros,
+            count,
+        });
+        match day.next_day() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    points
+}
+
 pub struct DailyChart<'a> {
     pub points: &'a [DailyPoint],
     /// The period before, day by day, aligned with `points` by position; empty for none.

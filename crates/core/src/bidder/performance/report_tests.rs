@@ -394,10 +394,16 @@ fn a_qps_column_counts_the_requests_of_the_row_day_or_hour() {
         Ok(ParsedRow::Traffic(fact)) => fact.requests,
         other => panic!("{other:?}"),
     };
-    assert_eq!(requests(&daily, &["2026-11-01", "320x100", "BR", "1240"]), Some(1240 * 86_400));
+    assert_eq!(
+        requests(&daily, &["2026-11-01", "320x100", "BR", "1240"]),
+        Some(1240 * 86_400)
+    );
     assert_eq!(requests(&daily, &["2026-11-01", "320x100", "BR", "0.5"]), Some(43_200));
     let hourly = layout(&["date", "hour", "size", "country", "qps"]);
-    assert_eq!(requests(&hourly, &["2026-11-01", "7", "320x100", "BR", "10"]), Some(36_000));
+    assert_eq!(
+        requests(&hourly, &["2026-11-01", "7", "320x100", "BR", "10"]),
+        Some(36_000)
+    );
     for bad in ["-3", "lots", "1e30"] {
         let e = error(&daily, &["2026-11-01", "320x100", "BR", bad]);
         assert_eq!(e.column, "qps", "{bad}: {e:?}");
@@ -411,7 +417,11 @@ fn a_qps_column_counts_the_requests_of_the_row_day_or_hour() {
 fn a_log_timestamp_is_a_day_and_an_hour() {
     let log = layout(&["timestamp", "size", "format", "geo", "device_type", "qps"]);
     assert_eq!(log.kind, ReportKind::Traffic);
-    for (stamp, hour) in [("2026-11-01T13:00:00Z", 13), ("2026-11-01 07:05:00", 7), ("2026-11-01T00:00", 0)] {
+    for (stamp, hour) in [
+        ("2026-11-01T13:00:00Z", 13),
+        ("2026-11-01 07:05:00", 7),
+        ("2026-11-01T00:00", 0),
+    ] {
         match log.parse_row(&[stamp, "300x250", "HTML", "BR", "mobile", "2"], 2, TODAY) {
             Ok(ParsedRow::Traffic(fact)) => {
                 assert_eq!(fact.date, Some(date!(2026 - 11 - 01)), "{stamp}");
@@ -421,6 +431,9 @@ fn a_log_timestamp_is_a_day_and_an_hour() {
             other => panic!("{stamp}: {other:?}"),
         }
     }
-    assert_eq!(error(&log, &["2026-11-01T99:00", "300x250", "HTML", "BR", "mobile", "2"]).column, "timestamp");
+    assert_eq!(
+        error(&log, &["2026-11-01T99:00", "300x250", "HTML", "BR", "mobile", "2"]).column,
+        "timestamp"
+    );
     assert_eq!(split_timestamp("1/11/26"), ("1/11/26", None));
 }

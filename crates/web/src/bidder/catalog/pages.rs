@@ -824,28 +824,17 @@ pub(crate) fn breakdown_table(
     table.exportable(&format!("{}.csv", id))
 }
 
-/// Days of each date from `start` to `end`, with zeros where there was no row.
+/// The chart's days: spend and clicks of each day from `start` to `end`.
 fn daily_points(
     rows: &[rtbcat_app::bidder::performance::BreakdownRow],
     start: time::Date,
     end: time::Date,
 ) -> Vec<crate::ui::chart::DailyPoint> {
-    let mut points = Vec::new();
-    let mut day = start;
-    while day <= end {
-        let key = day.to_string();
-        let row = rows.iter().find(|r| r.key == key);
-        points.push(crate::ui::chart::DailyPoint {
-            money_micros: row.map_or(0, |r| r.spend_micros),
-            count: row.map_or(0, |r| r.clicks),
-            date: key,
-        });
-        match day.next_day() {
-            Some(next) => day = next,
-            None => break,
-        }
-    }
-    points
+    crate::ui::chart::every_day(start, end, |day| {
+        rows.iter()
+            .find(|r| r.key == day)
+            .map_or((0, 0), |r| (r.spend_micros, r.clicks))
+    })
 }
 
 pub(crate) async fn creative_page(
