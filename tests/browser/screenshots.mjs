@@ -2,7 +2,7 @@
 //   node tests/browser/screenshots.mjs /tmp/shots      (after `cargo build --release`)
 // Not committed; not a test.
 import { mkdirSync } from "node:fs";
-import { launchBrowser, signIn, startRtbcat } from "./harness.mjs";
+import { DESKTOP_UA, launchBrowser, signIn, startRtbcat } from "./harness.mjs";
 import { everyPage } from "./pages.mjs";
 
 const out = process.argv[2] || "screenshots";
@@ -12,7 +12,8 @@ const browser = await launchBrowser();
 try {
   const pages = await everyPage(app);
   for (const width of [1366, 390]) {
-    const context = await browser.newContext({ viewport: { width, height: width > 800 ? 900 : 844 } });
+    // A real browser's user agent: headless Chromium's own is (rightly) treated as a bot.
+    const context = await browser.newContext({ viewport: { width, height: width > 800 ? 900 : 844 }, userAgent: DESKTOP_UA });
     const page = await context.newPage();
     await signIn(page, app);
     for (const [name, path] of pages) {
