@@ -161,7 +161,7 @@ async fn users_page(
             Column::text("Role"),
             Column::text("Status"),
             Column::text("Since (UTC)"),
-            Column::text("Change"),
+            Column::actions("Change"),
         ],
     );
     for u in &users {
@@ -236,7 +236,7 @@ async fn tokens_page(State(state): State<AppState>, PageUser(user): PageUser) ->
             Column::text("Created (UTC)"),
             Column::text("Expires"),
             Column::text("Last used"),
-            Column::text(""),
+            Column::actions(""),
         ],
     );
     for t in &tokens {

@@ -60,7 +60,7 @@ async fn offers_page(
     // it is on screen on a phone too; the rest scrolls.
     let mut columns = vec![Column::text("Offer"), Column::text("Status")];
     if chrome.can_edit {
-        columns.push(Column::text("Actions"));
+        columns.push(Column::actions("Actions"));
     }
     columns.extend([
         Column::number("Payout"),
@@ -229,7 +229,7 @@ async fn properties_page(
             Column::text("Placement"),
             Column::text("Frequency"),
             Column::text("Status"),
-            Column::text("Open"),
+            Column::actions("Open"),
         ],
     );
     for p in &properties {

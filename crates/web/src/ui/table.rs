@@ -8,6 +8,7 @@ use super::format;
 pub(crate) struct Column {
     label: String,
     numeric: bool,
+    sortable: bool,
 }
 
 impl Column {
@@ -15,6 +16,7 @@ impl Column {
         Column {
             label: label.into(),
             numeric: false,
+            sortable: true,
         }
     }
 
@@ -22,6 +24,16 @@ impl Column {
         Column {
             label: label.into(),
             numeric: true,
+            sortable: true,
+        }
+    }
+
+    /// Buttons or links, nothing to sort by.
+    pub(crate) fn actions(label: &str) -> Column {
+        Column {
+            label: label.into(),
+            numeric: false,
+            sortable: false,
         }
     }
 }
@@ -188,6 +200,10 @@ impl Table {
             escape(&self.id)
         ));
         for (i, column) in self.columns.iter().enumerate() {
+            if !column.sortable {
+                html.push_str(&format!("<th scope=\"col\">{}</th>", escape(&column.label)));
+                continue;
+            }
             html.push_str(&format!(
                 "<th scope=\"col\"{} aria-sort=\"none\"><button type=\"button\" class=\"sort\" data-sort-column=\"{i}\" data-numeric=\"{}\">{}</button></th>",
                 if column.numeric { " class=\"num\"" } else { "" },

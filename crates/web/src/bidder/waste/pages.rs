@@ -106,7 +106,7 @@ fn sizes_table(report: &WasteReport) -> String {
             Column::number("QPS"),
             Column::number("Creatives"),
             Column::number("Impressions"),
-            Column::text("Requests / impressions"),
+            Column::actions("Requests / impressions"),
             Column::number("Wasted QPS"),
         ],
     );
