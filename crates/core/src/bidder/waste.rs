@@ -252,19 +252,25 @@ pub struct Recommendation {
 pub struct Rules {
     /// A geo or publisher must carry at least this share of the bid requests.
     pub min_request_share: f64,
-    /// …and bid on fewer than this share of them (upper 95% bound, so noise does not count).
+    /// …and bid on fewer than this share of them (upper 95% bound, so noise does not count)…
     pub max_bid_rate: f64,
+    /// …and less than this fraction of how often the bidder bids on the others.
+    pub bid_rate_of_others: f64,
     /// A publisher with at least this share of invalid traffic is blocked…
     pub max_ivt_share: f64,
-    /// …when it delivered at least this many impressions.
+    /// …when it delivered at least this many impressions…
     pub min_quality_impressions: i64,
+    /// …and its share is at least this many times that of all other publishers.
+    pub ivt_times_others: f64,
 }
 
 pub const RULES: Rules = Rules {
     min_request_share: 0.01,
     max_bid_rate: 0.001,
+    bid_rate_of_others: 0.1,
     max_ivt_share: 0.10,
     min_quality_impressions: 1_000,
+    ivt_times_others: 2.0,
 };
 
 fn confidence(trials: i64) -> &'static str {
@@ -371,14 +377,25 @@ pub fn recommend(
             },
         });
     }
+    // Sent in volume, (almost) never bid on, and far below how often the bidder bids
+    // elsewhere: a seat that bids on nothing anywhere is not told to exclude every geo.
     let idle = |groups: &[FunnelGroup]| -> Vec<(FunnelGroup, (f64, f64))> {
         let total: i64 = groups.iter().map(|g| g.counts.bid_requests).sum();
+        let total_bids: i64 = groups.iter().map(|g| g.counts.bids.min(g.counts.bid_requests)).sum();
         groups
             .iter()
             .filter(|g| total > 0 && g.counts.bid_requests as f64 / total as f64 >= RULES.min_request_share)
             .filter_map(|g| {
-                let interval = wilson_interval(g.counts.bids.min(g.counts.bid_requests), g.counts.bid_requests)?;
-                (interval.1 < RULES.max_bid_rate).then(|| (g.clone(), interval))
+                let bids = g.counts.bids.min(g.counts.bid_requests);
+                let interval = wilson_interval(bids, g.counts.bid_requests)?;
+                let others = total - g.counts.bid_requests;
+                let others_rate = if others > 0 {
+                    (total_bids - bids) as f64 / others as f64
+                } else {
+                    0.0
+                };
+                (interval.1 < RULES.max_bid_rate && interval.1 < others_rate * RULES.bid_rate_of_others)
+                    .then(|| (g.clone(), interval))
             })
             .collect()
     };
@@ -393,15 +410,27 @@ pub fn recommend(
         ));
     }
     let mut blocked: Vec<String> = Vec::new();
+    let (all_impressions, all_ivt) = quality.iter().fold((0i64, 0i64), |(i, v), q| {
+        (i + q.impressions, v + q.ivt_credited_impressions.min(q.impressions))
+    });
     for q in quality {
         if q.impressions < RULES.min_quality_impressions {
             continue;
         }
-        let share = q.ivt_credited_impressions as f64 / q.impressions as f64;
-        let Some((low, high)) = wilson_interval(q.ivt_credited_impressions.min(q.impressions), q.impressions) else {
+        let ivt = q.ivt_credited_impressions.min(q.impressions);
+        let share = ivt as f64 / q.impressions as f64;
+        let Some((low, high)) = wilson_interval(ivt, q.impressions) else {
             continue;
         };
-        if low < RULES.max_ivt_share {
+        // High in itself and well above everyone else's: where every publisher is as bad
+        // (or the numbers are noise) no single one stands out to block.
+        let others_impressions = all_impressions - q.impressions;
+        let others_share = if others_impressions > 0 {
+            (all_ivt - ivt) as f64 / others_impressions as f64
+        } else {
+            0.0
+        };
+        if low < RULES.max_ivt_share || low < RULES.ivt_times_others * others_share {
             continue;
         }
         // Its requests are waste too when the funnel by publisher knows them.
@@ -607,5 +636,22 @@ mod tests {
         assert_eq!(recs[2].confidence, "medium");
         // Pure noise: nothing to recommend.
         assert!(recommend(&[], &[group("A", 100, 0)], &[], &[], &w).is_empty());
+        // Every publisher as bad as the next: none stands out to block.
+        let uniform: Vec<PublisherQuality> = (0..20)
+            .map(|i| PublisherQuality {
+                publisher: format!("pub-{i}"),
+                label: format!("pub-{i}"),
+                impressions: 10_000 + i * 100,
+                ivt_credited_impressions: 4_000 + (i * 137) % 2_000,
+            })
+            .collect();
+        assert!(recommend(&[], &[], &[], &uniform, &w).is_empty());
+        // A seat that bids on nothing anywhere is not told to exclude every geo.
+        let silent = vec![
+            group("BR", 1_000_000, 0),
+            group("US", 900_000, 0),
+            group("MX", 800_000, 0),
+        ];
+        assert!(recommend(&[], &silent, &[], &[], &w).is_empty());
     }
 }
