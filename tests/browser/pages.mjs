@@ -11,6 +11,7 @@ export async function everyPage(app) {
     ["welcome", "/app/welcome"],
     ["waste", "/app/waste"],
     ["waste-30", "/app/waste?days=30"],
+    ["campaigns", "/app/campaigns?period=30d"],
     ["creatives", "/app/creatives"],
     ["creatives-table", "/app/creatives?view=table"],
     ["creative-detail", `/app/seats/${encodeURIComponent(first.seat_id)}/creatives/${encodeURIComponent(first.creative_id)}`],

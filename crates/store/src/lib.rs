@@ -17,6 +17,7 @@ pub mod platform;
 pub mod popups;
 mod sql;
 
+pub use bidder::campaigns::*;
 pub use bidder::catalog::*;
 pub use bidder::performance::*;
 pub use bidder::waste::*;
@@ -69,6 +70,7 @@ pub enum Backend {
 pub trait Store:
     SystemStore
     + CatalogStore
+    + CampaignStore
     + PerformanceStore
     + WasteStore
     + AccountStore
@@ -88,6 +90,7 @@ pub trait Store:
 impl<T> Store for T where
     T: SystemStore
         + CatalogStore
+        + CampaignStore
         + PerformanceStore
         + WasteStore
         + WasteStore

@@ -60,16 +60,19 @@ const DOCS_PAGE: &str = r#"<!doctype html>
           crate::platform::system::me, crate::platform::audit::audit_log,
           crate::bidder::performance::api::import_performance, crate::bidder::performance::api::list_imports,
           crate::bidder::performance::api::creative_metrics, crate::bidder::waste::api::waste,
-          crate::bidder::waste::api::size_coverage, crate::bidder::waste::api::funnel),
+          crate::bidder::waste::api::size_coverage, crate::bidder::waste::api::funnel,
+          crate::bidder::campaigns::api::list_campaigns, crate::bidder::campaigns::api::get_campaign,
+          crate::bidder::campaigns::api::cluster),
     components(schemas(ErrorBody, crate::platform::system::Health, CatalogStats, SizeCount, SeatSummary, CreativePage,
           CreativeDetail, User, ImportSummary, AuditEntry, rtbcat_app::bidder::performance::PerformanceImportReport,
           rtbcat_app::bidder::performance::ImportRecord, crate::bidder::performance::api::MetricsRow,
           rtbcat_app::bidder::waste::WasteReport, rtbcat_app::bidder::waste::FunnelReport,
           rtbcat_app::bidder::waste::FunnelGroupView, rtbcat_app::bidder::waste::FilteringReason,
-          rtbcat_app::bidder::waste::WindowView, rtbcat_app::bidder::waste::Sources)),
+          rtbcat_app::bidder::waste::WindowView, rtbcat_app::bidder::waste::Sources,
+          rtbcat_app::bidder::campaigns::CampaignView, rtbcat_app::bidder::campaigns::ClusterReport)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"), (name = "waste", description = "Traffic the bidder cannot or does not use, and what to stop asking for"))
+    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"), (name = "campaigns", description = "The bidder's creatives clustered into campaigns (the popup offers are under /api/campaigns, tag popups)"), (name = "waste", description = "Traffic the bidder cannot or does not use, and what to stop asking for"))
 )]
 pub struct ApiDoc;
 

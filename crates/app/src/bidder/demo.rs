@@ -855,6 +855,8 @@ pub async fn load(
     let (counts, produced) = tokio::join!(writer, producer);
     let counts = counts?;
     let (performance_rows, traffic_rows) = produced.unwrap_or((0, 0));
+    // The demo catalog, clustered into the campaigns its products make.
+    crate::bidder::campaigns::cluster(store, "demo", now.unix_timestamp()).await?;
     Ok(DemoReport {
         catalog,
         performance_rows,

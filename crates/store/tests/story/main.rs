@@ -20,6 +20,7 @@ macro_rules! stories {
 }
 
 mod accounts;
+mod campaigns;
 mod catalog;
 mod performance;
 mod popups;

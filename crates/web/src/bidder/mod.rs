@@ -1,5 +1,6 @@
 //! The bidder wing over HTTP: the creative catalog and performance, API and pages.
 
+pub mod campaigns;
 pub mod catalog;
 pub mod performance;
 pub mod waste;
@@ -10,11 +11,13 @@ use axum::Router;
 pub fn routes() -> Router<AppState> {
     let pages = Router::new()
         .merge(catalog::pages::routes())
+        .merge(campaigns::pages::routes())
         .merge(performance::pages::routes())
         .merge(waste::pages::routes())
         .layer(axum::middleware::map_response(crate::ui::page_headers));
     Router::new()
         .merge(catalog::api::routes())
+        .merge(campaigns::api::routes())
         .merge(performance::api::routes())
         .merge(waste::api::routes())
         .merge(pages)

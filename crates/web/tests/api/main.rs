@@ -5,6 +5,7 @@
 //! `RTBCAT_TEST_POSTGRES_URL` is set (CI sets it and runs the ignored tests).
 
 mod auth;
+mod campaigns;
 mod catalog;
 mod performance;
 mod popups;

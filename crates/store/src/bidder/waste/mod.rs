@@ -5,6 +5,7 @@
 mod postgres;
 mod sqlite;
 
+use crate::sql::Columns;
 use crate::*;
 use async_trait::async_trait;
 
@@ -229,4 +230,57 @@ pub(crate) fn quality_sql(d: &Dialect) -> String {
         sum("ivt_credited_impressions"),
         window(d)
     )
+}
+
+// Each row type mapped once, for both engines.
+
+pub(crate) fn size_requests_from(r: &impl Columns) -> StoreResult<SizeRequests> {
+    Ok(SizeRequests {
+        size: r.col(0)?,
+        requests: r.col(1)?,
+    })
+}
+
+pub(crate) fn size_creatives_from(r: &impl Columns) -> StoreResult<SizeCreatives> {
+    Ok(SizeCreatives {
+        size: r.col(0)?,
+        category: r.col(1)?,
+        approved: r.col(2)?,
+    })
+}
+
+pub(crate) fn size_impressions_from(r: &impl Columns) -> StoreResult<SizeImpressions> {
+    Ok(SizeImpressions {
+        size: r.col(0)?,
+        impressions: r.col(1)?,
+    })
+}
+
+pub(crate) fn funnel_sums_from(r: &impl Columns) -> StoreResult<FunnelSums> {
+    Ok(FunnelSums {
+        key: r.col(0)?,
+        bid_requests: r.col(1)?,
+        inventory_matches: r.col(2)?,
+        successful_responses: r.col(3)?,
+        bids: r.col(4)?,
+        bids_in_auction: r.col(5)?,
+        auctions_won: r.col(6)?,
+        impressions: r.col(7)?,
+    })
+}
+
+pub(crate) fn filtering_sums_from(r: &impl Columns) -> StoreResult<FilteringSums> {
+    Ok(FilteringSums {
+        reason: r.col(0)?,
+        bids: r.col(1)?,
+        bids_in_auction: r.col(2)?,
+    })
+}
+
+pub(crate) fn quality_sums_from(r: &impl Columns) -> StoreResult<QualitySums> {
+    Ok(QualitySums {
+        publisher: r.col(0)?,
+        impressions: r.col(1)?,
+        ivt_credited_impressions: r.col(2)?,
+    })
 }

@@ -2,16 +2,19 @@
 
 use super::*;
 use crate::engine::sqlite::*;
-use rusqlite::{params, Row};
+use rusqlite::params;
 
+/// Every row of `sql` mapped by `map` (a shared mapper, see `mod.rs`).
 fn all<T>(
     conn: &rusqlite::Connection,
     sql: &str,
     values: impl rusqlite::Params,
-    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    map: impl Fn(&rusqlite::Row<'_>) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(values, map)?.collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt
+        .query_map(values, |r| Ok(map(r)?))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
@@ -28,12 +31,7 @@ impl WasteStore for SqliteStore {
                 conn,
                 &size_requests_sql(&SQLITE),
                 params![f.start, f.end, f.seat],
-                |r| {
-                    Ok(SizeRequests {
-                        size: r.get(0)?,
-                        requests: r.get(1)?,
-                    })
-                },
+                |r| size_requests_from(r),
             )
         })
         .await
@@ -42,11 +40,7 @@ impl WasteStore for SqliteStore {
     async fn size_creatives(&self, seat: Option<String>) -> StoreResult<Vec<SizeCreatives>> {
         self.read(move |conn| {
             all(conn, &size_creatives_sql(&SQLITE), params![seat], |r| {
-                Ok(SizeCreatives {
-                    size: r.get(0)?,
-                    category: r.get(1)?,
-                    approved: r.get(2)?,
-                })
+                size_creatives_from(r)
             })
         })
         .await
@@ -58,12 +52,7 @@ impl WasteStore for SqliteStore {
                 conn,
                 &size_impressions_sql(&SQLITE),
                 params![f.start, f.end, f.seat],
-                |r| {
-                    Ok(SizeImpressions {
-                        size: r.get(0)?,
-                        impressions: r.get(1)?,
-                    })
-                },
+                |r| size_impressions_from(r),
             )
         })
         .await
@@ -72,16 +61,7 @@ impl WasteStore for SqliteStore {
     async fn funnel_sums(&self, f: WasteFilter, by: FunnelBy) -> StoreResult<Vec<FunnelSums>> {
         self.read(move |conn| {
             all(conn, &funnel_sql(&SQLITE, by), params![f.start, f.end, f.seat], |r| {
-                Ok(FunnelSums {
-                    key: r.get(0)?,
-                    bid_requests: r.get(1)?,
-                    inventory_matches: r.get(2)?,
-                    successful_responses: r.get(3)?,
-                    bids: r.get(4)?,
-                    bids_in_auction: r.get(5)?,
-                    auctions_won: r.get(6)?,
-                    impressions: r.get(7)?,
-                })
+                funnel_sums_from(r)
             })
         })
         .await
@@ -90,11 +70,7 @@ impl WasteStore for SqliteStore {
     async fn filtering_sums(&self, f: WasteFilter) -> StoreResult<Vec<FilteringSums>> {
         self.read(move |conn| {
             all(conn, &filtering_sql(&SQLITE), params![f.start, f.end, f.seat], |r| {
-                Ok(FilteringSums {
-                    reason: r.get(0)?,
-                    bids: r.get(1)?,
-                    bids_in_auction: r.get(2)?,
-                })
+                filtering_sums_from(r)
             })
         })
         .await
@@ -103,11 +79,7 @@ impl WasteStore for SqliteStore {
     async fn quality_sums(&self, f: WasteFilter) -> StoreResult<Vec<QualitySums>> {
         self.read(move |conn| {
             all(conn, &quality_sql(&SQLITE), params![f.start, f.end, f.seat], |r| {
-                Ok(QualitySums {
-                    publisher: r.get(0)?,
-                    impressions: r.get(1)?,
-                    ivt_credited_impressions: r.get(2)?,
-                })
+                quality_sums_from(r)
             })
         })
         .await
@@ -115,12 +87,11 @@ impl WasteStore for SqliteStore {
 
     async fn kinds_present(&self, f: WasteFilter) -> StoreResult<Vec<String>> {
         self.read(move |conn| {
-            all(
-                conn,
-                &kinds_present_sql(&SQLITE),
-                params![f.start, f.end, f.seat],
-                |r| r.get(0),
-            )
+            let mut stmt = conn.prepare_cached(&kinds_present_sql(&SQLITE))?;
+            let kinds = stmt
+                .query_map(params![f.start, f.end, f.seat], |r| r.get(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(kinds)
         })
         .await
     }
