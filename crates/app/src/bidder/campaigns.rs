@@ -124,12 +124,6 @@ pub async fn list(store: &SharedStore, period: Period, as_of: Option<Date>) -> R
         .into_iter()
         .map(|s| (s.campaign_id, s))
         .collect();
-    let label = match period {
-        Period::Yesterday => "1d",
-        Period::Week => "7d",
-        Period::Month => "30d",
-        Period::All => "all",
-    };
     let mut views: Vec<CampaignView> = store
         .list_creative_campaigns()
         .await?
@@ -146,7 +140,7 @@ pub async fn list(store: &SharedStore, period: Period, as_of: Option<Date>) -> R
                 rule: c.rule,
                 confidence: c.confidence_permille as f64 / 1000.0,
                 locked: c.locked,
-                period: label.into(),
+                period: period.as_str().into(),
                 ctr: ctr(s.clicks, s.impressions),
                 cpc_micros: cpc_micros(s.spend_micros, s.clicks),
                 cpm_micros: cpm_micros(s.spend_micros, s.impressions),

@@ -2,7 +2,7 @@
 //! traffic date), size coverage, the funnel by geo or publisher, bid-filtering reasons and
 //! the recommendations, as the API and the page show them.
 
-use rtbcat_core::bidder::performance::report::{country_name, parse_report_date};
+use rtbcat_core::bidder::performance::report::{country_label, parse_report_date};
 use rtbcat_core::bidder::waste::{
     funnel_steps, recommend, size_coverage, FunnelCounts, FunnelGroup, FunnelStep, PublisherQuality, Recommendation,
     SizeCoverage, SizeTotals, Window,
@@ -116,33 +116,12 @@ pub struct FunnelReport {
     pub sources: Sources,
 }
 
-/// A country as a label: `Brazil (BR)`.
-fn geo_label(code: &str) -> String {
-    match country_name(code) {
-        Some(name) => format!("{name} ({code})"),
-        None if code.is_empty() || code == "ZZ" => "Unknown".into(),
-        None => code.to_string(),
-    }
-}
-
-fn counts(s: &FunnelSums) -> FunnelCounts {
-    FunnelCounts {
-        bid_requests: s.bid_requests,
-        inventory_matches: s.inventory_matches,
-        successful_responses: s.successful_responses,
-        bids: s.bids,
-        bids_in_auction: s.bids_in_auction,
-        auctions_won: s.auctions_won,
-        impressions: s.impressions,
-    }
-}
-
 fn groups(rows: Vec<FunnelSums>, label: impl Fn(&str) -> String) -> Vec<FunnelGroup> {
     let mut out: Vec<FunnelGroup> = rows
         .into_iter()
         .map(|r| FunnelGroup {
             label: label(&r.key),
-            counts: counts(&r),
+            counts: r.counts,
             key: r.key,
         })
         .collect();
@@ -243,7 +222,7 @@ pub async fn waste(store: &SharedStore, query: &WasteQuery, today: Date) -> Resu
     let window = window(store, query, today).await?;
     let f = filter(&window, &query.seat);
     let sizes = sizes(store, &window, &query.seat).await?;
-    let geos = groups(store.funnel_sums(f.clone(), FunnelBy::Geo).await?, geo_label);
+    let geos = groups(store.funnel_sums(f.clone(), FunnelBy::Geo).await?, country_label);
     let publishers = groups(store.funnel_sums(f.clone(), FunnelBy::Publisher).await?, str::to_string);
     let quality: Vec<PublisherQuality> = store
         .quality_sums(f.clone())
@@ -307,12 +286,12 @@ pub async fn funnel(
             .await?
             .iter()
             .fold(FunnelCounts::default(), |mut total, s| {
-                total.add(&counts(s));
+                total.add(&s.counts);
                 total
             });
     let grouped = match by_store {
         Some(FunnelBy::All) | None => Vec::new(),
-        Some(FunnelBy::Geo) => groups(store.funnel_sums(f.clone(), FunnelBy::Geo).await?, geo_label),
+        Some(FunnelBy::Geo) => groups(store.funnel_sums(f.clone(), FunnelBy::Geo).await?, country_label),
         Some(FunnelBy::Publisher) => groups(store.funnel_sums(f.clone(), FunnelBy::Publisher).await?, str::to_string),
     };
     let filtering_rows = store.filtering_sums(f.clone()).await?;

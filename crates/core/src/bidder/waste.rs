@@ -281,6 +281,49 @@ fn confidence(trials: i64) -> &'static str {
     }
 }
 
+impl Evidence {
+    /// The numbers every recommendation rests on; the rule adds what else it looked at.
+    fn of(window: &Window, requests: i64, summary: String) -> Evidence {
+        Evidence {
+            window: *window,
+            requests,
+            bids: None,
+            impressions: None,
+            creatives: None,
+            ivt_credited_impressions: None,
+            rate: None,
+            rate_low: None,
+            rate_high: None,
+            summary,
+        }
+    }
+}
+
+/// A recommendation as a rule finds it; its confidence rests on `trials` (the counts the
+/// rule looked at). Severity and share of waste depend on all the others and are set once
+/// every rule has run (`recommend`).
+fn proposal(
+    kind: &'static str,
+    title: String,
+    wasted_requests: i64,
+    trials: i64,
+    evidence: Evidence,
+    change: PretargetingChange,
+    window: &Window,
+) -> Recommendation {
+    Recommendation {
+        kind,
+        title,
+        severity: "low",
+        confidence: confidence(trials),
+        wasted_requests,
+        wasted_qps: window.qps(wasted_requests),
+        share_of_waste: 0.0,
+        evidence,
+        change,
+    }
+}
+
 /// A geo or publisher sent in volume that the bidder (almost) never bids on: all its
 /// requests are waste; `bounds` is the bid rate's 95% interval.
 fn never_bid_on(
@@ -292,42 +335,37 @@ fn never_bid_on(
     window: &Window,
 ) -> Recommendation {
     let requests = group.counts.bid_requests;
-    Recommendation {
+    let summary = format!(
+        "{} bids on {} bid requests in {} days (bid rate at most {:.3}%)",
+        thousands(group.counts.bids),
+        thousands(requests),
+        window.days,
+        high * 100.0
+    );
+    proposal(
         kind,
-        title: format!(
+        format!(
             "{verb} {}: {:.1} QPS, almost never bid on",
             group.label,
             window.qps(requests)
         ),
-        severity: "low",
-        confidence: confidence(requests),
-        wasted_requests: requests,
-        wasted_qps: window.qps(requests),
-        share_of_waste: 0.0,
-        evidence: Evidence {
-            window: *window,
-            requests,
+        requests,
+        requests,
+        Evidence {
             bids: Some(group.counts.bids),
             impressions: Some(group.counts.impressions),
-            creatives: None,
-            ivt_credited_impressions: None,
             rate: group.counts.bid_rate(),
             rate_low: Some(low),
             rate_high: Some(high),
-            summary: format!(
-                "{} bids on {} bid requests in {} days (bid rate at most {:.3}%)",
-                thousands(group.counts.bids),
-                thousands(requests),
-                window.days,
-                high * 100.0
-            ),
+            ..Evidence::of(window, requests, summary)
         },
-        change: PretargetingChange {
+        PretargetingChange {
             field,
             action: "exclude",
             values: vec![group.key.clone()],
         },
-    }
+        window,
+    )
 }
 
 /// Recommendations from sizes, geos, publishers and publisher quality, most waste first.
@@ -340,42 +378,34 @@ pub fn recommend(
 ) -> Vec<Recommendation> {
     let mut out: Vec<Recommendation> = Vec::new();
     for s in sizes.iter().filter(|s| s.coverage == "no_creative") {
-        out.push(Recommendation {
-            kind: "exclude_size",
-            title: format!(
+        let summary = format!(
+            "{} requests for {} in {} days; no approved creative has this size",
+            thousands(s.requests),
+            s.size,
+            window.days
+        );
+        // Request counts are exact; the only doubt is whether the traffic continues.
+        out.push(proposal(
+            "exclude_size",
+            format!(
                 "Stop asking for {}: {:.1} QPS with no creative to serve it",
                 s.size,
                 window.qps(s.wasted_requests)
             ),
-            severity: "low",
-            // Request counts are exact; the only doubt is whether the traffic continues.
-            confidence: confidence(s.requests),
-            wasted_requests: s.wasted_requests,
-            wasted_qps: s.wasted_qps,
-            share_of_waste: 0.0,
-            evidence: Evidence {
-                window: *window,
-                requests: s.requests,
-                bids: None,
+            s.wasted_requests,
+            s.requests,
+            Evidence {
                 impressions: s.impressions,
                 creatives: Some(0),
-                ivt_credited_impressions: None,
-                rate: None,
-                rate_low: None,
-                rate_high: None,
-                summary: format!(
-                    "{} requests for {} in {} days; no approved creative has this size",
-                    thousands(s.requests),
-                    s.size,
-                    window.days
-                ),
+                ..Evidence::of(window, s.requests, summary)
             },
-            change: PretargetingChange {
+            PretargetingChange {
                 field: "includedCreativeDimensions",
                 action: "remove",
                 values: vec![s.size.clone()],
             },
-        });
+            window,
+        ));
     }
     // Sent in volume, (almost) never bid on, and far below how often the bidder bids
     // elsewhere: a seat that bids on nothing anywhere is not told to exclude every geo.
@@ -439,41 +469,36 @@ pub fn recommend(
             .find(|p| p.key == q.publisher)
             .map_or(q.impressions, |p| p.counts.bid_requests);
         blocked.push(q.publisher.clone());
-        out.push(Recommendation {
-            kind: "block_publisher",
-            title: format!(
+        let summary = format!(
+            "{} of {} impressions credited back as invalid in {} days",
+            thousands(q.ivt_credited_impressions),
+            thousands(q.impressions),
+            window.days
+        );
+        out.push(proposal(
+            "block_publisher",
+            format!(
                 "Block {}: {:.0}% of its impressions were invalid traffic",
                 q.label,
                 share * 100.0
             ),
-            severity: "low",
-            confidence: confidence(q.impressions),
-            wasted_requests: requests,
-            wasted_qps: window.qps(requests),
-            share_of_waste: 0.0,
-            evidence: Evidence {
-                window: *window,
-                requests,
-                bids: None,
+            requests,
+            q.impressions,
+            Evidence {
                 impressions: Some(q.impressions),
-                creatives: None,
                 ivt_credited_impressions: Some(q.ivt_credited_impressions),
                 rate: Some(share),
                 rate_low: Some(low),
                 rate_high: Some(high),
-                summary: format!(
-                    "{} of {} impressions credited back as invalid in {} days",
-                    thousands(q.ivt_credited_impressions),
-                    thousands(q.impressions),
-                    window.days
-                ),
+                ..Evidence::of(window, requests, summary)
             },
-            change: PretargetingChange {
+            PretargetingChange {
                 field: "publisherTargeting.values",
                 action: "exclude",
                 values: vec![q.publisher.clone()],
             },
-        });
+            window,
+        ));
     }
     for (publisher, bounds) in idle(publishers) {
         if !blocked.contains(&publisher.key) {

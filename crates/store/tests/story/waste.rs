@@ -99,10 +99,10 @@ async fn waste_story(engine: Engine) {
     assert_eq!(all.len(), 1);
     assert_eq!(
         (
-            all[0].bid_requests,
-            all[0].inventory_matches,
-            all[0].bids,
-            all[0].auctions_won
+            all[0].counts.bid_requests,
+            all[0].counts.inventory_matches,
+            all[0].counts.bids,
+            all[0].counts.auctions_won
         ),
         (8_000, 4_000, 400, 25 + 75)
     );
@@ -110,7 +110,7 @@ async fn waste_story(engine: Engine) {
     geos.sort_by(|a, b| a.key.cmp(&b.key));
     assert_eq!(
         geos.iter()
-            .map(|g| (g.key.as_str(), g.bid_requests, g.bids))
+            .map(|g| (g.key.as_str(), g.counts.bid_requests, g.counts.bids))
             .collect::<Vec<_>>(),
         vec![("BR", 3_000, 400), ("VN", 5_000, 0)]
     );
@@ -121,7 +121,7 @@ async fn waste_story(engine: Engine) {
     assert_eq!(
         publishers
             .iter()
-            .map(|p| (p.key.as_str(), p.bid_requests))
+            .map(|p| (p.key.as_str(), p.counts.bid_requests))
             .collect::<Vec<_>>(),
         vec![("pub-1", 800)]
     );

@@ -94,14 +94,7 @@ fn percent_text(pct: f64) -> String {
 
 /// A country as people read it: `Brazil (BR)`; `ZZ` and blanks are "Unknown".
 pub(crate) fn country(code: &str) -> String {
-    let code = code.trim();
-    if code.is_empty() || code.eq_ignore_ascii_case("ZZ") {
-        return "Unknown".into();
-    }
-    match rtbcat_core::bidder::performance::report::country_name(code) {
-        Some(name) => format!("{name} ({})", code.to_ascii_uppercase()),
-        None => code.to_string(),
-    }
+    rtbcat_core::bidder::performance::report::country_label(code)
 }
 
 /// A device class from the reports (`mobile`, `ctv`) as a label.

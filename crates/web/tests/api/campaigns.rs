@@ -15,16 +15,7 @@ async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, Value
 
 async fn campaigns_scenario(backend: Backend) {
     let app = spawn_app(backend).await;
-    rtbcat_app::bidder::demo::load(
-        &app.store,
-        rtbcat_app::bidder::demo::DEFAULT_SEED,
-        200,
-        3_000,
-        rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE,
-        time::OffsetDateTime::from_unix_timestamp(crate::support::NOW).expect("now"),
-    )
-    .await
-    .expect("demo");
+    app.load_demo(rtbcat_app::bidder::demo::DEFAULT_SEED, 200, 3_000).await;
     let viewer = app.client_as(Role::Viewer).await;
     let (status, campaigns) = get(&viewer, &app, "/campaigns?period=all").await;
     assert_eq!(status, 200, "{campaigns}");

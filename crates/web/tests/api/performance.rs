@@ -304,17 +304,7 @@ async fn performance_import_on_postgres() {
 #[tokio::test]
 async fn pages_show_performance_badges_and_charts() {
     let app = spawn_app(Backend::Sqlite).await;
-    let now = time::OffsetDateTime::from_unix_timestamp(crate::support::NOW).expect("time");
-    let demo = rtbcat_app::bidder::demo::load(
-        &app.store,
-        3,
-        30,
-        3000,
-        rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE,
-        now,
-    )
-    .await
-    .expect("demo");
+    let demo = app.load_demo(3, 30, 3000).await;
     assert!(demo.performance_rows >= 3000);
     app.add_user("viewer@example.com", Role::Viewer).await;
     let browser = crate::support::browser();

@@ -147,6 +147,20 @@ impl TestApp {
             .expect("add user");
     }
 
+    /// The demo data set (catalog, performance, traffic and reports, campaigns) at `NOW`.
+    pub async fn load_demo(&self, seed: u64, creatives: usize, rows: usize) -> rtbcat_app::bidder::demo::DemoReport {
+        rtbcat_app::bidder::demo::load(
+            &self.store,
+            seed,
+            creatives,
+            rows,
+            rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE,
+            time::OffsetDateTime::from_unix_timestamp(NOW).expect("now"),
+        )
+        .await
+        .expect("demo")
+    }
+
     /// A client authenticated with a fresh API token of a new user with this role.
     pub async fn client_as(&self, role: Role) -> reqwest::Client {
         let email = format!("{}@example.com", role.as_str());

@@ -166,16 +166,7 @@ async fn bad_input_and_unknown_pages_keep_the_navigation() {
         "the bad filter is marked"
     );
     // A tier that matches nothing is not "No creatives yet" under a full catalog.
-    rtbcat_app::bidder::demo::load(
-        &app.store,
-        1,
-        10,
-        30,
-        rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE,
-        time::OffsetDateTime::from_unix_timestamp(crate::support::NOW).expect("now"),
-    )
-    .await
-    .expect("demo");
+    app.load_demo(1, 10, 30).await;
     let (_, html) = page(&viewer, &app, "/app/creatives?search=zzzz-nothing").await;
     assert!(html.contains("No creative matches these filters") && !html.contains("No creatives yet"));
 }
@@ -183,17 +174,7 @@ async fn bad_input_and_unknown_pages_keep_the_navigation() {
 #[tokio::test]
 async fn creatives_export_every_match_and_tables_have_totals() {
     let app = spawn_app(Backend::Sqlite).await;
-    let now = time::OffsetDateTime::from_unix_timestamp(crate::support::NOW).expect("now");
-    rtbcat_app::bidder::demo::load(
-        &app.store,
-        2,
-        60,
-        30,
-        rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE,
-        now,
-    )
-    .await
-    .expect("demo");
+    app.load_demo(2, 60, 30).await;
     let viewer = signed_in(&app, Role::Viewer).await;
     let response = viewer
         .get(app.url("/app/creatives/export.csv?period=30d&sort=spend"))
@@ -264,16 +245,7 @@ async fn the_start_page_is_waste_once_traffic_exists() {
         Some("/app/creatives"),
         "no traffic yet: the catalog"
     );
-    rtbcat_app::bidder::demo::load(
-        &app.store,
-        1,
-        10,
-        30,
-        rtbcat_core::bidder::catalog::creative::DEFAULT_BUYERS_UI_TEMPLATE,
-        time::OffsetDateTime::from_unix_timestamp(crate::support::NOW).expect("now"),
-    )
-    .await
-    .expect("demo");
+    app.load_demo(1, 10, 30).await;
     let then = viewer.get(app.url("/app")).send().await.expect("start");
     assert_eq!(location(then).as_deref(), Some("/app/waste"));
     let (status, html) = page(&viewer, &app, "/app/waste").await;

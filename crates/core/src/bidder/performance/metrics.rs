@@ -27,6 +27,16 @@ impl Period {
         }
     }
 
+    /// The parameter's spelling: `1d`, `7d`, `30d`, `all`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Yesterday => "1d",
+            Period::Week => "7d",
+            Period::Month => "30d",
+            Period::All => "all",
+        }
+    }
+
     pub fn days(self) -> Option<i64> {
         match self {
             Period::Yesterday => Some(1),
@@ -60,6 +70,15 @@ pub enum Tier {
 }
 
 impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::High => "high",
+            Tier::Medium => "medium",
+            Tier::Low => "low",
+            Tier::Zero => "zero",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Tier> {
         match text.trim().to_lowercase().as_str() {
             "high" => Some(Tier::High),
@@ -161,6 +180,9 @@ mod tests {
         assert_eq!(Period::All.previous_window(as_of), None);
         assert_eq!(Period::parse("30d"), Some(Period::Month));
         assert_eq!(Period::parse("90d"), None);
+        for p in [Period::Yesterday, Period::Week, Period::Month, Period::All] {
+            assert_eq!(Period::parse(p.as_str()), Some(p));
+        }
     }
 
     #[test]

@@ -435,6 +435,19 @@ pub fn country_name(code: &str) -> Option<String> {
         .map(|c| c.long_name.trim_start_matches("The ").to_string())
 }
 
+/// A country as people read it: `Brazil (BR)`; `ZZ` and blanks are "Unknown", an unknown
+/// code stays as it is.
+pub fn country_label(code: &str) -> String {
+    let code = code.trim();
+    if code.is_empty() || code.eq_ignore_ascii_case("ZZ") {
+        return "Unknown".into();
+    }
+    match country_name(code) {
+        Some(name) => format!("{name} ({})", code.to_ascii_uppercase()),
+        None => code.to_string(),
+    }
+}
+
 /// `2026-11-01T13:05:00Z` or `2026-11-01 13:05` → (`2026-11-01`, Some(13)); a plain date
 /// stays as it is.
 fn split_timestamp(text: &str) -> (&str, Option<u8>) {

@@ -42,13 +42,7 @@ pub struct SizeImpressions {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FunnelSums {
     pub key: String,
-    pub bid_requests: i64,
-    pub inventory_matches: i64,
-    pub successful_responses: i64,
-    pub bids: i64,
-    pub bids_in_auction: i64,
-    pub auctions_won: i64,
-    pub impressions: i64,
+    pub counts: rtbcat_core::bidder::waste::FunnelCounts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -259,13 +253,15 @@ pub(crate) fn size_impressions_from(r: &impl Columns) -> StoreResult<SizeImpress
 pub(crate) fn funnel_sums_from(r: &impl Columns) -> StoreResult<FunnelSums> {
     Ok(FunnelSums {
         key: r.col(0)?,
-        bid_requests: r.col(1)?,
-        inventory_matches: r.col(2)?,
-        successful_responses: r.col(3)?,
-        bids: r.col(4)?,
-        bids_in_auction: r.col(5)?,
-        auctions_won: r.col(6)?,
-        impressions: r.col(7)?,
+        counts: rtbcat_core::bidder::waste::FunnelCounts {
+            bid_requests: r.col(1)?,
+            inventory_matches: r.col(2)?,
+            successful_responses: r.col(3)?,
+            bids: r.col(4)?,
+            bids_in_auction: r.col(5)?,
+            auctions_won: r.col(6)?,
+            impressions: r.col(7)?,
+        },
     })
 }
 

@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rtbcat_app::bidder::campaigns::{CampaignView, ClusterReport};
-use rtbcat_core::bidder::performance::metrics::Period;
 use rtbcat_core::platform::accounts::Role;
 use serde::Deserialize;
 
@@ -17,14 +16,6 @@ use serde::Deserialize;
 pub struct CampaignParams {
     /// `1d`, `7d` (default), `30d` or `all`, ending at the newest imported day.
     pub period: Option<String>,
-}
-
-pub(crate) fn period(text: Option<&str>) -> Result<Period, ApiError> {
-    match text.map(str::trim).filter(|p| !p.is_empty()) {
-        None => Ok(Period::Week),
-        Some(p) => Period::parse(p)
-            .ok_or_else(|| ApiError::bad_parameter("period", format!("{p:?} is not one of 1d, 7d, 30d, all"))),
-    }
 }
 
 /// Creatives clustered into campaigns, each with its creatives, the rule that formed it, a
@@ -37,7 +28,7 @@ pub(crate) async fn list_campaigns(
     params: Result<Query<CampaignParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<CampaignView>>, ApiError> {
     let Query(params) = params?;
-    let period = period(params.period.as_deref())?;
+    let period = crate::bidder::catalog::api::parse_period(params.period.as_deref())?;
     Ok(Json(
         rtbcat_app::bidder::campaigns::list(&state.store, period, None).await?,
     ))
@@ -53,7 +44,7 @@ pub(crate) async fn get_campaign(
     params: Result<Query<CampaignParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CampaignView>, ApiError> {
     let Query(params) = params?;
-    let period = period(params.period.as_deref())?;
+    let period = crate::bidder::catalog::api::parse_period(params.period.as_deref())?;
     rtbcat_app::bidder::campaigns::list(&state.store, period, None)
         .await?
         .into_iter()

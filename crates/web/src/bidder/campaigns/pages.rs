@@ -1,6 +1,6 @@
 //! The Campaigns page: creatives grouped by the product they sell, with their numbers.
 
-use crate::bidder::campaigns::api::period;
+use crate::bidder::catalog::api::parse_period;
 use crate::session::PageUser;
 use crate::ui::table::{Cell, Column, Table};
 use crate::ui::*;
@@ -37,7 +37,7 @@ async fn campaigns_page(
     Query(params): Query<CampaignsPageParams>,
 ) -> Response {
     let mut chrome = Chrome::new(&user, "campaigns");
-    let chosen = match period(params.period.as_deref()) {
+    let chosen = match parse_period(params.period.as_deref()) {
         Ok(p) => p,
         Err(e) => {
             chrome.error(format!("{}. Showing the last 7 days.", capitalised(&e.body.message)));
@@ -99,12 +99,7 @@ async fn campaigns_page(
         Cell::money_or_dash(cpc_micros(spend, clicks)),
         Cell::money_or_dash(cpm_micros(spend, impressions)),
     ]);
-    let current = match chosen {
-        rtbcat_core::bidder::performance::metrics::Period::Yesterday => "1d",
-        rtbcat_core::bidder::performance::metrics::Period::Week => "7d",
-        rtbcat_core::bidder::performance::metrics::Period::Month => "30d",
-        rtbcat_core::bidder::performance::metrics::Period::All => "all",
-    };
+    let current = chosen.as_str();
     render(&CampaignsPage {
         chrome,
         count: campaigns.len(),

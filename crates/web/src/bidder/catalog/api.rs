@@ -78,12 +78,22 @@ pub struct CreativeListParams {
     pub tier: Option<String>,
 }
 
+/// A performance period parameter: `1d`, `7d` (the default), `30d` or `all`.
+pub(crate) fn parse_period(text: Option<&str>) -> Result<rtbcat_core::bidder::performance::metrics::Period, ApiError> {
+    use rtbcat_core::bidder::performance::metrics::Period;
+    match text.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(Period::Week),
+        Some(p) => Period::parse(p)
+            .ok_or_else(|| ApiError::bad_parameter("period", format!("{p:?} is not one of 1d, 7d, 30d, all"))),
+    }
+}
+
 /// The performance part of a listing, when one was asked for.
 pub fn performance_listing(
     params: &CreativeListParams,
 ) -> Result<Option<rtbcat_app::bidder::catalog::view::PerformanceListing>, ApiError> {
     use rtbcat_app::bidder::catalog::view::{PerformanceListing, PerformanceSort};
-    use rtbcat_core::bidder::performance::metrics::{Period, Tier};
+    use rtbcat_core::bidder::performance::metrics::Tier;
     let clean = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -100,11 +110,7 @@ pub fn performance_listing(
     if metric.is_none() && period.is_none() && as_of.is_none() && geo.is_none() && tier.is_none() {
         return Ok(None);
     }
-    let period = match period {
-        None => Period::Week,
-        Some(p) => Period::parse(&p)
-            .ok_or_else(|| ApiError::bad_parameter("period", format!("{p:?} is not one of 1d, 7d, 30d, all")))?,
-    };
+    let period = parse_period(period.as_deref())?;
     let as_of = match as_of {
         None => None,
         Some(d) => Some(

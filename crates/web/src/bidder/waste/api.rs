@@ -64,6 +64,15 @@ impl WasteParams {
     }
 }
 
+/// The report as JSON or, with `format=csv`, as the CSV `to_csv` writes, named `name`.
+fn respond<T: serde::Serialize>(csv: bool, report: T, to_csv: fn(&T) -> String, name: &str) -> Response {
+    if csv {
+        csv_attachment(to_csv(&report), name)
+    } else {
+        Json(report).into_response()
+    }
+}
+
 fn ratio(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.6}")).unwrap_or_default()
 }
@@ -98,11 +107,8 @@ pub(crate) async fn waste(
     let Query(params) = params?;
     let csv = params.csv()?;
     let report = rtbcat_app::bidder::waste::waste(&state.store, &params.query()?, state.clock.now().date()).await?;
-    if csv {
-        let name = format!("rtbcat-waste-{}-{}.csv", report.window.start, report.window.end);
-        return Ok(csv_attachment(sizes_csv(&report), &name));
-    }
-    Ok(Json(report).into_response())
+    let name = format!("rtbcat-waste-{}-{}.csv", report.window.start, report.window.end);
+    Ok(respond(csv, report, sizes_csv, &name))
 }
 
 /// Every canonical size seen in traffic or among creatives: requests, approved creatives,
@@ -169,14 +175,11 @@ pub(crate) async fn funnel(
     let by = params.by.clone().unwrap_or_default();
     let report =
         rtbcat_app::bidder::waste::funnel(&state.store, &params.query()?, &by, state.clock.now().date()).await?;
-    if csv {
-        let name = format!(
-            "rtbcat-funnel-{}-{}-{}.csv",
-            report.by, report.window.start, report.window.end
-        );
-        return Ok(csv_attachment(funnel_csv(&report), &name));
-    }
-    Ok(Json(report).into_response())
+    let name = format!(
+        "rtbcat-funnel-{}-{}-{}.csv",
+        report.by, report.window.start, report.window.end
+    );
+    Ok(respond(csv, report, funnel_csv, &name))
 }
 
 pub fn routes() -> Router<AppState> {
