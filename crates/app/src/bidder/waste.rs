@@ -2,11 +2,12 @@
 //! traffic date), size coverage, the funnel by geo or publisher, bid-filtering reasons and
 //! the recommendations, as the API and the page show them.
 
-use rtbcat_core::bidder::performance::report::{country_label, parse_report_date};
+use rtbcat_core::bidder::performance::report::parse_report_date;
 use rtbcat_core::bidder::waste::{
     funnel_steps, recommend, size_coverage, FunnelCounts, FunnelGroup, FunnelStep, PublisherQuality, Recommendation,
     SizeCoverage, SizeTotals, Window,
 };
+use rtbcat_core::shared::country::country_label;
 use rtbcat_store::{FunnelBy, FunnelSums, SharedStore, StoreError, WasteFilter};
 use serde::Serialize;
 use std::collections::BTreeMap;

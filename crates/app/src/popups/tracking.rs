@@ -416,7 +416,7 @@ impl Tracking {
         visit
             .country
             .as_deref()
-            .and_then(rtbcat_core::bidder::performance::report::country_code)
+            .and_then(rtbcat_core::shared::country::country_code)
             .or_else(|| self.country_of(&visit.ip))
             .unwrap_or_else(|| "ZZ".into())
     }

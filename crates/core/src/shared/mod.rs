@@ -1,5 +1,6 @@
-//! The small vocabulary every domain uses: money, limits on stored values, statistics, bounded text, secrets.
+//! The small vocabulary every domain uses: countries, money, limits on stored values, statistics, bounded text, secrets.
 
+pub mod country;
 pub mod limits;
 pub mod money;
 pub mod secrets;

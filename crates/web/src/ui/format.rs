@@ -94,7 +94,7 @@ fn percent_text(pct: f64) -> String {
 
 /// A country as people read it: `Brazil (BR)`; `ZZ` and blanks are "Unknown".
 pub(crate) fn country(code: &str) -> String {
-    rtbcat_core::bidder::performance::report::country_label(code)
+    rtbcat_core::shared::country::country_label(code)
 }
 
 /// A device class from the reports (`mobile`, `ctv`) as a label.

@@ -121,7 +121,7 @@ pub fn performance_listing(
     let geo = match geo {
         None => None,
         Some(g) => Some(
-            rtbcat_core::bidder::performance::report::country_code(&g)
+            rtbcat_core::shared::country::country_code(&g)
                 .ok_or_else(|| ApiError::bad_parameter("geo", format!("unknown country {g:?}")))?,
         ),
     };

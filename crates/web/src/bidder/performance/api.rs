@@ -161,7 +161,7 @@ pub(crate) async fn creative_metrics(
     let country = match params.geography.filter(|g| !g.trim().is_empty()) {
         None => None,
         Some(g) => Some(
-            rtbcat_core::bidder::performance::report::country_code(&g)
+            rtbcat_core::shared::country::country_code(&g)
                 .ok_or_else(|| ApiError::bad_parameter("geography", format!("unknown country {g:?}")))?,
         ),
     };

@@ -464,7 +464,7 @@ pub(crate) async fn creatives_page(
             .geo
             .as_deref()
             .filter(|g| !g.trim().is_empty())
-            .and_then(rtbcat_core::bidder::performance::report::country_code)
+            .and_then(rtbcat_core::shared::country::country_code)
             .map(|c| format::country(&c)),
     };
     let mut invalid = String::new();
