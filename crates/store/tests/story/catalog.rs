@@ -4,7 +4,7 @@ use crate::support::{fresh, Engine};
 use rtbcat_core::bidder::catalog::creative::{normalize, parse_api_creative, DEFAULT_BUYERS_UI_TEMPLATE};
 use rtbcat_store::{CreativeQuery, CreativeRecord, UpsertOutcome};
 
-fn record(seat: &str, id: &str, advertiser: &str) -> CreativeRecord {
+pub fn record(seat: &str, id: &str, advertiser: &str) -> CreativeRecord {
     let raw = serde_json::json!({
         "name": format!("buyers/{seat}/creatives/{id}"),
         "accountId": seat,

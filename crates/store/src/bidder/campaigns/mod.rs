@@ -16,6 +16,8 @@ pub struct CampaignInput {
     pub creative_id: String,
     pub advertiser: Option<String>,
     pub format: String,
+    /// The creative's serving status (`APPROVED`, …).
+    pub status: String,
     /// `,en,pt,` as stored.
     pub languages: String,
     pub app_store: Option<String>,
@@ -27,6 +29,8 @@ pub struct CampaignInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterToSave {
     pub key: String,
+    /// `rule` or `llm`.
+    pub source: String,
     pub name: String,
     pub rule: String,
     pub confidence_permille: i64,
@@ -41,6 +45,84 @@ pub struct ClusteringCounts {
     pub assigned: u64,
     /// Creatives left where a user pinned them (or in a locked campaign).
     pub kept: u64,
+    /// Creatives whose campaign is locked against newcomers.
+    pub held: u64,
+}
+
+/// A user's change to the campaigns; each is audited and clustering never undoes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CampaignEdit {
+    Rename {
+        id: i64,
+        name: String,
+    },
+    Lock {
+        id: i64,
+        locked: bool,
+    },
+    /// Creatives placed in campaign `id` by hand (they stay there).
+    Move {
+        id: i64,
+        members: Vec<(String, String)>,
+    },
+    /// The `from` campaigns' creatives join `into`; their products' newcomers go there too.
+    Merge {
+        into: i64,
+        from: Vec<i64>,
+    },
+    /// Creatives taken out of their campaigns into a new campaign of their own.
+    Split {
+        name: String,
+        members: Vec<(String, String)>,
+    },
+}
+
+impl CampaignEdit {
+    pub fn action(&self) -> &'static str {
+        match self {
+            CampaignEdit::Rename { .. } => "campaigns.rename",
+            CampaignEdit::Lock { locked: true, .. } => "campaigns.lock",
+            CampaignEdit::Lock { locked: false, .. } => "campaigns.unlock",
+            CampaignEdit::Move { .. } => "campaigns.move",
+            CampaignEdit::Merge { .. } => "campaigns.merge",
+            CampaignEdit::Split { .. } => "campaigns.split",
+        }
+    }
+
+    /// What the audit line says of it.
+    pub fn details(&self) -> serde_json::Value {
+        let ids = |members: &[(String, String)]| -> Vec<String> {
+            members.iter().map(|(seat, id)| format!("{seat}/{id}")).collect()
+        };
+        match self {
+            CampaignEdit::Rename { name, .. } => serde_json::json!({ "name": name }),
+            CampaignEdit::Lock { locked, .. } => serde_json::json!({ "locked": locked }),
+            CampaignEdit::Move { members, .. } => serde_json::json!({ "creative_ids": ids(members) }),
+            CampaignEdit::Merge { from, .. } => serde_json::json!({ "merged": from }),
+            CampaignEdit::Split { name, members } => {
+                serde_json::json!({ "name": name, "creative_ids": ids(members) })
+            }
+        }
+    }
+}
+
+/// A campaign's spend, impressions and clicks on one value of a dimension (a country, a
+/// device, a day).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CampaignCut {
+    pub campaign_id: i64,
+    pub value: String,
+    pub spend_micros: i64,
+    pub impressions: i64,
+    pub clicks: i64,
+}
+
+/// The dimension a campaign's numbers are cut by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignDimension {
+    Country,
+    Device,
+    Date,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,21 +155,40 @@ pub trait CampaignStore: Send + Sync {
     async fn apply_clustering(
         &self,
         clusters: Vec<ClusterToSave>,
+        mode: Mode,
         audit: AuditNote,
         now: i64,
     ) -> StoreResult<ClusteringCounts>;
+    /// Applies a user's edit in one transaction with its audit line; returns the campaign
+    /// it leaves the creatives in (the new one, for a split). Refused when a campaign it
+    /// would change is locked (a rename and unlocking excepted).
+    async fn edit_campaign(&self, edit: CampaignEdit, actor: String, now: i64) -> StoreResult<i64>;
+    /// Campaigns not merged into another, with their members.
     async fn list_creative_campaigns(&self) -> StoreResult<Vec<CampaignRow>>;
     /// Spend, impressions and clicks per campaign over `start`–`end` (`None`: unbounded).
     async fn campaign_sums(&self, start: Option<String>, end: Option<String>) -> StoreResult<Vec<CampaignSums>>;
+    /// The same per campaign and value of `by`, for one campaign or all.
+    async fn campaign_cuts(
+        &self,
+        by: CampaignDimension,
+        campaign: Option<i64>,
+        start: Option<String>,
+        end: Option<String>,
+    ) -> StoreResult<Vec<CampaignCut>>;
 }
 
+pub use rtbcat_core::bidder::campaigns::placement::Mode;
+
 pub(crate) const CAMPAIGN_INPUTS: &str =
-    "SELECT seat_id, creative_id, advertiser, format, languages, app_store, app_id, \
+    "SELECT seat_id, creative_id, advertiser, format, status, languages, app_store, app_id, \
      primary_domain FROM creatives ORDER BY seat_id, creative_id";
 
-pub(crate) const CAMPAIGN_BY_KEY: &str = "SELECT id, renamed, locked FROM creative_campaigns WHERE cluster_key = ?1";
+/// The campaign a key leads to (following a merge), whether it is locked, and the key's own
+/// campaign (whose name and rule a run refreshes).
+pub(crate) const CAMPAIGN_BY_KEY: &str = "SELECT COALESCE(t.id, c.id), COALESCE(t.locked, c.locked), c.id \
+     FROM creative_campaigns c LEFT JOIN creative_campaigns t ON t.id = c.merged_into WHERE c.cluster_key = ?1";
 pub(crate) const INSERT_CAMPAIGN: &str = "INSERT INTO creative_campaigns (cluster_key, name, source, rule, \
-     confidence_permille, created_at, updated_at) VALUES (?1, ?2, 'rule', ?3, ?4, ?5, ?5) RETURNING id";
+     confidence_permille, created_at, updated_at) VALUES (?1, ?2, ?6, ?3, ?4, ?5, ?5) RETURNING id";
 pub(crate) const UPDATE_CAMPAIGN: &str =
     "UPDATE creative_campaigns SET name = CASE WHEN renamed THEN name ELSE ?2 END, \
      rule = ?3, confidence_permille = ?4, updated_at = ?5 WHERE id = ?1";
@@ -99,18 +200,68 @@ pub(crate) const PLACE_MEMBER: &str =
     "INSERT INTO campaign_members (seat_id, creative_id, campaign_id) VALUES (?1, ?2, ?3) \
      ON CONFLICT (seat_id, creative_id) DO UPDATE SET campaign_id = excluded.campaign_id";
 pub(crate) const LIST_CAMPAIGNS: &str = "SELECT id, cluster_key, name, source, rule, confidence_permille, locked, \
-     created_at, updated_at FROM creative_campaigns ORDER BY id";
+     created_at, updated_at FROM creative_campaigns WHERE merged_into IS NULL ORDER BY id";
 pub(crate) const LIST_MEMBERS: &str = "SELECT campaign_id, seat_id, creative_id FROM campaign_members \
      ORDER BY campaign_id, seat_id, creative_id";
 
-/// Campaign sums from the daily rollup (by creative id, as performance facts are keyed).
+/// An open (not merged) campaign's name and lock.
+pub(crate) const CAMPAIGN_STATE: &str =
+    "SELECT name, locked FROM creative_campaigns WHERE id = ?1 AND merged_into IS NULL";
+pub(crate) const RENAME_CAMPAIGN: &str =
+    "UPDATE creative_campaigns SET name = ?2, renamed = TRUE, updated_at = ?3 WHERE id = ?1";
+pub(crate) const LOCK_CAMPAIGN: &str = "UPDATE creative_campaigns SET locked = ?2, updated_at = ?3 WHERE id = ?1";
+pub(crate) const CREATIVE_EXISTS: &str = "SELECT 1 FROM creatives WHERE seat_id = ?1 AND creative_id = ?2";
+pub(crate) const PIN_MEMBER: &str =
+    "INSERT INTO campaign_members (seat_id, creative_id, campaign_id, pinned) VALUES (?1, ?2, ?3, TRUE) \
+     ON CONFLICT (seat_id, creative_id) DO UPDATE SET campaign_id = excluded.campaign_id, pinned = TRUE";
+pub(crate) const MERGE_MEMBERS: &str =
+    "UPDATE campaign_members SET campaign_id = ?1, pinned = TRUE WHERE campaign_id = ?2";
+pub(crate) const MERGE_CAMPAIGN: &str =
+    "UPDATE creative_campaigns SET merged_into = ?1, updated_at = ?3 WHERE id = ?2 OR merged_into = ?2";
+/// A hand-made campaign; its key is made from its id once it has one.
+pub(crate) const INSERT_MANUAL_CAMPAIGN: &str = "INSERT INTO creative_campaigns (cluster_key, name, source, rule, \
+     confidence_permille, renamed, created_at, updated_at) \
+     VALUES ('manual:new', ?1, 'manual', 'formed by hand', 1000, TRUE, ?2, ?2) RETURNING id";
+pub(crate) const KEY_MANUAL_CAMPAIGN: &str =
+    "UPDATE creative_campaigns SET cluster_key = 'manual:' || CAST(id AS TEXT) WHERE id = ?1";
+
+pub(crate) fn locked_refusal(name: &str) -> StoreError {
+    StoreError::Refused(format!("campaign \"{name}\" is locked: unlock it first"))
+}
+
+fn date_window(date_cast: &str, text_cast: &str) -> String {
+    format!("(?1{text_cast} IS NULL OR date >= ?1{date_cast}) AND (?2{text_cast} IS NULL OR date <= ?2{date_cast})")
+}
+
+/// Campaign sums from the daily rollup, summed per creative first (the rollup is keyed by
+/// date, then creative: one range scan) and then per campaign.
 pub(crate) fn campaign_sums_sql(date_cast: &str, text_cast: &str) -> String {
     format!(
-        "SELECT m.campaign_id, CAST(COALESCE(SUM(d.spend_micros), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(d.impressions), 0) AS BIGINT), CAST(COALESCE(SUM(d.clicks), 0) AS BIGINT) \
-         FROM campaign_members m JOIN performance_daily d ON d.creative_id = m.creative_id \
-         WHERE (?1{text_cast} IS NULL OR d.date >= ?1{date_cast}) AND (?2{text_cast} IS NULL OR d.date <= ?2{date_cast}) \
-         GROUP BY m.campaign_id"
+        "SELECT m.campaign_id, CAST(SUM(s.spend) AS BIGINT), CAST(SUM(s.impressions) AS BIGINT), \
+         CAST(SUM(s.clicks) AS BIGINT) \
+         FROM (SELECT creative_id, SUM(spend_micros) AS spend, SUM(impressions) AS impressions, SUM(clicks) AS clicks \
+               FROM performance_daily WHERE {} GROUP BY creative_id) s \
+         JOIN campaign_members m ON m.creative_id = s.creative_id GROUP BY m.campaign_id",
+        date_window(date_cast, text_cast)
+    )
+}
+
+/// Campaign sums cut by a dimension, for one campaign (`?3`) or all (`?3` NULL).
+pub(crate) fn campaign_cuts_sql(by: CampaignDimension, date_cast: &str, text_cast: &str, date_text: &str) -> String {
+    let (table, column) = match by {
+        CampaignDimension::Country => ("performance_daily", "country"),
+        CampaignDimension::Device => ("performance_device_daily", "device"),
+        CampaignDimension::Date => ("performance_daily", date_text),
+    };
+    format!(
+        "SELECT m.campaign_id, s.value, CAST(SUM(s.spend) AS BIGINT), CAST(SUM(s.impressions) AS BIGINT), \
+         CAST(SUM(s.clicks) AS BIGINT) \
+         FROM (SELECT creative_id, {column} AS value, SUM(spend_micros) AS spend, SUM(impressions) AS impressions, \
+               SUM(clicks) AS clicks FROM {table} WHERE {} GROUP BY creative_id, {column}) s \
+         JOIN campaign_members m ON m.creative_id = s.creative_id \
+         WHERE (?3{} IS NULL OR m.campaign_id = ?3) GROUP BY m.campaign_id, s.value ORDER BY m.campaign_id, s.value",
+        date_window(date_cast, text_cast),
+        if text_cast.is_empty() { "" } else { "::BIGINT" }
     )
 }
 
@@ -133,10 +284,11 @@ pub(crate) fn campaign_input_from(r: &impl Columns) -> StoreResult<CampaignInput
         creative_id: r.col(1)?,
         advertiser: r.col(2)?,
         format: r.col(3)?,
-        languages: r.col(4)?,
-        app_store: r.col(5)?,
-        app_id: r.col(6)?,
-        domain: r.col(7)?,
+        status: r.col(4)?,
+        languages: r.col(5)?,
+        app_store: r.col(6)?,
+        app_id: r.col(7)?,
+        domain: r.col(8)?,
     })
 }
 
@@ -161,5 +313,15 @@ pub(crate) fn campaign_sums_from(r: &impl Columns) -> StoreResult<CampaignSums> 
         spend_micros: r.col(1)?,
         impressions: r.col(2)?,
         clicks: r.col(3)?,
+    })
+}
+
+pub(crate) fn campaign_cut_from(r: &impl Columns) -> StoreResult<CampaignCut> {
+    Ok(CampaignCut {
+        campaign_id: r.col(0)?,
+        value: r.col(1)?,
+        spend_micros: r.col(2)?,
+        impressions: r.col(3)?,
+        clicks: r.col(4)?,
     })
 }

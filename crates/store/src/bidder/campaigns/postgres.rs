@@ -3,6 +3,43 @@
 use super::*;
 use crate::engine::postgres::*;
 use crate::sql::pg;
+use rtbcat_core::bidder::campaigns::placement::{place, Decision, Keyed, Place, Target};
+use tokio_postgres::Transaction;
+
+/// Checks that campaign `id` is open and not locked; its name.
+async fn open_campaign(tx: &Transaction<'_>, id: i64, may_be_locked: bool) -> StoreResult<String> {
+    let row = tx
+        .query_opt(&pg(CAMPAIGN_STATE), &[&id])
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("campaign {id}")))?;
+    let (name, locked): (String, bool) = (row.try_get(0)?, row.try_get(1)?);
+    if locked && !may_be_locked {
+        return Err(locked_refusal(&name));
+    }
+    Ok(name)
+}
+
+/// Pins creatives in campaign `id`, refusing to take one out of a locked campaign.
+async fn pin(tx: &Transaction<'_>, id: i64, members: &[(String, String)]) -> StoreResult<()> {
+    let (exists, place_of, pin) = (
+        tx.prepare(&pg(CREATIVE_EXISTS)).await?,
+        tx.prepare(&pg(MEMBER_PLACE)).await?,
+        tx.prepare(&pg(PIN_MEMBER)).await?,
+    );
+    for (seat, creative) in members {
+        if tx.query_opt(&exists, &[seat, creative]).await?.is_none() {
+            return Err(StoreError::NotFound(format!("creative {seat}/{creative}")));
+        }
+        if let Some(row) = tx.query_opt(&place_of, &[seat, creative]).await? {
+            let (from, locked): (i64, bool) = (row.try_get(0)?, row.try_get(2)?);
+            if from != id && locked {
+                return Err(locked_refusal(&open_campaign(tx, from, true).await?));
+            }
+        }
+        tx.execute(&pin, &[seat, creative, &id]).await?;
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl CampaignStore for PgStore {
@@ -15,15 +52,16 @@ impl CampaignStore for PgStore {
     async fn apply_clustering(
         &self,
         clusters: Vec<ClusterToSave>,
+        mode: Mode,
         audit: AuditNote,
         now: i64,
     ) -> StoreResult<ClusteringCounts> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        // One clustering at a time: a second run waits for the first to commit.
+        // One clustering (or edit) at a time: a second run waits for the first to commit.
         tx.execute("LOCK TABLE creative_campaigns IN SHARE ROW EXCLUSIVE MODE", &[])
             .await?;
-        let (by_key, insert, update, place_of, place) = (
+        let (by_key, insert, update, place_of, put) = (
             tx.prepare(&pg(CAMPAIGN_BY_KEY)).await?,
             tx.prepare(&pg(INSERT_CAMPAIGN)).await?,
             tx.prepare(&pg(UPDATE_CAMPAIGN)).await?,
@@ -32,35 +70,119 @@ impl CampaignStore for PgStore {
         );
         let mut counts = ClusteringCounts::default();
         for c in &clusters {
-            let id: i64 = match tx.query_opt(&by_key, &[&c.key]).await? {
+            let keyed = match tx.query_opt(&by_key, &[&c.key]).await? {
                 Some(row) => {
-                    let id: i64 = row.try_get(0)?;
-                    tx.execute(&update, &[&id, &c.name, &c.rule, &c.confidence_permille, &now])
+                    let own: i64 = row.try_get(2)?;
+                    tx.execute(&update, &[&own, &c.name, &c.rule, &c.confidence_permille, &now])
                         .await?;
-                    id
+                    Some(Keyed {
+                        campaign_id: row.try_get(0)?,
+                        locked: row.try_get(1)?,
+                    })
                 }
-                None => {
-                    counts.formed += 1;
-                    tx.query_one(&insert, &[&c.key, &c.name, &c.rule, &c.confidence_permille, &now])
-                        .await?
-                        .try_get(0)?
-                }
+                None => None,
             };
+            let mut places = Vec::with_capacity(c.members.len());
             for (seat, creative) in &c.members {
-                match tx.query_opt(&place_of, &[seat, creative]).await? {
-                    Some(row) if row.try_get::<_, i64>(0)? == id => {}
-                    Some(row) if row.try_get::<_, bool>(1)? || row.try_get::<_, bool>(2)? => counts.kept += 1,
-                    _ => {
-                        tx.execute(&place, &[seat, creative, &id]).await?;
-                        counts.assigned += 1;
+                places.push(match tx.query_opt(&place_of, &[seat, creative]).await? {
+                    Some(row) => Some(Place {
+                        campaign_id: row.try_get(0)?,
+                        pinned: row.try_get(1)?,
+                        locked: row.try_get(2)?,
+                    }),
+                    None => None,
+                });
+            }
+            let mut created: Option<i64> = None;
+            for ((seat, creative), decision) in c.members.iter().zip(place(mode, keyed, &places)) {
+                let id = match decision {
+                    Decision::Stay => continue,
+                    Decision::Kept => {
+                        counts.kept += 1;
+                        continue;
                     }
-                }
+                    Decision::Held => {
+                        counts.held += 1;
+                        continue;
+                    }
+                    Decision::Place(Target::Existing(id)) => id,
+                    Decision::Place(Target::New) => match created {
+                        Some(id) => id,
+                        None => {
+                            counts.formed += 1;
+                            let id: i64 = tx
+                                .query_one(
+                                    &insert,
+                                    &[&c.key, &c.name, &c.rule, &c.confidence_permille, &now, &c.source],
+                                )
+                                .await?
+                                .try_get(0)?;
+                            *created.insert(id)
+                        }
+                    },
+                };
+                tx.execute(&put, &[seat, creative, &id]).await?;
+                counts.assigned += 1;
             }
         }
-        let subject = format!("{} campaigns", clusters.len());
-        crate::platform::audit::postgres::insert_audit(&tx, &audit.entry(subject, now)).await?;
+        if mode == Mode::Recluster || counts.assigned > 0 {
+            let subject = format!("{} campaigns", clusters.len());
+            crate::platform::audit::postgres::insert_audit(&tx, &audit.entry(subject, now)).await?;
+        }
         tx.commit().await?;
         Ok(counts)
+    }
+
+    async fn edit_campaign(&self, edit: CampaignEdit, actor: String, now: i64) -> StoreResult<i64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("LOCK TABLE creative_campaigns IN SHARE ROW EXCLUSIVE MODE", &[])
+            .await?;
+        let (id, subject) = match &edit {
+            CampaignEdit::Rename { id, name } => {
+                open_campaign(&tx, *id, true).await?;
+                tx.execute(&pg(RENAME_CAMPAIGN), &[id, name, &now]).await?;
+                (*id, name.clone())
+            }
+            CampaignEdit::Lock { id, locked } => {
+                let name = open_campaign(&tx, *id, true).await?;
+                tx.execute(&pg(LOCK_CAMPAIGN), &[id, locked, &now]).await?;
+                (*id, name)
+            }
+            CampaignEdit::Move { id, members } => {
+                let name = open_campaign(&tx, *id, false).await?;
+                pin(&tx, *id, members).await?;
+                (*id, name)
+            }
+            CampaignEdit::Merge { into, from } => {
+                let name = open_campaign(&tx, *into, false).await?;
+                for source in from {
+                    open_campaign(&tx, *source, false).await?;
+                    tx.execute(&pg(MERGE_MEMBERS), &[into, source]).await?;
+                    tx.execute(&pg(MERGE_CAMPAIGN), &[into, source, &now]).await?;
+                }
+                (*into, name)
+            }
+            CampaignEdit::Split { name, members } => {
+                let id: i64 = tx
+                    .query_one(&pg(INSERT_MANUAL_CAMPAIGN), &[name, &now])
+                    .await?
+                    .try_get(0)?;
+                tx.execute(&pg(KEY_MANUAL_CAMPAIGN), &[&id]).await?;
+                pin(&tx, id, members).await?;
+                (id, name.clone())
+            }
+        };
+        let entry = NewAuditEntry {
+            at: now,
+            actor,
+            action: edit.action().into(),
+            subject: Some(format!("campaign {id} ({subject})")),
+            details: edit.details(),
+        };
+        crate::platform::audit::postgres::insert_audit(&tx, &entry).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     async fn list_creative_campaigns(&self) -> StoreResult<Vec<CampaignRow>> {
@@ -87,5 +209,18 @@ impl CampaignStore for PgStore {
             .query(&pg(&campaign_sums_sql("::DATE", "::TEXT")), &[&start, &end])
             .await?;
         rows.iter().map(campaign_sums_from).collect()
+    }
+
+    async fn campaign_cuts(
+        &self,
+        by: CampaignDimension,
+        campaign: Option<i64>,
+        start: Option<String>,
+        end: Option<String>,
+    ) -> StoreResult<Vec<CampaignCut>> {
+        let client = self.client().await?;
+        let sql = campaign_cuts_sql(by, "::DATE", "::TEXT", "to_char(date, 'YYYY-MM-DD')");
+        let rows = client.query(&pg(&sql), &[&start, &end, &campaign]).await?;
+        rows.iter().map(campaign_cut_from).collect()
     }
 }

@@ -110,10 +110,10 @@ pub(crate) const PERFORMANCE_UPDATE_BY_KEY: &str = "UPDATE performance_metrics S
      spend_micros = ?10, reached_queries = ?11, bids = ?12 WHERE seat_id = ?1 AND creative_id = ?2 AND date = ?3 \
      AND hour = ?4 AND country = ?5 AND device = ?6 AND placement = ?7";
 
-/// Rebuilds the daily rollup for the (creative_id, date) pairs listed by `touched`, a table or
+/// Rebuilds the daily rollups (by country, by device) for the (creative_id, date) pairs listed by `touched`, a table or
 /// subquery: drop their rollup rows, then sum their facts again. Run inside the import's
 /// transaction, so the rollup never disagrees with the facts.
-pub(crate) fn rebuild_daily_sql(touched: &str) -> [String; 2] {
+pub(crate) fn rebuild_daily_sql(touched: &str) -> [String; 4] {
     [
         format!(
             "DELETE FROM performance_daily WHERE (date, creative_id) IN (SELECT date, creative_id FROM {touched} t)"
@@ -124,6 +124,16 @@ pub(crate) fn rebuild_daily_sql(touched: &str) -> [String; 2] {
              CAST(SUM(m.impressions) AS BIGINT), CAST(SUM(m.clicks) AS BIGINT), COUNT(*) \
              FROM {touched} t JOIN performance_metrics m ON m.creative_id = t.creative_id AND m.date = t.date \
              GROUP BY m.date, m.creative_id, m.country"
+        ),
+        format!(
+            "DELETE FROM performance_device_daily WHERE (date, creative_id) IN (SELECT date, creative_id FROM {touched} t)"
+        ),
+        format!(
+            "INSERT INTO performance_device_daily (date, creative_id, device, spend_micros, impressions, clicks) \
+             SELECT m.date, m.creative_id, m.device, CAST(SUM(m.spend_micros) AS BIGINT), \
+             CAST(SUM(m.impressions) AS BIGINT), CAST(SUM(m.clicks) AS BIGINT) \
+             FROM {touched} t JOIN performance_metrics m ON m.creative_id = t.creative_id AND m.date = t.date \
+             GROUP BY m.date, m.creative_id, m.device"
         ),
     ]
 }

@@ -43,25 +43,38 @@ struct DailyTotals {
     fact_rows: i64,
 }
 
-/// What an import changed in the daily rollup, summed in memory as facts are written and
+/// A rollup cell's second key: `performance_daily` is by country, `performance_device_daily`
+/// by device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Cut {
+    Country([u8; 2]),
+    Device(&'static str),
+}
+
+impl Cut {
+    fn country(code: &str) -> Cut {
+        Cut::Country(code.as_bytes().try_into().unwrap_or(*b"ZZ"))
+    }
+}
+
+/// What an import changed in the daily rollups, summed in memory as facts are written and
 /// added to `performance_daily` in the same transaction. Applied early once it holds
 /// `FLUSH_AT` cells, so memory stays bounded whatever the file size.
 #[derive(Default)]
 struct RollupDelta {
-    by_creative: FxHashMap<String, FxHashMap<(time::Date, [u8; 2]), DailyTotals>>,
+    by_creative: FxHashMap<String, FxHashMap<(time::Date, Cut), DailyTotals>>,
     cells: usize,
 }
 
 impl RollupDelta {
     const FLUSH_AT: usize = 200_000;
 
-    fn add(&mut self, creative_id: &str, date: time::Date, country: &str, change: DailyTotals) {
-        let country: [u8; 2] = country.as_bytes().try_into().unwrap_or(*b"ZZ");
+    fn add(&mut self, creative_id: &str, date: time::Date, cut: Cut, change: DailyTotals) {
         let cells = match self.by_creative.get_mut(creative_id) {
             Some(cells) => cells,
             None => self.by_creative.entry(creative_id.to_string()).or_default(),
         };
-        let cell = cells.entry((date, country)).or_insert_with(|| {
+        let cell = cells.entry((date, cut)).or_insert_with(|| {
             self.cells += 1;
             DailyTotals::default()
         });
@@ -78,17 +91,33 @@ impl RollupDelta {
              spend_micros = spend_micros + excluded.spend_micros, impressions = impressions + excluded.impressions, \
              clicks = clicks + excluded.clicks, fact_rows = fact_rows + excluded.fact_rows",
         )?;
+        let mut upsert_device = tx.prepare_cached(
+            "INSERT INTO performance_device_daily (date, creative_id, device, spend_micros, impressions, clicks) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (date, creative_id, device) DO UPDATE SET \
+             spend_micros = spend_micros + excluded.spend_micros, impressions = impressions + excluded.impressions, \
+             clicks = clicks + excluded.clicks",
+        )?;
         for (creative_id, cells) in self.by_creative.drain() {
-            for ((date, country), totals) in cells {
-                upsert.execute(params![
-                    date.to_string(),
-                    creative_id,
-                    std::str::from_utf8(&country).unwrap_or("ZZ"),
-                    totals.spend_micros,
-                    totals.impressions,
-                    totals.clicks,
-                    totals.fact_rows
-                ])?;
+            for ((date, cut), totals) in cells {
+                match cut {
+                    Cut::Country(country) => upsert.execute(params![
+                        date.to_string(),
+                        creative_id,
+                        std::str::from_utf8(&country).unwrap_or("ZZ"),
+                        totals.spend_micros,
+                        totals.impressions,
+                        totals.clicks,
+                        totals.fact_rows
+                    ])?,
+                    Cut::Device(device) => upsert_device.execute(params![
+                        date.to_string(),
+                        creative_id,
+                        device,
+                        totals.spend_micros,
+                        totals.impressions,
+                        totals.clicks
+                    ])?,
+                };
             }
         }
         self.cells = 0;
@@ -179,7 +208,8 @@ impl PerformanceStore for SqliteStore {
                                         fact_rows: 0,
                                     };
                                 }
-                                rollup.add(&f.creative_id, f.date, &f.country, change);
+                                rollup.add(&f.creative_id, f.date, Cut::country(&f.country), change);
+                                rollup.add(&f.creative_id, f.date, Cut::Device(f.device.as_str()), change);
                                 if rollup.cells >= RollupDelta::FLUSH_AT {
                                     rollup.apply(&tx)?;
                                 }

@@ -3,6 +3,9 @@
 //! campaign keeps its identity across runs), a readable name, the rule that formed it and a
 //! confidence.
 
+pub mod llm;
+pub mod placement;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What clustering needs to know about one creative.
