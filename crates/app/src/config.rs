@@ -65,6 +65,38 @@ pub struct Config {
     /// Postbacks allowed per client address per minute (networks batch them; refused ones
     /// count more, see `postback_refusals_per_minute`).
     pub postback_requests_per_minute: u32,
+    /// A language model for clustering creatives into campaigns; None: rules only.
+    pub llm: Option<LlmConfig>,
+}
+
+/// A language-model provider for campaign clustering (`[llm]` in the file, `RTBCAT_LLM_*`).
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    pub provider: Provider,
+    /// Where the provider's API is (a proxy or an OpenAI-compatible server).
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Secret,
+    /// Per request.
+    pub timeout_seconds: u64,
+    /// Creatives per request are sent in batches of about this many tokens.
+    pub batch_tokens: u64,
+    /// Dollars per million input and output tokens, for the cost estimate.
+    pub price_per_million: Option<(f64, f64)>,
+}
+
+pub use rtbcat_core::bidder::campaigns::llm::Provider;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLlm {
+    provider: Option<String>,
+    base_url: Option<String>,
+    model: Option<String>,
+    api_key: Option<String>,
+    timeout_seconds: Option<u64>,
+    batch_tokens: Option<u64>,
+    price_per_million: Option<(f64, f64)>,
 }
 
 /// Refused postbacks (wrong secret, address not allowed) per address per minute before
@@ -89,6 +121,7 @@ struct FileConfig {
     geoip_database: Option<PathBuf>,
     public_url: Option<String>,
     postback_requests_per_minute: Option<u32>,
+    llm: Option<FileLlm>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -230,7 +263,9 @@ impl Config {
         if postback_requests_per_minute == 0 {
             return Err(env_error("postback_requests_per_minute", "must be at least 1"));
         }
+        let llm = llm_config(from_file.llm.unwrap_or_default(), &env_value)?;
         Ok(Config {
+            llm,
             public_url,
             postback_requests_per_minute,
             geoip_database,
@@ -261,6 +296,79 @@ impl Config {
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         self.database_url.expose().strip_prefix("sqlite://").map(PathBuf::from)
     }
+}
+
+/// The LLM settings: environment over file; the key from `RTBCAT_LLM_API_KEY` or the
+/// provider's own variable (`ANTHROPIC_API_KEY`, …).
+fn llm_config(file: FileLlm, env_value: &dyn Fn(&str) -> Option<String>) -> Result<Option<LlmConfig>, ConfigError> {
+    let error = |key: &str, reason: String| ConfigError::Value {
+        source_name: "LLM settings".into(),
+        key: key.into(),
+        reason,
+    };
+    let Some(name) = env_value("RTBCAT_LLM_PROVIDER").or(file.provider) else {
+        return Ok(None);
+    };
+    let provider = Provider::parse(&name).ok_or_else(|| {
+        error(
+            "RTBCAT_LLM_PROVIDER",
+            format!("{name:?} is not a provider: use anthropic, gemini or openai"),
+        )
+    })?;
+    let api_key = env_value("RTBCAT_LLM_API_KEY")
+        .or_else(|| env_value(provider.key_variable()))
+        .or(file.api_key)
+        .ok_or_else(|| {
+            error(
+                "RTBCAT_LLM_API_KEY",
+                format!(
+                    "is required for {} (or set {})",
+                    provider.as_str(),
+                    provider.key_variable()
+                ),
+            )
+        })?;
+    let number = |key: &str, file: Option<u64>, default: u64| -> Result<u64, ConfigError> {
+        match env_value(key) {
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| error(key, "must be a whole number above 0".into())),
+            None => Ok(file.unwrap_or(default)),
+        }
+    };
+    let price_per_million = match env_value("RTBCAT_LLM_PRICE_PER_MILLION") {
+        Some(v) => {
+            let parts: Vec<Option<f64>> = v.split(',').map(|p| p.trim().parse::<f64>().ok()).collect();
+            match parts.as_slice() {
+                [Some(input), Some(output)] if *input >= 0.0 && *output >= 0.0 => Some((*input, *output)),
+                _ => {
+                    return Err(error(
+                        "RTBCAT_LLM_PRICE_PER_MILLION",
+                        "must be two prices in dollars, input then output, like 0.8,4".into(),
+                    ))
+                }
+            }
+        }
+        None => file.price_per_million,
+    };
+    let model = env_value("RTBCAT_LLM_MODEL")
+        .or(file.model)
+        .unwrap_or_else(|| provider.default_model().into());
+    Ok(Some(LlmConfig {
+        provider,
+        base_url: env_value("RTBCAT_LLM_BASE_URL")
+            .or(file.base_url)
+            .unwrap_or_else(|| provider.default_base_url().into())
+            .trim_end_matches('/')
+            .to_string(),
+        price_per_million: price_per_million.or_else(|| rtbcat_core::bidder::campaigns::llm::known_price(&model)),
+        model,
+        api_key: Secret::new(api_key),
+        timeout_seconds: number("RTBCAT_LLM_TIMEOUT_SECONDS", file.timeout_seconds, 60)?,
+        batch_tokens: number("RTBCAT_LLM_BATCH_TOKENS", file.batch_tokens, 12_000)?,
+    }))
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -336,5 +444,28 @@ mod tests {
         assert!(err.to_string().contains("RTBCAT_SECURE_COOKIES"));
         let missing = Config::load(Some(Path::new("/nonexistent/rtbcat.toml")), &env(&[]), None).expect_err("missing");
         assert!(matches!(missing, ConfigError::File { .. }));
+    }
+
+    #[test]
+    fn the_llm_is_optional_and_its_key_never_shows() {
+        assert!(Config::load(None, &env(&[]), None).expect("load").llm.is_none());
+        let config = Config::load(
+            None,
+            &env(&[
+                ("RTBCAT_LLM_PROVIDER", "anthropic"),
+                ("ANTHROPIC_API_KEY", "sk-ant-secret"),
+            ]),
+            None,
+        )
+        .expect("load");
+        let llm = config.llm.expect("llm");
+        assert_eq!(llm.base_url, "https://api.anthropic.com");
+        assert_eq!(llm.api_key.expose(), "sk-ant-secret");
+        assert!(llm.price_per_million.is_some(), "the default model's price is known");
+        assert!(!format!("{llm:?}").contains("sk-ant-secret"));
+        let err = Config::load(None, &env(&[("RTBCAT_LLM_PROVIDER", "gemini")]), None).expect_err("no key");
+        assert!(err.to_string().contains("GEMINI_API_KEY"), "{err}");
+        let err = Config::load(None, &env(&[("RTBCAT_LLM_PROVIDER", "llama")]), None).expect_err("provider");
+        assert!(err.to_string().contains("anthropic, gemini or openai"), "{err}");
     }
 }

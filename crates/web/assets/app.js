@@ -244,6 +244,8 @@
         body[field.name] = field.checked;
       } else if (field.hasAttribute("data-lines")) {
         body[field.name] = field.value.split(/[\n,]+/).map(function (v) { return v.trim(); }).filter(Boolean);
+      } else if (field.hasAttribute("data-numbers")) {
+        body[field.name] = [Number(field.value)];
       } else if (field.hasAttribute("data-number")) {
         body[field.name] = field.value === "" ? null : Number(field.value);
       } else {
@@ -343,7 +345,8 @@
             return;
           }
           var savedField = form.getAttribute("data-saved-field");
-          goTo(form.getAttribute("data-redirect"),
+          var redirectId = form.getAttribute("data-redirect-id");
+          goTo(redirectId ? redirectId.replace("{id}", encodeURIComponent(answer.id)) : form.getAttribute("data-redirect"),
             form.getAttribute("data-saved-text") || (savedField && (answer[savedField] || body[savedField])) || "changes");
         });
       }).catch(function () {
@@ -381,7 +384,7 @@
     var button = event.target.closest("[data-post], [data-delete], [data-patch]");
     if (!button) { return; }
     if (button.hasAttribute("data-post")) {
-      act(button, "POST", button.getAttribute("data-post"), null, function () { window.location.reload(); });
+      act(button, "POST", button.getAttribute("data-post"), button.getAttribute("data-body"), function () { window.location.reload(); });
     } else if (button.hasAttribute("data-delete")) {
       act(button, button.getAttribute("data-method") || "POST", button.getAttribute("data-delete"), null, function () {
         goTo(button.getAttribute("data-redirect"), button.getAttribute("data-saved-text"));

@@ -42,6 +42,8 @@ pub struct AppState {
     pub postback_refusals: Arc<popups::tracking::RefusalBlock>,
     /// Failed sign-ins per account, with their growing waits.
     pub login_guard: Arc<rtbcat_app::platform::accounts::LoginGuard>,
+    /// Campaign numbers, kept until the data changes.
+    pub campaigns: Arc<rtbcat_app::bidder::campaigns::CampaignCache>,
     /// One-time secret that allows first-run setup from a host name (see `/setup`).
     setup_token: Arc<String>,
     /// The event writer task, awaited at shutdown so queued events are written.
@@ -77,6 +79,7 @@ impl AppState {
                 refusals_per_minute,
             ))),
             login_guard: Arc::new(rtbcat_app::platform::accounts::LoginGuard::default()),
+            campaigns: Arc::default(),
             setup_token: Arc::new(rtbcat_app::platform::accounts::new_token()),
             writer_task: Arc::new(std::sync::Mutex::new(Some(writer_task))),
         })

@@ -6,6 +6,7 @@
 
 mod auth;
 mod campaigns;
+mod campaigns_llm;
 mod catalog;
 mod performance;
 mod popups;

@@ -99,8 +99,9 @@ async fn fresh_database(backend: Backend) -> (String, TestDatabase) {
     }
 }
 
-pub fn config(database_url: &str, login_attempts_per_minute: u32) -> Config {
-    let mut env = HashMap::new();
+/// The test configuration with more `RTBCAT_*` settings.
+pub fn config_with(database_url: &str, login_attempts_per_minute: u32, extra: &[(&str, String)]) -> Config {
+    let mut env: HashMap<String, String> = extra.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     env.insert("DATABASE_URL".to_string(), database_url.to_string());
     env.insert("RTBCAT_POSTBACK_SECRET".to_string(), POSTBACK_SECRET.to_string());
     env.insert(
@@ -115,11 +116,20 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, login_attempts_per_minute: u32) -> TestApp {
+    spawn_app_configured(backend, login_attempts_per_minute, &[]).await
+}
+
+/// A server with more `RTBCAT_*` settings (an LLM provider, say).
+pub async fn spawn_app_configured(
+    backend: Backend,
+    login_attempts_per_minute: u32,
+    extra: &[(&str, String)],
+) -> TestApp {
     let (url, database) = fresh_database(backend).await;
     let store = rtbcat_app::open_store(&url).await.expect("open store");
     let state = rtbcat_web::AppState::new(
         store.clone(),
-        config(&url, login_attempts_per_minute),
+        config_with(&url, login_attempts_per_minute, extra),
         Arc::new(FixedClock::at(NOW)),
     )
     .await

@@ -63,6 +63,8 @@ pub struct CreativeImportReport {
     pub unchanged: u64,
     pub by_format: BTreeMap<String, FormatSummary>,
     pub seats: Vec<String>,
+    /// New creatives placed in a campaign (their product's, or a new one) by the rules.
+    pub placed_in_campaigns: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,7 +161,7 @@ pub async fn import_creatives(
         errors,
         total_errors,
     })?;
-    let report = store_records(store, records, source_name, now).await?;
+    let mut report = store_records(store, records, source_name, now).await?;
     store
         .append_audit(NewAuditEntry {
             at: now,
@@ -174,6 +176,10 @@ pub async fn import_creatives(
             }),
         })
         .await?;
+    if report.inserted > 0 {
+        // Newcomers join their product's campaign; nothing a user placed moves.
+        report.placed_in_campaigns = crate::bidder::campaigns::place_new(store, actor, now).await?.assigned;
+    }
     Ok(report)
 }
 
@@ -197,6 +203,7 @@ async fn store_records(
         unchanged: 0,
         by_format: BTreeMap::new(),
         seats,
+        placed_in_campaigns: 0,
     };
     for (format, outcome) in formats.into_iter().zip(outcomes) {
         let summary = report.by_format.entry(format.to_string()).or_default();

@@ -399,16 +399,28 @@ mod tests {
             (Provider::OpenAi, openai),
         ] {
             let c = provider.completion(body).expect("completion");
-            assert_eq!((c.text.as_str(), c.input_tokens, c.output_tokens), ("{\"campaigns\":[]}", 120, 8));
+            assert_eq!(
+                (c.text.as_str(), c.input_tokens, c.output_tokens),
+                ("{\"campaigns\":[]}", 120, 8)
+            );
         }
         let cut = r#"{"candidates":[{"finishReason":"SAFETY"}]}"#;
-        assert!(Provider::Gemini.completion(cut).unwrap_err().contains("SAFETY"));
+        assert!(Provider::Gemini
+            .completion(cut)
+            .expect_err("refused")
+            .contains("SAFETY"));
         assert_eq!(
             error_message(r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#),
             "Overloaded"
         );
-        assert_eq!(Provider::Gemini.path("gemini-1.5-flash"), "/v1beta/models/gemini-1.5-flash:generateContent");
-        assert_eq!(Provider::Anthropic.body("m", "s", "u", 100)["messages"][0]["content"], "u");
+        assert_eq!(
+            Provider::Gemini.path("gemini-1.5-flash"),
+            "/v1beta/models/gemini-1.5-flash:generateContent"
+        );
+        assert_eq!(
+            Provider::Anthropic.body("m", "s", "u", 100)["messages"][0]["content"],
+            "u"
+        );
     }
 
     #[test]
@@ -419,9 +431,13 @@ mod tests {
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[1].confidence, DEFAULT_CONFIDENCE);
         let unknown = r#"{"campaigns":[{"name":"X","creative_ids":["1/a","9/zz"]}]}"#;
-        assert!(parse_answer(unknown, &sent).unwrap_err().contains("\"9/zz\", which was not sent"));
+        assert!(parse_answer(unknown, &sent)
+            .expect_err("refused")
+            .contains("\"9/zz\", which was not sent"));
         let twice = r#"{"campaigns":[{"name":"X","creative_ids":["1/a"]},{"name":"Y","creative_ids":["1/a"]}]}"#;
-        assert!(parse_answer(twice, &sent).unwrap_err().contains("more than one campaign"));
+        assert!(parse_answer(twice, &sent)
+            .expect_err("refused")
+            .contains("more than one campaign"));
         assert!(parse_answer("Sure! Here are your campaigns", &sent).is_err());
         assert!(parse_answer(r#"{"groups":[]}"#, &sent).is_err());
     }

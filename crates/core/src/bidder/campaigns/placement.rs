@@ -105,7 +105,13 @@ mod tests {
         let decisions = place(
             Mode::Recluster,
             keyed,
-            &[at(1, false, false), at(2, false, false), at(2, true, false), at(3, false, true), None],
+            &[
+                at(1, false, false),
+                at(2, false, false),
+                at(2, true, false),
+                at(3, false, true),
+                None,
+            ],
         );
         assert_eq!(
             decisions,
@@ -117,7 +123,10 @@ mod tests {
                 Decision::Place(Target::Existing(1)),
             ]
         );
-        assert_eq!(place(Mode::Recluster, None, &[None]), vec![Decision::Place(Target::New)]);
+        assert_eq!(
+            place(Mode::Recluster, None, &[None]),
+            vec![Decision::Place(Target::New)]
+        );
     }
 
     #[test]
@@ -127,7 +136,11 @@ mod tests {
             locked: true,
         });
         assert_eq!(
-            place(Mode::Recluster, locked, &[at(1, false, true), None, at(4, false, false)]),
+            place(
+                Mode::Recluster,
+                locked,
+                &[at(1, false, true), None, at(4, false, false)]
+            ),
             vec![Decision::Stay, Decision::Held, Decision::Held]
         );
     }
@@ -141,7 +154,11 @@ mod tests {
             locked: false,
         });
         assert_eq!(
-            place(Mode::NewOnly, keyed, &[at(7, false, false), at(7, false, false), at(1, false, false), None]),
+            place(
+                Mode::NewOnly,
+                keyed,
+                &[at(7, false, false), at(7, false, false), at(1, false, false), None]
+            ),
             vec![
                 Decision::Stay,
                 Decision::Stay,

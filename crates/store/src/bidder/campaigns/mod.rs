@@ -163,6 +163,9 @@ pub trait CampaignStore: Send + Sync {
     /// it leaves the creatives in (the new one, for a split). Refused when a campaign it
     /// would change is locked (a rename and unlocking excepted).
     async fn edit_campaign(&self, edit: CampaignEdit, actor: String, now: i64) -> StoreResult<i64>;
+    /// Changes whenever campaign numbers may: an import, or anything audited (clustering,
+    /// edits, a creative import).
+    async fn campaign_data_version(&self) -> StoreResult<String>;
     /// Campaigns not merged into another, with their members.
     async fn list_creative_campaigns(&self) -> StoreResult<Vec<CampaignRow>>;
     /// Spend, impressions and clicks per campaign over `start`–`end` (`None`: unbounded).
@@ -224,6 +227,9 @@ pub(crate) const INSERT_MANUAL_CAMPAIGN: &str = "INSERT INTO creative_campaigns 
      VALUES ('manual:new', ?1, 'manual', 'formed by hand', 1000, TRUE, ?2, ?2) RETURNING id";
 pub(crate) const KEY_MANUAL_CAMPAIGN: &str =
     "UPDATE creative_campaigns SET cluster_key = 'manual:' || CAST(id AS TEXT) WHERE id = ?1";
+
+pub(crate) const DATA_VERSION: &str = "SELECT CAST((SELECT COALESCE(MAX(id), 0) FROM imports) AS BIGINT), \
+     CAST((SELECT COALESCE(MAX(id), 0) FROM audit_log) AS BIGINT)";
 
 pub(crate) fn locked_refusal(name: &str) -> StoreError {
     StoreError::Refused(format!("campaign \"{name}\" is locked: unlock it first"))

@@ -185,6 +185,11 @@ impl CampaignStore for PgStore {
         Ok(id)
     }
 
+    async fn campaign_data_version(&self) -> StoreResult<String> {
+        let row = self.client().await?.query_one(DATA_VERSION, &[]).await?;
+        Ok(format!("{}.{}", row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?))
+    }
+
     async fn list_creative_campaigns(&self) -> StoreResult<Vec<CampaignRow>> {
         let client = self.client().await?;
         let mut campaigns = client

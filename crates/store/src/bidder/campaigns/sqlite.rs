@@ -186,6 +186,14 @@ impl CampaignStore for SqliteStore {
         .await
     }
 
+    async fn campaign_data_version(&self) -> StoreResult<String> {
+        self.read(|conn| {
+            let (imports, audit): (i64, i64) = conn.query_row(DATA_VERSION, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(format!("{imports}.{audit}"))
+        })
+        .await
+    }
+
     async fn list_creative_campaigns(&self) -> StoreResult<Vec<CampaignRow>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(LIST_CAMPAIGNS)?;

@@ -6,6 +6,8 @@ use super::*;
 #[derive(Template)]
 #[template(path = "creative_detail.html")]
 pub(crate) struct CreativePage {
+    /// The campaign it is in: (link, name).
+    campaign: Option<(String, String)>,
     chrome: Chrome,
     seat_id: String,
     creative_id: String,
@@ -271,7 +273,13 @@ pub(crate) async fn creative_page(
             }
         }
     }
+    let campaign = rtbcat_app::bidder::campaigns::campaign_of_creatives(&state.store)
+        .await
+        .ok()
+        .and_then(|map| map.get(&(s.seat_id.clone(), s.creative_id.clone())).cloned())
+        .map(|(id, name)| (format!("/app/campaigns/{id}"), name));
     render(&CreativePage {
+        campaign,
         chrome,
         seat_id: s.seat_id.clone(),
         creative_id: s.creative_id.clone(),

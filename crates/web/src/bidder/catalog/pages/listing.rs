@@ -10,6 +10,8 @@ pub(crate) struct FilterValues {
 
 pub(crate) struct Card {
     creative_id: String,
+    /// The campaign it is in: (link, name).
+    campaign: Option<(String, String)>,
     detail_url: String,
     preview_url: String,
     buyers_url: String,
@@ -125,6 +127,7 @@ pub(crate) fn card(item: &CreativeListItem, period_label: &str, geo: Option<&str
         None => s.canonical_size.clone(),
     };
     Card {
+        campaign: None,
         creative_id: s.creative_id.clone(),
         detail_url,
         preview_url,
@@ -493,10 +496,19 @@ pub(crate) async fn creatives_page(
             if table_view {
                 grid.table_html = creatives_table(&result.items, &period_label).render();
             }
+            let campaign_of = rtbcat_app::bidder::campaigns::campaign_of_creatives(&state.store)
+                .await
+                .unwrap_or_default();
             grid.cards = result
                 .items
                 .iter()
-                .map(|item| card(item, &period_label, grid.geo_label.as_deref()))
+                .map(|item| {
+                    let mut card = card(item, &period_label, grid.geo_label.as_deref());
+                    card.campaign = campaign_of
+                        .get(&(item.summary.seat_id.clone(), item.summary.creative_id.clone()))
+                        .map(|(id, name)| (format!("/app/campaigns/{id}"), name.clone()));
+                    card
+                })
                 .collect();
         }
         Err(err) if err.status.is_client_error() => {

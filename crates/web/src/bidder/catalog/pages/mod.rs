@@ -2,6 +2,7 @@
 //! (`listing`), the detail page and sandboxed previews (`detail`), and what both share.
 
 mod detail;
+pub(crate) use detail::breakdown_table;
 mod listing;
 
 use crate::bidder::catalog::api::*;
