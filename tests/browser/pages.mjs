@@ -7,11 +7,14 @@ export async function everyPage(app) {
   const first = creatives.items[0];
   const offers = await api(app, "GET", "/api/campaigns");
   const imports = await api(app, "GET", "/api/performance/imports");
+  const campaigns = await api(app, "GET", "/campaigns?period=30d");
   const pages = [
     ["welcome", "/app/welcome"],
     ["waste", "/app/waste"],
     ["waste-30", "/app/waste?days=30"],
     ["campaigns", "/app/campaigns?period=30d"],
+    ["campaigns-table", "/app/campaigns?period=30d&view=table"],
+    ["campaign", `/app/campaigns/${campaigns[0].id}?period=30d`],
     ["creatives", "/app/creatives"],
     ["creatives-table", "/app/creatives?view=table"],
     ["creative-detail", `/app/seats/${encodeURIComponent(first.seat_id)}/creatives/${encodeURIComponent(first.creative_id)}`],

@@ -221,3 +221,47 @@ test("the Waste page: start page, funnel, sizes without creatives, recommendatio
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("Campaigns: cards with thumbnails, the campaign page, rename and split off by hand", async () => {
+  const { page, errors, context } = await signedInPage(1366);
+  await page.goto(`${app.baseUrl}/app/campaigns?period=30d`);
+  const cards = page.locator(".campaign-card");
+  assert.ok((await cards.count()) >= 10, "the demo clusters into campaigns");
+  assert.ok((await page.locator(".campaign-card").first().locator(".mini-thumb").count()) >= 1, "top creatives shown");
+  // Sorted by name on request.
+  await page.selectOption("select[name=sort]", "name");
+  await page.click("form.toolbar button[type=submit]");
+  await page.waitForURL(/sort=name/);
+  const names = await page.locator(".campaign-name").allTextContents();
+  assert.deepEqual(names, [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+  // The biggest campaign: chart, creatives by spend, countries and devices.
+  await page.goto(`${app.baseUrl}/app/campaigns?period=30d&view=table`);
+  await page.locator("#campaigns-table tbody tr a").first().click();
+  await page.waitForURL(/\/app\/campaigns\/\d+/);
+  assert.ok(await page.locator("svg.daily-chart, svg").first().isVisible());
+  assert.ok((await page.locator("#campaign-creatives tbody tr").count()) >= 2);
+  assert.ok(await page.locator("#campaign-countries").isVisible());
+  assert.ok(await page.locator("#campaign-devices").isVisible());
+  // Rename: the new name shows with a saved banner.
+  await page.fill("input[name=name] >> nth=0", "Renamed in the browser");
+  await page.click("button:has-text('Rename')");
+  await page.waitForSelector(".banner-notice");
+  assert.equal((await page.textContent("h1")).trim(), "Renamed in the browser");
+  // Split: a name is required, then the ticked creatives get a campaign of their own.
+  const ticks = page.locator("#campaign-creatives input[type=checkbox]");
+  await ticks.nth(0).check();
+  await page.click("button:has-text('Split off')");
+  await page.waitForSelector("#split-form [data-form-error]:not([hidden])");
+  assert.match(await page.textContent("#split-form [data-form-error]"), /required/);
+  await page.fill("#split-form input[name=name]", "Split by hand");
+  await page.click("button:has-text('Split off')");
+  await page.waitForFunction(() => document.querySelector("h1")?.textContent.includes("Split by hand"));
+  assert.equal(await page.locator("#campaign-creatives tbody tr").count(), 1);
+  assert.match(await page.textContent(".page-head p"), /Formed by manual/);
+  // The creative's own page names its campaign.
+  await page.locator("#campaign-creatives tbody tr a").first().click();
+  await page.waitForURL(/\/creatives\//);
+  assert.equal((await page.textContent("[data-campaign-link]")).trim(), "Split by hand");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -69,12 +69,9 @@ pub struct CampaignView {
     /// `1d`, `7d`, `30d` or `all`, ending at `as_of`.
     pub period: String,
     pub as_of: Option<String>,
-    pub spend_micros: i64,
-    pub impressions: i64,
-    pub clicks: i64,
-    pub ctr: Option<f64>,
-    pub cpc_micros: Option<i64>,
-    pub cpm_micros: Option<i64>,
+    /// Spend, impressions, clicks, CTR, CPC and CPM over the period.
+    #[serde(flatten)]
+    pub totals: Totals,
     /// The equal period before (none for all time).
     pub previous: Option<Totals>,
     /// Spend against the period before, in percent.
@@ -136,12 +133,12 @@ pub fn sort_views(views: &mut [CampaignView], by: CampaignSort, descending: bool
     }
     let key = |c: &CampaignView| -> Option<i64> {
         match by {
-            CampaignSort::Spend => Some(c.spend_micros),
-            CampaignSort::Impressions => Some(c.impressions),
-            CampaignSort::Clicks => Some(c.clicks),
-            CampaignSort::Ctr => float(c.ctr),
-            CampaignSort::Cpc => c.cpc_micros,
-            CampaignSort::Cpm => c.cpm_micros,
+            CampaignSort::Spend => Some(c.totals.spend_micros),
+            CampaignSort::Impressions => Some(c.totals.impressions),
+            CampaignSort::Clicks => Some(c.totals.clicks),
+            CampaignSort::Ctr => float(c.totals.ctr),
+            CampaignSort::Cpc => c.totals.cpc_micros,
+            CampaignSort::Cpm => c.totals.cpm_micros,
             CampaignSort::Change => float(c.spend_change_pct),
             CampaignSort::Creatives => Some(c.creative_count as i64),
             CampaignSort::Confidence => float(Some(c.confidence)),
@@ -160,7 +157,9 @@ pub fn sort_views(views: &mut [CampaignView], by: CampaignSort, descending: bool
             }
         };
         let order = if descending { order.reverse() } else { order };
-        order.then(b.spend_micros.cmp(&a.spend_micros)).then(a.id.cmp(&b.id))
+        order
+            .then(b.totals.spend_micros.cmp(&a.totals.spend_micros))
+            .then(a.id.cmp(&b.id))
     });
 }
 
@@ -384,12 +383,7 @@ fn view(
         previous,
         top_country: top(cuts.countries),
         top_device: top(cuts.devices),
-        spend_micros: totals.spend_micros,
-        impressions: totals.impressions,
-        clicks: totals.clicks,
-        ctr: totals.ctr,
-        cpc_micros: totals.cpc_micros,
-        cpm_micros: totals.cpm_micros,
+        totals,
         formats: extras.formats,
         statuses: extras.statuses,
         top_creative_ids: extras.top_creative_ids,
@@ -478,24 +472,25 @@ pub async fn detail(
     previous_daily.sort_by(|a, b| a.value.cmp(&b.value));
     let countries = cut_views(cut(CampaignDimension::Country, start.clone(), end.clone()).await?);
     let devices = cut_views(cut(CampaignDimension::Device, start.clone(), end.clone()).await?);
-    let totals = creative_totals(store, start, end).await?;
+    let totals: HashMap<String, Totals> = cut(CampaignDimension::Creative, start, end)
+        .await?
+        .into_iter()
+        .map(|c| (c.value, Totals::of(c.spend_micros, c.impressions, c.clicks)))
+        .collect();
     let members: std::collections::HashSet<&str> = campaign.creative_ids.iter().map(String::as_str).collect();
     let mut creatives: Vec<MemberView> = store
         .campaign_inputs()
         .await?
         .into_iter()
         .filter(|i| members.contains(format!("{}/{}", i.seat_id, i.creative_id).as_str()))
-        .map(|i| {
-            let (spend, impressions, clicks) = totals.get(&i.creative_id).copied().unwrap_or_default();
-            MemberView {
-                id: format!("{}/{}", i.seat_id, i.creative_id),
-                totals: Totals::of(spend, impressions, clicks),
-                seat_id: i.seat_id,
-                creative_id: i.creative_id,
-                advertiser: i.advertiser,
-                format: i.format,
-                status: i.status,
-            }
+        .map(|i| MemberView {
+            id: format!("{}/{}", i.seat_id, i.creative_id),
+            totals: totals.get(&i.creative_id).cloned().unwrap_or_default(),
+            seat_id: i.seat_id,
+            creative_id: i.creative_id,
+            advertiser: i.advertiser,
+            format: i.format,
+            status: i.status,
         })
         .collect();
     creatives.sort_by(|a, b| b.totals.spend_micros.cmp(&a.totals.spend_micros).then(a.id.cmp(&b.id)));

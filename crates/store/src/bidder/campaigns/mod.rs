@@ -49,6 +49,24 @@ pub struct ClusteringCounts {
     pub held: u64,
 }
 
+impl ClusteringCounts {
+    /// Counts one placement decision; the campaign to put the creative in, if any.
+    pub(crate) fn tally(&mut self, decision: Decision) -> Option<Target> {
+        match decision {
+            Decision::Stay => None,
+            Decision::Kept => {
+                self.kept += 1;
+                None
+            }
+            Decision::Held => {
+                self.held += 1;
+                None
+            }
+            Decision::Place(target) => Some(target),
+        }
+    }
+}
+
 /// A user's change to the campaigns; each is audited and clustering never undoes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CampaignEdit {
@@ -123,6 +141,8 @@ pub enum CampaignDimension {
     Country,
     Device,
     Date,
+    /// Each member creative (by creative id).
+    Creative,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +201,7 @@ pub trait CampaignStore: Send + Sync {
 }
 
 pub use rtbcat_core::bidder::campaigns::placement::Mode;
+use rtbcat_core::bidder::campaigns::placement::{Decision, Target};
 
 pub(crate) const CAMPAIGN_INPUTS: &str =
     "SELECT seat_id, creative_id, advertiser, format, status, languages, app_store, app_id, \
@@ -258,16 +279,19 @@ pub(crate) fn campaign_cuts_sql(by: CampaignDimension, date_cast: &str, text_cas
         CampaignDimension::Country => ("performance_daily", "country"),
         CampaignDimension::Device => ("performance_device_daily", "device"),
         CampaignDimension::Date => ("performance_daily", date_text),
+        CampaignDimension::Creative => ("performance_daily", "creative_id"),
     };
+    let bigint = if text_cast.is_empty() { "" } else { "::BIGINT" };
     format!(
         "SELECT m.campaign_id, s.value, CAST(SUM(s.spend) AS BIGINT), CAST(SUM(s.impressions) AS BIGINT), \
          CAST(SUM(s.clicks) AS BIGINT) \
          FROM (SELECT creative_id, {column} AS value, SUM(spend_micros) AS spend, SUM(impressions) AS impressions, \
-               SUM(clicks) AS clicks FROM {table} WHERE {} GROUP BY creative_id, {column}) s \
+               SUM(clicks) AS clicks FROM {table} WHERE {} \
+               AND (?3{bigint} IS NULL OR creative_id IN (SELECT creative_id FROM campaign_members WHERE campaign_id = ?3)) \
+               GROUP BY creative_id, {column}) s \
          JOIN campaign_members m ON m.creative_id = s.creative_id \
-         WHERE (?3{} IS NULL OR m.campaign_id = ?3) GROUP BY m.campaign_id, s.value ORDER BY m.campaign_id, s.value",
-        date_window(date_cast, text_cast),
-        if text_cast.is_empty() { "" } else { "::BIGINT" }
+         WHERE (?3{bigint} IS NULL OR m.campaign_id = ?3) GROUP BY m.campaign_id, s.value ORDER BY m.campaign_id, s.value",
+        date_window(date_cast, text_cast)
     )
 }
 

@@ -3,7 +3,7 @@
 use super::*;
 use crate::engine::postgres::*;
 use crate::sql::pg;
-use rtbcat_core::bidder::campaigns::placement::{place, Decision, Keyed, Place, Target};
+use rtbcat_core::bidder::campaigns::placement::{place, Keyed, Place, Target};
 use tokio_postgres::Transaction;
 
 /// Checks that campaign `id` is open and not locked; its name.
@@ -95,18 +95,10 @@ impl CampaignStore for PgStore {
             }
             let mut created: Option<i64> = None;
             for ((seat, creative), decision) in c.members.iter().zip(place(mode, keyed, &places)) {
-                let id = match decision {
-                    Decision::Stay => continue,
-                    Decision::Kept => {
-                        counts.kept += 1;
-                        continue;
-                    }
-                    Decision::Held => {
-                        counts.held += 1;
-                        continue;
-                    }
-                    Decision::Place(Target::Existing(id)) => id,
-                    Decision::Place(Target::New) => match created {
+                let id = match counts.tally(decision) {
+                    None => continue,
+                    Some(Target::Existing(id)) => id,
+                    Some(Target::New) => match created {
                         Some(id) => id,
                         None => {
                             counts.formed += 1;

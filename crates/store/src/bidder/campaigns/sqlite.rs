@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::engine::sqlite::*;
-use rtbcat_core::bidder::campaigns::placement::{place, Decision, Keyed, Place, Target};
+use rtbcat_core::bidder::campaigns::placement::{place, Keyed, Place, Target};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 /// Checks that campaign `id` is open and not locked; its name.
@@ -99,18 +99,10 @@ impl CampaignStore for SqliteStore {
                         .collect::<Result<Vec<_>, _>>()?;
                     let mut created: Option<i64> = None;
                     for ((seat, creative), decision) in c.members.iter().zip(place(mode, keyed.map(|k| k.0), &places)) {
-                        let id = match decision {
-                            Decision::Stay => continue,
-                            Decision::Kept => {
-                                counts.kept += 1;
-                                continue;
-                            }
-                            Decision::Held => {
-                                counts.held += 1;
-                                continue;
-                            }
-                            Decision::Place(Target::Existing(id)) => id,
-                            Decision::Place(Target::New) => match created {
+                        let id = match counts.tally(decision) {
+                            None => continue,
+                            Some(Target::Existing(id)) => id,
+                            Some(Target::New) => match created {
                                 Some(id) => id,
                                 None => {
                                     counts.formed += 1;

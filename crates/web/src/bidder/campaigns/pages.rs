@@ -213,14 +213,14 @@ async fn campaigns_page(
                     if c.creative_count == 1 { "" } else { "s" }
                 ),
                 formats: counts_label(&c.formats),
-                spend: format::money(c.spend_micros),
+                spend: format::money(c.totals.spend_micros),
                 trend,
                 trend_class,
                 rates: format!(
                     "CTR {} · CPC {} · CPM {}",
-                    format::percent_or_dash(c.ctr, 2),
-                    format::money_or_dash(c.cpc_micros),
-                    format::money_or_dash(c.cpm_micros)
+                    format::percent_or_dash(c.totals.ctr, 2),
+                    format::money_or_dash(c.totals.cpc_micros),
+                    format::money_or_dash(c.totals.cpm_micros)
                 ),
                 where_label: [
                     share_label(&c.top_country, format::country).map(|s| format!("top geo {s}")),
@@ -299,9 +299,9 @@ fn campaigns_table(list: &[CampaignView]) -> Table {
     );
     let (mut spend, mut impressions, mut clicks, mut creatives) = (0i64, 0i64, 0i64, 0usize);
     for c in list {
-        spend += c.spend_micros;
-        impressions += c.impressions;
-        clicks += c.clicks;
+        spend += c.totals.spend_micros;
+        impressions += c.totals.impressions;
+        clicks += c.totals.clicks;
         creatives += c.creative_count;
         let (trend, _) = trend_of(c);
         table.keyed_row(
@@ -311,13 +311,13 @@ fn campaigns_table(list: &[CampaignView]) -> Table {
                 Cell::count(c.creative_count as i64),
                 Cell::text(&c.rule),
                 Cell::percent(Some(c.confidence), 0),
-                Cell::money(c.spend_micros),
+                Cell::money(c.totals.spend_micros),
                 Cell::text(if trend.is_empty() { "—".into() } else { trend }),
-                Cell::count(c.impressions),
-                Cell::count(c.clicks),
-                Cell::percent(c.ctr, 2),
-                Cell::money_or_dash(c.cpc_micros),
-                Cell::money_or_dash(c.cpm_micros),
+                Cell::count(c.totals.impressions),
+                Cell::count(c.totals.clicks),
+                Cell::percent(c.totals.ctr, 2),
+                Cell::money_or_dash(c.totals.cpc_micros),
+                Cell::money_or_dash(c.totals.cpm_micros),
                 Cell::text(share_label(&c.top_country, format::country).unwrap_or_else(|| "—".into())),
                 Cell::text(share_label(&c.top_device, format::device).unwrap_or_else(|| "—".into())),
             ],
@@ -476,13 +476,13 @@ async fn campaign_page(
         ]);
     }
     let stats = vec![
-        ("Spend", format::money(c.spend_micros)),
+        ("Spend", format::money(c.totals.spend_micros)),
         ("Change", if trend.is_empty() { "—".into() } else { trend }),
-        ("Impressions", format::count(c.impressions)),
-        ("Clicks", format::count(c.clicks)),
-        ("CTR", format::percent_or_dash(c.ctr, 2)),
-        ("CPC", format::money_or_dash(c.cpc_micros)),
-        ("CPM", format::money_or_dash(c.cpm_micros)),
+        ("Impressions", format::count(c.totals.impressions)),
+        ("Clicks", format::count(c.totals.clicks)),
+        ("CTR", format::percent_or_dash(c.totals.ctr, 2)),
+        ("CPC", format::money_or_dash(c.totals.cpc_micros)),
+        ("CPM", format::money_or_dash(c.totals.cpm_micros)),
         ("Creatives", format::count(c.creative_count as i64)),
     ];
     render(&CampaignPage {
