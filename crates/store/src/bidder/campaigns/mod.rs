@@ -107,6 +107,17 @@ impl CampaignEdit {
         }
     }
 
+    /// Its audit line, once applied to campaign `id` (named `subject`).
+    pub(crate) fn audit_entry(&self, id: i64, subject: &str, actor: String, at: i64) -> NewAuditEntry {
+        NewAuditEntry {
+            at,
+            actor,
+            action: self.action().into(),
+            subject: Some(format!("campaign {id} ({subject})")),
+            details: self.details(),
+        }
+    }
+
     /// What the audit line says of it.
     pub fn details(&self) -> serde_json::Value {
         let ids = |members: &[(String, String)]| -> Vec<String> {

@@ -165,13 +165,7 @@ impl CampaignStore for PgStore {
                 (id, name.clone())
             }
         };
-        let entry = NewAuditEntry {
-            at: now,
-            actor,
-            action: edit.action().into(),
-            subject: Some(format!("campaign {id} ({subject})")),
-            details: edit.details(),
-        };
+        let entry = edit.audit_entry(id, &subject, actor, now);
         crate::platform::audit::postgres::insert_audit(&tx, &entry).await?;
         tx.commit().await?;
         Ok(id)

@@ -164,13 +164,7 @@ impl CampaignStore for SqliteStore {
                     (id, name.clone())
                 }
             };
-            let entry = NewAuditEntry {
-                at: now,
-                actor,
-                action: edit.action().into(),
-                subject: Some(format!("campaign {id} ({subject})")),
-                details: edit.details(),
-            };
+            let entry = edit.audit_entry(id, &subject, actor, now);
             crate::platform::audit::sqlite::insert_audit(&tx, &entry)?;
             tx.commit()?;
             Ok(id)
