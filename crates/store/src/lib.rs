@@ -19,6 +19,7 @@ mod sql;
 
 pub use bidder::campaigns::*;
 pub use bidder::catalog::*;
+pub use bidder::opportunities::*;
 pub use bidder::performance::*;
 pub use bidder::waste::*;
 pub use platform::accounts::*;
@@ -71,6 +72,7 @@ pub trait Store:
     SystemStore
     + CatalogStore
     + CampaignStore
+    + OpportunityStore
     + PerformanceStore
     + WasteStore
     + AccountStore
@@ -91,8 +93,8 @@ impl<T> Store for T where
     T: SystemStore
         + CatalogStore
         + CampaignStore
+        + OpportunityStore
         + PerformanceStore
-        + WasteStore
         + WasteStore
         + AccountStore
         + AuditStore

@@ -44,6 +44,8 @@ pub struct AppState {
     pub login_guard: Arc<rtbcat_app::platform::accounts::LoginGuard>,
     /// Campaign numbers, kept until the data changes.
     pub campaigns: Arc<rtbcat_app::bidder::campaigns::CampaignCache>,
+    /// Findings, kept until the data changes.
+    pub opportunities: Arc<rtbcat_app::bidder::opportunities::OpportunityCache>,
     /// One-time secret that allows first-run setup from a host name (see `/setup`).
     setup_token: Arc<String>,
     /// The event writer task, awaited at shutdown so queued events are written.
@@ -80,6 +82,7 @@ impl AppState {
             ))),
             login_guard: Arc::new(rtbcat_app::platform::accounts::LoginGuard::default()),
             campaigns: Arc::default(),
+            opportunities: Arc::default(),
             setup_token: Arc::new(rtbcat_app::platform::accounts::new_token()),
             writer_task: Arc::new(std::sync::Mutex::new(Some(writer_task))),
         })

@@ -530,19 +530,66 @@ mod reports;
 pub use reports::{funnel_facts, traffic_facts};
 
 /// Countries of the demo traffic: (code, traffic weight, CPM in micros, CTR in basis points).
-/// Different CPCs per geo give the opportunity finder something to find.
+/// Prices differ a lot by country but the bidder bids to a target, so a click costs about the
+/// same everywhere (within a few percent): what the opportunity finder should find is only
+/// what `Planted` puts there, not the price list.
 const DEMO_GEOS: &[(&str, u32, i64, i64)] = &[
-    ("BR", 30, 900_000, 180),
-    ("US", 20, 4_200_000, 90),
-    ("IN", 15, 350_000, 140),
-    ("DE", 8, 3_100_000, 80),
-    ("MX", 8, 800_000, 160),
-    ("GB", 6, 3_600_000, 85),
-    ("AO", 3, 300_000, 260),
-    ("IE", 2, 3_900_000, 60),
-    ("JP", 5, 2_800_000, 70),
-    ("TR", 3, 600_000, 150),
+    ("BR", 30, 900_000, 36),
+    ("US", 20, 4_200_000, 170),
+    ("IN", 15, 350_000, 14),
+    ("DE", 8, 3_100_000, 122),
+    ("MX", 8, 800_000, 33),
+    ("GB", 6, 3_600_000, 146),
+    ("AO", 3, 300_000, 12),
+    ("IE", 2, 3_900_000, 152),
+    ("JP", 5, 2_800_000, 113),
+    ("TR", 3, 600_000, 24),
 ];
+
+/// The demo's real opportunities among its noise: CTR multipliers (so cheaper clicks at the
+/// same spend) for some creatives, in some countries.
+#[derive(Default)]
+pub struct Planted {
+    /// (creative index, country or "" for all) → CTR multiplier.
+    pub boosts: std::collections::HashMap<(usize, String), f64>,
+}
+
+impl Planted {
+    fn boost(&self, creative: usize, country: &str) -> f64 {
+        self.boosts
+            .get(&(creative, country.to_string()))
+            .or_else(|| self.boosts.get(&(creative, String::new())))
+            .copied()
+            .unwrap_or(1.0)
+    }
+
+    /// For the demo catalog: FinWallet's clicks in Angola cost half (an undervalued geo),
+    /// FitCoach's clicks cost 40% less everywhere (an efficient campaign the
+    /// optimiser starves), and one little-served creative is far cheaper (a neglected one).
+    pub fn for_demo(
+        creatives: &[(String, String)],
+        advertiser_of: &std::collections::HashMap<String, String>,
+    ) -> Planted {
+        let mut boosts = std::collections::HashMap::new();
+        let mut neglected = None;
+        for (index, (id, _)) in creatives.iter().enumerate() {
+            match advertiser_of.get(id).map(String::as_str) {
+                Some("FinWallet") => {
+                    boosts.insert((index, "AO".to_string()), 2.2);
+                }
+                Some("FitCoach") => {
+                    boosts.insert((index, String::new()), 1.7);
+                }
+                Some("Puzzle Blocks") if index >= 60 && neglected.is_none() => neglected = Some(index),
+                _ => {}
+            }
+        }
+        if let Some(index) = neglected {
+            boosts.insert((index, String::new()), 2.5);
+        }
+        Planted { boosts }
+    }
+}
 const DEMO_DEVICES: &[(rtbcat_core::bidder::performance::report::Device, u32)] = &[
     (rtbcat_core::bidder::performance::report::Device::Mobile, 70),
     (rtbcat_core::bidder::performance::report::Device::Desktop, 22),
@@ -573,6 +620,7 @@ pub fn performance_facts(
     creatives: &[(String, String)],
     rows: usize,
     today: time::Date,
+    planted: &Planted,
     mut emit: impl FnMut(Vec<rtbcat_core::bidder::performance::report::PerformanceFact>) -> bool,
 ) -> usize {
     use rtbcat_core::bidder::performance::report::PerformanceFact;
@@ -605,7 +653,10 @@ pub fn performance_facts(
                 let shape = f64::from(HOUR_SHAPE[usize::from(hour)]) / 10.0 * if weekend { 0.8 } else { 1.0 };
                 let popularity = f64::from(weights[creative].1) / 1_000_000.0;
                 let impressions = ((200.0 + 40_000.0 * popularity) * shape * rng.random_range(0.6..1.4)) as i64 + 1;
-                let clicks = (impressions * ctr_bp * rng.random_range(6..14) / 100_000).min(impressions);
+                // Expected clicks, rounded up or down at random so small cells are not biased.
+                let expected = (impressions * ctr_bp * rng.random_range(6..14)) as f64 / 100_000.0
+                    * planted.boost(creative, country);
+                let clicks = (expected.floor() as i64 + i64::from(rng.random_bool(expected.fract()))).min(impressions);
                 let spend_micros = impressions * cpm * rng.random_range(8..12) / 10_000;
                 let (creative_id, seat) = &creatives[creative];
                 batch.push(PerformanceFact {
@@ -677,6 +728,19 @@ pub async fn load(
                 .collect()
         })
         .unwrap_or_default();
+    let advertiser_of: std::collections::HashMap<String, String> = doc["creatives"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| {
+                    Some((
+                        c["creativeId"].as_str()?.to_string(),
+                        c["advertiserName"].as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     // Each creative's canonical size, as the catalog computed it, to tally won impressions
     // per size for the traffic report.
     let sizes: std::collections::HashMap<String, String> =
@@ -695,7 +759,8 @@ pub async fn load(
     let writer = store.write_facts(rx);
     let producer = tokio::task::spawn_blocking(move || {
         let mut won: std::collections::BTreeMap<(time::Date, String), i64> = std::collections::BTreeMap::new();
-        let written = performance_facts(seed, &pairs, rows, today, |batch| {
+        let planted = Planted::for_demo(&pairs, &advertiser_of);
+        let written = performance_facts(seed, &pairs, rows, today, &planted, |batch| {
             for fact in &batch {
                 if let Some(size) = sizes.get(&fact.creative_id) {
                     *won.entry((fact.date, size.clone())).or_default() += fact.impressions;

@@ -43,10 +43,17 @@ fn demo_creatives_pass_the_importer_and_cover_the_catalog() {
         .map(|r| (r.creative.creative_id.clone(), r.creative.seat_id.clone()))
         .collect();
     let mut facts = Vec::new();
-    let written = performance_facts(1, &creatives, 20_000, time::macros::date!(2026 - 11 - 20), |batch| {
-        facts.extend(batch);
-        true
-    });
+    let written = performance_facts(
+        1,
+        &creatives,
+        20_000,
+        time::macros::date!(2026 - 11 - 20),
+        &Planted::default(),
+        |batch| {
+            facts.extend(batch);
+            true
+        },
+    );
     assert_eq!(written, facts.len());
     assert!(written >= 20_000, "at least the rows asked for: {written}");
     let mut spend: std::collections::HashMap<&str, i64> = Default::default();

@@ -4,5 +4,6 @@
 pub mod campaigns;
 pub mod catalog;
 pub mod demo;
+pub mod opportunities;
 pub mod performance;
 pub mod waste;

@@ -137,15 +137,41 @@ pub struct CpcTest {
     pub dispersion: f64,
 }
 
-/// The quasi-Poisson test of a segment's CPC against its baseline's.
-pub fn cpc_test(segment: Sums, baseline: Sums, dispersion: f64, confidence: f64) -> Option<CpcTest> {
+/// log(CPC ratio) and its variance for one segment against its baseline.
+fn log_ratio(segment: Sums, baseline: Sums, phi: f64) -> Option<(f64, f64)> {
     if segment.clicks <= 0 || baseline.clicks <= 0 || segment.spend_micros <= 0 || baseline.spend_micros <= 0 {
         return None;
     }
-    let log_ratio = (segment.spend_micros as f64 / segment.clicks as f64).ln()
+    let value = (segment.spend_micros as f64 / segment.clicks as f64).ln()
         - (baseline.spend_micros as f64 / baseline.clicks as f64).ln();
+    Some((
+        value,
+        phi * (1.0 / segment.clicks as f64 + 1.0 / baseline.clicks as f64),
+    ))
+}
+
+/// The quasi-Poisson test of a segment's CPC against its baseline's.
+pub fn cpc_test(segment: Sums, baseline: Sums, dispersion: f64, confidence: f64) -> Option<CpcTest> {
+    pooled_cpc_test(&[(segment, baseline)], dispersion, confidence)
+}
+
+/// The same test pooled over strata (a size against the other sizes within each campaign
+/// that has it, so a campaign's own price level cannot pass for the size's): the
+/// inverse-variance weighted mean of the per-stratum log ratios.
+pub fn pooled_cpc_test(strata: &[(Sums, Sums)], dispersion: f64, confidence: f64) -> Option<CpcTest> {
     let phi = dispersion.max(1.0);
-    let se = (phi * (1.0 / segment.clicks as f64 + 1.0 / baseline.clicks as f64)).sqrt();
+    let (mut weighted, mut weights) = (0.0, 0.0);
+    for (segment, baseline) in strata {
+        if let Some((value, variance)) = log_ratio(*segment, *baseline, phi) {
+            weighted += value / variance;
+            weights += 1.0 / variance;
+        }
+    }
+    if weights <= 0.0 {
+        return None;
+    }
+    let log_ratio = weighted / weights;
+    let se = (1.0 / weights).sqrt();
     let z = normal_quantile(0.5 + confidence / 2.0);
     Some(CpcTest {
         ratio: log_ratio.exp(),
@@ -396,39 +422,44 @@ pub fn detect(cells: &[Cell], creatives: &[CreativeOf], settings: &Settings) -> 
             }
         }
     }
-    // Size gaps: a size cheaper than the rest of the campaigns that use it, missing from
-    // a campaign of the same format that spends.
-    let mut size_sums: BTreeMap<(&str, &str), (Sums, BTreeSet<i64>)> = BTreeMap::new();
+    // Size gaps: a size cheaper than the other sizes within the campaigns that use it,
+    // missing from a campaign of the same format that spends.
+    let mut by_campaign_size: BTreeMap<(&str, &str), BTreeMap<i64, Sums>> = BTreeMap::new();
     let mut campaign_sizes: BTreeMap<i64, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
     for (&index, sums) in &by_creative {
         let of = &creatives[index];
-        let entry = size_sums.entry((of.format.as_str(), of.size.as_str())).or_default();
-        entry.0.add(sums.spend_micros, sums.impressions, sums.clicks);
-        entry.1.insert(of.campaign_id);
+        by_campaign_size
+            .entry((of.format.as_str(), of.size.as_str()))
+            .or_default()
+            .entry(of.campaign_id)
+            .or_default()
+            .add(sums.spend_micros, sums.impressions, sums.clicks);
     }
     for of in creatives {
         let entry = campaign_sizes.entry(of.campaign_id).or_default();
         entry.0.insert(of.size.as_str());
         entry.1.insert(of.format.as_str());
     }
-    for (&(format, size), (sums, users)) in &size_sums {
-        if size.is_empty() || users.len() < 2 || sums.clicks < settings.min_clicks {
+    for (&(format, size), users) in &by_campaign_size {
+        let strata: Vec<(Sums, Sums)> = users
+            .iter()
+            .map(|(id, seg)| (*seg, campaign.get(id).copied().unwrap_or_default().minus(*seg)))
+            .filter(|(seg, base)| seg.clicks > 0 && base.clicks > 0)
+            .collect();
+        let (segment, baseline) = strata
+            .iter()
+            .fold((Sums::default(), Sums::default()), |(mut s, mut b), (x, y)| {
+                s.add(x.spend_micros, x.impressions, x.clicks);
+                b.add(y.spend_micros, y.impressions, y.clicks);
+                (s, b)
+            });
+        if size.is_empty() || strata.len() < 2 || segment.clicks < settings.min_clicks {
             continue;
         }
-        let users_total: Sums = users.iter().fold(Sums::default(), |mut acc, id| {
-            let s = campaign.get(id).copied().unwrap_or_default();
-            acc.add(s.spend_micros, s.impressions, s.clicks);
-            acc
-        });
-        let baseline = users_total.minus(*sums);
-        let Some(test) = cpc_test(*sums, baseline, phi_portfolio, conf) else {
+        let Some(test) = pooled_cpc_test(&strata, phi_portfolio, conf) else {
             continue;
         };
-        let share = if users_total.spend_micros > 0 {
-            sums.spend_micros as f64 / users_total.spend_micros as f64
-        } else {
-            0.0
-        };
+        let share = segment.spend_micros as f64 / (segment.spend_micros + baseline.spend_micros).max(1) as f64;
         for (id, (sizes, formats)) in &campaign_sizes {
             let spend = campaign.get(id).map_or(0, |s| s.spend_micros);
             if sizes.contains(size) || !formats.contains(format) || spend <= 0 {
@@ -441,7 +472,7 @@ pub fn detect(cells: &[Cell], creatives: &[CreativeOf], settings: &Settings) -> 
                 creative_id: None,
                 geography: None,
                 size: Some(size.to_string()),
-                segment: *sums,
+                segment,
                 baseline,
                 test,
                 weekly_shift_micros: (weekly(spend, settings.days) as f64 * share) as i64,

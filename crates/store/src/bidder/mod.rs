@@ -2,5 +2,6 @@
 
 pub mod campaigns;
 pub mod catalog;
+pub mod opportunities;
 pub mod performance;
 pub mod waste;

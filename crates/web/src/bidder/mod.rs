@@ -2,6 +2,7 @@
 
 pub mod campaigns;
 pub mod catalog;
+pub mod opportunities;
 pub mod performance;
 pub mod waste;
 
@@ -12,12 +13,14 @@ pub fn routes() -> Router<AppState> {
     let pages = Router::new()
         .merge(catalog::pages::routes())
         .merge(campaigns::pages::routes())
+        .merge(opportunities::pages::routes())
         .merge(performance::pages::routes())
         .merge(waste::pages::routes())
         .layer(axum::middleware::map_response(crate::ui::page_headers));
     Router::new()
         .merge(catalog::api::routes())
         .merge(campaigns::api::routes())
+        .merge(opportunities::api::routes())
         .merge(performance::api::routes())
         .merge(waste::api::routes())
         .merge(pages)

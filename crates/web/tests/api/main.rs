@@ -8,6 +8,7 @@ mod auth;
 mod campaigns;
 mod campaigns_llm;
 mod catalog;
+mod opportunities;
 mod performance;
 mod popups;
 mod security;

@@ -18,6 +18,8 @@ pub struct CampaignInput {
     pub format: String,
     /// The creative's serving status (`APPROVED`, …).
     pub status: String,
+    /// `300x250`, `VIDEO`, …
+    pub canonical_size: String,
     /// `,en,pt,` as stored.
     pub languages: String,
     pub app_store: Option<String>,
@@ -216,7 +218,7 @@ use rtbcat_core::bidder::campaigns::placement::{Decision, Target};
 
 pub(crate) const CAMPAIGN_INPUTS: &str =
     "SELECT seat_id, creative_id, advertiser, format, status, languages, app_store, app_id, \
-     primary_domain FROM creatives ORDER BY seat_id, creative_id";
+     primary_domain, canonical_size FROM creatives ORDER BY seat_id, creative_id";
 
 /// The campaign a key leads to (following a merge), whether it is locked, and the key's own
 /// campaign (whose name and rule a run refreshes).
@@ -330,6 +332,7 @@ pub(crate) fn campaign_input_from(r: &impl Columns) -> StoreResult<CampaignInput
         app_store: r.col(6)?,
         app_id: r.col(7)?,
         domain: r.col(8)?,
+        canonical_size: r.col(9)?,
     })
 }
 
