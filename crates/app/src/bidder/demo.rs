@@ -715,32 +715,17 @@ pub async fn load(
     )
     .await?;
     let doc: Value = serde_json::from_str(&document).unwrap_or_default();
-    let pairs: Vec<(String, String)> = doc["creatives"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|c| {
-                    Some((
-                        c["creativeId"].as_str()?.to_string(),
-                        c["accountId"].as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let advertiser_of: std::collections::HashMap<String, String> = doc["creatives"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|c| {
-                    Some((
-                        c["creativeId"].as_str()?.to_string(),
-                        c["advertiserName"].as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    // (creative id, seat) in catalog order, and each creative's advertiser.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut advertiser_of: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for c in doc["creatives"].as_array().into_iter().flatten() {
+        if let (Some(id), Some(seat)) = (c["creativeId"].as_str(), c["accountId"].as_str()) {
+            pairs.push((id.to_string(), seat.to_string()));
+            if let Some(advertiser) = c["advertiserName"].as_str() {
+                advertiser_of.insert(id.to_string(), advertiser.to_string());
+            }
+        }
+    }
     // Each creative's canonical size, as the catalog computed it, to tally won impressions
     // per size for the traffic report.
     let sizes: std::collections::HashMap<String, String> =

@@ -277,14 +277,7 @@ pub async fn list(
             reason: "must be between 1 and 90".into(),
         });
     }
-    let end = match query.as_of {
-        Some(d) => Some(d),
-        None => store
-            .latest_fact_date()
-            .await?
-            .as_deref()
-            .and_then(rtbcat_core::bidder::performance::report::parse_report_date),
-    };
+    let end = crate::bidder::performance::last_day(store, query.as_of).await?;
     let Some(end) = end else {
         return Ok(OpportunityList {
             start: None,

@@ -181,14 +181,7 @@ pub(crate) struct Window {
 }
 
 pub(crate) async fn window(store: &SharedStore, period: Period, as_of: Option<Date>) -> Result<Window, StoreError> {
-    let as_of = match as_of {
-        Some(d) => Some(d),
-        None => store
-            .latest_fact_date()
-            .await?
-            .as_deref()
-            .and_then(rtbcat_core::bidder::performance::report::parse_report_date),
-    };
+    let as_of = crate::bidder::performance::last_day(store, as_of).await?;
     Ok(match as_of {
         Some(end) => {
             let (start, end) = period.window(end);

@@ -19,6 +19,18 @@ pub async fn latest_fact_date(store: &SharedStore) -> Result<Option<String>, Sto
     store.latest_fact_date().await
 }
 
+/// `as_of`, or else the newest imported day (none before any import).
+pub async fn last_day(store: &SharedStore, as_of: Option<time::Date>) -> Result<Option<time::Date>, StoreError> {
+    Ok(match as_of {
+        Some(d) => Some(d),
+        None => store
+            .latest_fact_date()
+            .await?
+            .as_deref()
+            .and_then(rtbcat_core::bidder::performance::report::parse_report_date),
+    })
+}
+
 /// Sums per creative and per date, hour, country or device.
 pub async fn breakdown(
     store: &SharedStore,
