@@ -168,24 +168,29 @@ fn words(f: &Finding, days: i64) -> (String, String) {
     (recommendation, evidence)
 }
 
-async fn compute(
-    store: &SharedStore,
-    start: Date,
-    end: Date,
-    query: &OpportunityQuery,
-) -> Result<Vec<Opportunity>, StoreError> {
+/// A window's cells with the creatives they belong to (in a campaign), their campaigns'
+/// names and their advertisers.
+struct WindowData {
+    cells: Vec<Cell>,
+    creatives: Vec<CreativeOf>,
+    advertisers: Vec<Option<String>>,
+    names: HashMap<i64, String>,
+}
+
+async fn load_window(store: &SharedStore, start: Date, end: Date) -> Result<WindowData, StoreError> {
     let inputs = store.campaign_inputs().await?;
     let campaigns = store.list_creative_campaigns().await?;
-    let campaign_of: HashMap<(String, String), (i64, String)> = campaigns
+    let campaign_of: HashMap<(String, String), i64> = campaigns
         .iter()
-        .flat_map(|c| c.members.iter().map(move |m| (m.clone(), (c.id, c.name.clone()))))
+        .flat_map(|c| c.members.iter().map(move |m| (m.clone(), c.id)))
         .collect();
     let names: HashMap<i64, String> = campaigns.iter().map(|c| (c.id, c.name.clone())).collect();
     // Facts are keyed by creative id alone: the first seat's creative with that id.
     let mut creatives: Vec<CreativeOf> = Vec::new();
+    let mut advertisers = Vec::new();
     let mut index_of: HashMap<String, usize> = HashMap::new();
     for i in &inputs {
-        let Some((campaign_id, _)) = campaign_of.get(&(i.seat_id.clone(), i.creative_id.clone())) else {
+        let Some(campaign_id) = campaign_of.get(&(i.seat_id.clone(), i.creative_id.clone())) else {
             continue;
         };
         if index_of.contains_key(&i.creative_id) {
@@ -198,6 +203,7 @@ async fn compute(
             size: i.canonical_size.clone(),
             format: i.format.clone(),
         });
+        advertisers.push(i.advertiser.clone());
     }
     let cells: Vec<Cell> = store
         .daily_cells(start.to_string(), end.to_string())
@@ -214,6 +220,26 @@ async fn compute(
             })
         })
         .collect();
+    Ok(WindowData {
+        cells,
+        creatives,
+        advertisers,
+        names,
+    })
+}
+
+async fn compute(
+    store: &SharedStore,
+    start: Date,
+    end: Date,
+    query: &OpportunityQuery,
+) -> Result<Vec<Opportunity>, StoreError> {
+    let WindowData {
+        cells,
+        creatives,
+        names,
+        ..
+    } = load_window(store, start, end).await?;
     let mut top_creative: HashMap<i64, (i64, String)> = HashMap::new();
     let mut spend_by_creative: HashMap<usize, i64> = HashMap::new();
     for c in &cells {
@@ -380,4 +406,143 @@ pub async fn set_state(
             at: now,
         })
         .await?)
+}
+
+/// How the geographic matrix groups creatives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeoSegment {
+    Campaign,
+    Advertiser,
+    Format,
+}
+
+impl GeoSegment {
+    pub const ALL: [GeoSegment; 3] = [GeoSegment::Campaign, GeoSegment::Advertiser, GeoSegment::Format];
+
+    pub fn parse(text: &str) -> Option<GeoSegment> {
+        GeoSegment::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GeoSegment::Campaign => "campaign",
+            GeoSegment::Advertiser => "advertiser",
+            GeoSegment::Format => "format",
+        }
+    }
+}
+
+/// A pattern in words, with its numbers.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GeoPattern {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub pattern: rtbcat_core::bidder::opportunities::geography::Pattern,
+    pub description: String,
+    pub recommendation: String,
+}
+
+/// The segment × country matrix and the patterns that hold up.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GeoInsights {
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub days: i64,
+    /// `campaign`, `advertiser` or `format`.
+    pub segment: String,
+    /// The biggest countries by spend: the matrix's columns.
+    pub countries: Vec<String>,
+    /// The biggest segments by spend, each with a cell per country (spend, impressions,
+    /// clicks, CPC, CTR, and CPC over the row's).
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<rtbcat_core::bidder::opportunities::geography::MatrixRow>,
+    pub patterns: Vec<GeoPattern>,
+}
+
+/// The geographic matrix and patterns over `days` ending at `as_of` (the newest day).
+pub async fn geographic(
+    store: &SharedStore,
+    segment: GeoSegment,
+    as_of: Option<Date>,
+    days: i64,
+    confidence: f64,
+) -> Result<GeoInsights, OpportunityError> {
+    if !(1..=90).contains(&days) {
+        return Err(OpportunityError::BadParameter {
+            name: "days",
+            reason: "must be between 1 and 90".into(),
+        });
+    }
+    let empty = || GeoInsights {
+        start: None,
+        end: None,
+        days,
+        segment: segment.as_str().into(),
+        countries: Vec::new(),
+        rows: Vec::new(),
+        patterns: Vec::new(),
+    };
+    let Some(end) = crate::bidder::performance::last_day(store, as_of).await? else {
+        return Ok(empty());
+    };
+    let start = end - time::Duration::days(days - 1);
+    let data = load_window(store, start, end).await?;
+    let segment_of = |i: usize| -> Option<String> {
+        match segment {
+            GeoSegment::Campaign => data.names.get(&data.creatives.get(i)?.campaign_id).cloned(),
+            GeoSegment::Advertiser => data.advertisers.get(i)?.clone(),
+            GeoSegment::Format => data.creatives.get(i).map(|c| c.format.clone()),
+        }
+    };
+    let report = rtbcat_core::bidder::opportunities::geography::geographic(
+        &data.cells,
+        &segment_of,
+        15,
+        10,
+        confidence,
+        0.25,
+        Settings::default().min_clicks,
+        days,
+    );
+    let patterns = report
+        .patterns
+        .into_iter()
+        .map(|p| {
+            let country = country_label(&p.country);
+            let cheaper = p.ratio < 1.0;
+            GeoPattern {
+                description: format!(
+                    "{}: clicks in {country} cost {}, {:.0}% {} than the {} and {country} levels predict ({})",
+                    p.segment,
+                    money(p.cpc_micros),
+                    (1.0 - p.ratio).abs() * 100.0,
+                    if cheaper { "less" } else { "more" },
+                    segment.as_str(),
+                    money(p.expected_cpc_micros)
+                ),
+                recommendation: if cheaper {
+                    format!(
+                        "Scale {country} for {} ({}/week now)",
+                        p.segment,
+                        money(p.weekly_spend_micros)
+                    )
+                } else {
+                    format!(
+                        "Bid down or exclude {country} for {} ({}/week now)",
+                        p.segment,
+                        money(p.weekly_spend_micros)
+                    )
+                },
+                pattern: p,
+            }
+        })
+        .collect();
+    Ok(GeoInsights {
+        start: Some(start.to_string()),
+        end: Some(end.to_string()),
+        countries: report.countries,
+        rows: report.rows,
+        patterns,
+        ..empty()
+    })
 }

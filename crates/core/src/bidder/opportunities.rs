@@ -9,6 +9,8 @@
 //! all detectors) goes through Benjamini–Hochberg together, and a finding is reported when
 //! its adjusted p-value is at most 1 − confidence and its estimate clears the effect size.
 
+pub mod geography;
+
 use crate::shared::stats::{benjamini_hochberg, normal_cdf, normal_quantile};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -106,13 +108,13 @@ pub struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, spend: i64, impressions: i64, clicks: i64) {
+    pub fn add(&mut self, spend: i64, impressions: i64, clicks: i64) {
         self.spend_micros += spend;
         self.impressions += impressions;
         self.clicks += clicks;
     }
 
-    fn minus(self, other: Sums) -> Sums {
+    pub fn minus(self, other: Sums) -> Sums {
         Sums {
             spend_micros: self.spend_micros - other.spend_micros,
             impressions: self.impressions - other.impressions,
@@ -138,7 +140,7 @@ pub struct CpcTest {
 }
 
 /// log(CPC ratio) and its variance for one segment against its baseline.
-fn log_ratio(segment: Sums, baseline: Sums, phi: f64) -> Option<(f64, f64)> {
+pub(crate) fn log_ratio(segment: Sums, baseline: Sums, phi: f64) -> Option<(f64, f64)> {
     if segment.clicks <= 0 || baseline.clicks <= 0 || segment.spend_micros <= 0 || baseline.spend_micros <= 0 {
         return None;
     }
@@ -183,7 +185,7 @@ pub fn pooled_cpc_test(strata: &[(Sums, Sums)], dispersion: f64, confidence: f64
 
 /// φ from cells grouped by segment: Pearson χ² of clicks against spend × the segment's
 /// clicks per dollar, over its degrees of freedom (at least 1: never narrower than Poisson).
-fn dispersion<'a>(cells: impl Iterator<Item = (&'a str, Sums)>) -> f64 {
+pub(crate) fn dispersion<'a>(cells: impl Iterator<Item = (&'a str, Sums)>) -> f64 {
     let mut by_segment: HashMap<&str, (Sums, Vec<Sums>)> = HashMap::new();
     for (segment, sums) in cells {
         let entry = by_segment.entry(segment).or_default();

@@ -318,6 +318,74 @@ pub fn pair_bars(first: i64, second: Option<i64>, max: i64) -> String {
     )
 }
 
+/// One cell of a heat map: its text, its hover title, and its tone from −1 (much better,
+/// green) through 0 (neutral) to 1 (much worse, red); None for no data.
+pub struct HeatCell {
+    pub text: String,
+    pub title: String,
+    pub tone: Option<f64>,
+}
+
+/// A heat map as SVG: row labels on the left, column labels on top. Colours keep 4.5:1
+/// contrast for the dark text on every tone.
+pub fn heat_map(label: &str, columns: &[String], rows: &[(String, Vec<HeatCell>)]) -> String {
+    const LABEL_WIDTH: f64 = 230.0;
+    const CELL_WIDTH: f64 = 86.0;
+    const CELL_HEIGHT: f64 = 30.0;
+    const HEAD: f64 = 28.0;
+    let width = LABEL_WIDTH + CELL_WIDTH * columns.len() as f64;
+    let height = HEAD + CELL_HEIGHT * rows.len() as f64;
+    let mut svg = format!(
+        "<div class=\"chart-wrap\"><svg class=\"heat-map\" role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">",
+        escape(label)
+    );
+    for (c, column) in columns.iter().enumerate() {
+        svg.push_str(&format!(
+            "<text class=\"heat-column\" x=\"{:.1}\" y=\"18\" text-anchor=\"middle\">{}</text>",
+            LABEL_WIDTH + CELL_WIDTH * (c as f64 + 0.5),
+            escape(column)
+        ));
+    }
+    for (r, (row, cells)) in rows.iter().enumerate() {
+        let y = HEAD + CELL_HEIGHT * r as f64;
+        let short: String = row.chars().take(32).collect();
+        svg.push_str(&format!(
+            "<text class=\"heat-row\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\"><title>{}</title>{}</text>",
+            LABEL_WIDTH - 8.0,
+            y + CELL_HEIGHT / 2.0 + 4.0,
+            escape(row),
+            escape(&short)
+        ));
+        for (c, cell) in cells.iter().enumerate() {
+            let x = LABEL_WIDTH + CELL_WIDTH * c as f64;
+            let fill = match cell.tone {
+                None => "#f3f4f6".to_string(),
+                Some(t) => {
+                    let t = t.clamp(-1.0, 1.0);
+                    // Light tints only: green for better, red for worse.
+                    let (r, g, b) = if t < 0.0 {
+                        (255.0 - 120.0 * -t, 255.0 - 35.0 * -t, 255.0 - 120.0 * -t)
+                    } else {
+                        (255.0 - 10.0 * t, 255.0 - 130.0 * t, 255.0 - 130.0 * t)
+                    };
+                    format!("rgb({:.0},{:.0},{:.0})", r, g, b)
+                }
+            };
+            svg.push_str(&format!(
+                "<g class=\"heat-cell\"><title>{}</title><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{}\" height=\"{}\" fill=\"{fill}\" stroke=\"#fff\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></g>",
+                escape(&cell.title),
+                CELL_WIDTH,
+                CELL_HEIGHT,
+                x + CELL_WIDTH / 2.0,
+                y + CELL_HEIGHT / 2.0 + 4.0,
+                escape(&cell.text)
+            ));
+        }
+    }
+    svg.push_str("</svg></div>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,40 @@ async fn opportunities_scenario(backend: Backend) {
         .iter()
         .all(|o| o["campaign_id"] == campaign));
 
+    // Geography: the matrix, and the one cell that stands out from its row and column.
+    let (status, geo_report) = get("/insights/geographic").await;
+    assert_eq!(status, 200, "{geo_report}");
+    let patterns: Vec<(String, String)> = geo_report["patterns"]
+        .as_array()
+        .expect("patterns")
+        .iter()
+        .map(|p| {
+            (
+                p["segment"].as_str().expect("segment").to_string(),
+                p["country"].as_str().expect("country").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(patterns, vec![("FinWallet · en".to_string(), "AO".to_string())]);
+    let rows = geo_report["rows"].as_array().expect("rows");
+    assert!(rows.len() >= 10 && geo_report["countries"].as_array().map(Vec::len) == Some(10));
+    for row in rows {
+        let spend: i64 = row["cells"]
+            .as_array()
+            .expect("cells")
+            .iter()
+            .map(|c| c["spend_micros"].as_i64().expect("spend"))
+            .sum();
+        assert!(
+            spend <= row["spend_micros"].as_i64().expect("row spend"),
+            "cells are within the row"
+        );
+    }
+    let (status, by_format) = get("/insights/geographic?segment=format&days=30").await;
+    assert_eq!((status, by_format["segment"].as_str()), (200, Some("format")));
+    let (status, body) = get("/insights/geographic?segment=genre").await;
+    assert_eq!((status, body["details"]["parameter"].as_str()), (400, Some("segment")));
+
     // A spreadsheet of the same.
     let response = viewer
         .get(app.url("/opportunities?format=csv"))

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rtbcat_app::bidder::opportunities::{
-    self as opportunities, Opportunity, OpportunityError, OpportunityKind, OpportunityList, OpportunityQuery,
+    self as opportunities, GeoInsights, GeoSegment, Opportunity, OpportunityError, OpportunityKind, OpportunityList,
+    OpportunityQuery,
 };
 use rtbcat_core::platform::accounts::Role;
 use serde::Deserialize;
@@ -202,9 +203,70 @@ pub(crate) async fn change_state(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize, Default, Clone, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GeoParams {
+    /// `campaign` (default), `advertiser` or `format`.
+    pub segment: Option<String>,
+    /// The window's last day (`YYYY-MM-DD`); the newest imported day by default.
+    pub as_of: Option<String>,
+    /// The window's length, 1–90 days (default 14).
+    pub days: Option<String>,
+    /// `0.5`–`0.999` (default 0.9).
+    pub confidence: Option<String>,
+}
+
+pub(crate) struct GeoQuery {
+    pub segment: GeoSegment,
+    pub query: OpportunityQuery,
+}
+
+pub(crate) fn parse_geo(p: &GeoParams) -> Result<GeoQuery, ApiError> {
+    let segment = match p.segment.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => GeoSegment::Campaign,
+        Some(text) => GeoSegment::parse(text).ok_or_else(|| {
+            ApiError::bad_parameter("segment", format!("{text:?}: use campaign, advertiser or format"))
+        })?,
+    };
+    let query = parse_query(&OpportunityParams {
+        as_of: p.as_of.clone(),
+        days: p.days.clone(),
+        confidence: p.confidence.clone(),
+        ..OpportunityParams::default()
+    })?;
+    Ok(GeoQuery { segment, query })
+}
+
+/// The segment × country matrix (spend, clicks, impressions, CPC, CTR per cell, with the
+/// sample sizes) and the patterns that hold up: a segment whose clicks in a country cost
+/// far less or more than the segment's and the country's levels predict, significant after
+/// Benjamini–Hochberg across every cell tested.
+#[utoipa::path(get, path = "/insights/geographic", tag = "opportunities", params(GeoParams),
+    responses((status = 200, body = GeoInsights), (status = 400, body = crate::error::ErrorBody)))]
+pub(crate) async fn geographic(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    params: Result<Query<GeoParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<GeoInsights>, ApiError> {
+    let Query(params) = params?;
+    let GeoQuery { segment, query } = parse_geo(&params)?;
+    Ok(Json(
+        opportunities::geographic(
+            &state.store,
+            segment,
+            query.as_of,
+            query.days,
+            query.settings.confidence,
+        )
+        .await?,
+    ))
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/opportunities", get(list_opportunities))
         .route("/opportunities/{id}", get(get_opportunity))
         .route("/opportunities/{id}/state", post(change_state))
+        .route("/insights/geographic", get(geographic))
 }

@@ -14,7 +14,130 @@ use axum::Router;
 use rtbcat_app::bidder::opportunities::{self as opportunities, OpportunityKind};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/app/opportunities", get(opportunities_page))
+    Router::new()
+        .route("/app/opportunities", get(opportunities_page))
+        .route("/app/geography", get(geography_page))
+}
+
+#[derive(Template)]
+#[template(path = "geography.html")]
+struct GeographyPage {
+    chrome: Chrome,
+    window: String,
+    heat_map: String,
+    patterns: Vec<(String, String, String)>,
+    segment_links: Vec<(String, &'static str, bool)>,
+    days_links: Vec<(String, String, bool)>,
+}
+
+async fn geography_page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(params): Query<super::api::GeoParams>,
+) -> Response {
+    use rtbcat_app::bidder::opportunities::GeoSegment;
+    let mut chrome = Chrome::new(&user, "geography");
+    let geo = match super::api::parse_geo(&params) {
+        Ok(q) => q,
+        Err(e) => {
+            chrome.error(format!("{}. Showing the defaults.", capitalised(&e.body.message)));
+            super::api::parse_geo(&super::api::GeoParams::default()).expect("the defaults parse")
+        }
+    };
+    let insights = match opportunities::geographic(
+        &state.store,
+        geo.segment,
+        geo.query.as_of,
+        geo.query.days,
+        geo.query.settings.confidence,
+    )
+    .await
+    {
+        Ok(i) => i,
+        Err(e) => return error_page(&user, "geography", e.into()),
+    };
+    let columns: Vec<String> = insights.countries.iter().map(|c| format::country(c)).collect();
+    let rows: Vec<(String, Vec<crate::ui::chart::HeatCell>)> = insights
+        .rows
+        .iter()
+        .map(|row| {
+            let cells = row
+                .cells
+                .iter()
+                .map(|c| crate::ui::chart::HeatCell {
+                    text: c.cpc_micros.map(format::money).unwrap_or_else(|| "—".into()),
+                    title: format!(
+                        "{} in {}: {} spend, {} clicks, {} impressions, CTR {}, CPC {}",
+                        row.segment,
+                        format::country(&c.country),
+                        format::money(c.sums.spend_micros),
+                        format::count(c.sums.clicks),
+                        format::count(c.sums.impressions),
+                        format::percent_or_dash(c.ctr, 2),
+                        c.cpc_micros.map(format::money).unwrap_or_else(|| "—".into())
+                    ),
+                    // CPC against the row's: half is as green as it gets, double as red.
+                    tone: c.cpc_index.filter(|_| c.sums.clicks >= 30).map(|i| i.log2()),
+                })
+                .collect();
+            (row.segment.clone(), cells)
+        })
+        .collect();
+    let segment = geo.segment.as_str();
+    render(&GeographyPage {
+        window: match (&insights.start, &insights.end) {
+            (Some(s), Some(e)) => format!("{s} to {e}"),
+            _ => "no performance imported yet".into(),
+        },
+        heat_map: if rows.is_empty() {
+            String::new()
+        } else {
+            crate::ui::chart::heat_map("CPC by segment and country", &columns, &rows)
+        },
+        patterns: insights
+            .patterns
+            .iter()
+            .map(|p| {
+                (
+                    p.description.clone(),
+                    p.recommendation.clone(),
+                    format!(
+                        "confidence {:.1}%, {} clicks, CPC ratio {:.2} ({:.2}–{:.2})",
+                        p.pattern.confidence * 100.0,
+                        format::count(p.pattern.sums.clicks),
+                        p.pattern.ratio,
+                        p.pattern.interval.0,
+                        p.pattern.interval.1
+                    ),
+                )
+            })
+            .collect(),
+        segment_links: GeoSegment::ALL
+            .iter()
+            .map(|s| {
+                (
+                    format!("?segment={}&days={}", s.as_str(), geo.query.days),
+                    match s {
+                        GeoSegment::Campaign => "By campaign",
+                        GeoSegment::Advertiser => "By advertiser",
+                        GeoSegment::Format => "By format",
+                    },
+                    s.as_str() == segment,
+                )
+            })
+            .collect(),
+        days_links: [7, 14, 30]
+            .iter()
+            .map(|d| {
+                (
+                    format!("?segment={segment}&days={d}"),
+                    format!("{d} days"),
+                    *d == geo.query.days,
+                )
+            })
+            .collect(),
+        chrome,
+    })
 }
 
 #[derive(Template)]
