@@ -497,12 +497,12 @@ pub async fn geographic(
     let report = rtbcat_core::bidder::opportunities::geography::geographic(
         &data.cells,
         &segment_of,
-        15,
-        10,
-        confidence,
-        0.25,
-        Settings::default().min_clicks,
-        days,
+        &rtbcat_core::bidder::opportunities::geography::GeoSettings {
+            confidence,
+            days,
+            min_clicks: Settings::default().min_clicks,
+            ..Default::default()
+        },
     );
     let patterns = report
         .patterns

@@ -57,20 +57,42 @@ pub struct GeoReport {
     pub patterns: Vec<Pattern>,
 }
 
-/// The matrix for `segment_of` each creative index (None: left out), with at most
-/// `max_rows` segments and `max_countries` countries (the biggest by spend), and the
-/// patterns significant at `confidence` that change CPC by at least `min_effect` (0.25:
-/// 25% cheaper or dearer than the contrast).
-pub fn geographic(
-    cells: &[Cell],
-    segment_of: &dyn Fn(usize) -> Option<String>,
-    max_rows: usize,
-    max_countries: usize,
-    confidence: f64,
-    min_effect: f64,
-    min_clicks: i64,
-    days: i64,
-) -> GeoReport {
+/// How big the matrix is and what a pattern needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeoSettings {
+    /// The biggest segments and countries by spend.
+    pub max_rows: usize,
+    pub max_countries: usize,
+    pub confidence: f64,
+    /// 0.25: a cell 25% cheaper or dearer than its fit.
+    pub min_effect: f64,
+    pub min_clicks: i64,
+    pub days: i64,
+}
+
+impl Default for GeoSettings {
+    fn default() -> Self {
+        GeoSettings {
+            max_rows: 15,
+            max_countries: 10,
+            confidence: 0.9,
+            min_effect: 0.25,
+            min_clicks: 30,
+            days: 14,
+        }
+    }
+}
+
+/// The matrix for `segment_of` each creative index (None: left out) and its patterns.
+pub fn geographic(cells: &[Cell], segment_of: &dyn Fn(usize) -> Option<String>, settings: &GeoSettings) -> GeoReport {
+    let GeoSettings {
+        max_rows,
+        max_countries,
+        confidence,
+        min_effect,
+        min_clicks,
+        days,
+    } = settings.clone();
     let mut by_cell: BTreeMap<(String, String), Sums> = BTreeMap::new();
     let mut by_segment: BTreeMap<String, Sums> = BTreeMap::new();
     let mut by_country: BTreeMap<String, Sums> = BTreeMap::new();
@@ -282,7 +304,7 @@ mod tests {
                 format!("other{i}")
             })
         };
-        let report = geographic(&cells, &segment, 10, 10, 0.9, 0.25, 30, 14);
+        let report = geographic(&cells, &segment, &GeoSettings::default());
         assert_eq!(report.rows.len(), 4);
         assert_eq!(report.countries[0], "BR");
         let brazil = report
@@ -321,7 +343,7 @@ mod tests {
             }
         }
         let segment = |i: usize| Some(format!("segment{i}"));
-        let report = geographic(&cells, &segment, 10, 10, 0.9, 0.25, 30, 14);
+        let report = geographic(&cells, &segment, &GeoSettings::default());
         assert!(report.patterns.is_empty(), "{:?}", report.patterns);
     }
 }
