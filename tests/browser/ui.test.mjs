@@ -265,3 +265,50 @@ test("Campaigns: cards with thumbnails, the campaign page, rename and split off 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("Opportunities and Geography: the planted pockets, snooze and reopen, the heat map", async () => {
+  const { page, errors, context } = await signedInPage(1366);
+  await page.goto(`${app.baseUrl}/app/opportunities`);
+  const rows = page.locator("#opportunities-table tbody tr");
+  // The demo's planted pockets (the Campaigns test before this one may have split one off).
+  const before = await rows.count();
+  assert.ok(before >= 2 && before <= 5, `${before} findings`);
+  assert.match(await page.textContent("#opportunities-table"), /Undervalued geo/);
+  assert.match(await page.textContent("#opportunities-table"), /Angola/);
+  // Snooze the first: it leaves the open list and comes back with "Include …".
+  await rows.first().locator("button:has-text('Snooze')").click();
+  await page.waitForFunction((n) => document.querySelectorAll("#opportunities-table tbody tr").length === n - 1, before);
+  await page.click("a:has-text('Include dismissed')");
+  await page.waitForURL(/state=all/);
+  const snoozed = page.locator("#opportunities-table tbody tr", { hasText: "snoozed" });
+  assert.equal(await snoozed.count(), 1);
+  await snoozed.locator("button:has-text('Reopen')").click();
+  await page.waitForFunction(() => !document.body.textContent.includes("snoozed"));
+  // Geography: a heat map with a row per campaign and the one pattern.
+  await page.goto(`${app.baseUrl}/app/geography`);
+  assert.ok((await page.locator("svg.heat-map g.heat-cell").count()) >= 100);
+  const patterns = page.locator("#patterns li.pattern", { hasText: "FinWallet" });
+  assert.equal(await patterns.count(), 1);
+  assert.match(await patterns.first().textContent(), /Angola/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Queries: an example runs into a table, a mistake gets a caret, a query is saved", async () => {
+  const { page, errors, context } = await signedInPage(1366);
+  await page.goto(`${app.baseUrl}/app/queries`);
+  await page.click("a:has-text('Which formats do best on weekends')");
+  await page.waitForSelector("#query-result");
+  assert.ok((await page.locator("#query-result tbody tr").count()) >= 2);
+  assert.match(await page.textContent("[data-query-summary]"), /match/);
+  await page.fill("input[name=name]", "Weekend formats");
+  await page.click("button:has-text('Save')");
+  await page.waitForSelector(".banner-notice");
+  assert.ok(await page.locator("a:has-text('Weekend formats')").isVisible());
+  await page.fill("textarea[name=q]", "find campaigns where cpc[device=phone] > 1");
+  await page.click("button:has-text('Run')");
+  await page.waitForSelector("[data-query-caret]");
+  assert.match(await page.textContent(".banner-error"), /at character 26: "phone" is not a device/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

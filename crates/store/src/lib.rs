@@ -21,6 +21,7 @@ pub use bidder::campaigns::*;
 pub use bidder::catalog::*;
 pub use bidder::opportunities::*;
 pub use bidder::performance::*;
+pub use bidder::queries::*;
 pub use bidder::waste::*;
 pub use platform::accounts::*;
 pub use platform::audit::*;
@@ -73,6 +74,7 @@ pub trait Store:
     + CatalogStore
     + CampaignStore
     + OpportunityStore
+    + QueryStore
     + PerformanceStore
     + WasteStore
     + AccountStore
@@ -94,6 +96,7 @@ impl<T> Store for T where
         + CatalogStore
         + CampaignStore
         + OpportunityStore
+        + QueryStore
         + PerformanceStore
         + WasteStore
         + AccountStore

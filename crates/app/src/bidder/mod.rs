@@ -6,4 +6,5 @@ pub mod catalog;
 pub mod demo;
 pub mod opportunities;
 pub mod performance;
+pub mod queries;
 pub mod waste;

@@ -4,4 +4,5 @@ pub mod campaigns;
 pub mod catalog;
 pub mod opportunities;
 pub mod performance;
+pub mod queries;
 pub mod waste;

@@ -4,6 +4,7 @@ pub mod campaigns;
 pub mod catalog;
 pub mod opportunities;
 pub mod performance;
+pub mod queries;
 pub mod waste;
 
 use crate::AppState;
@@ -15,6 +16,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::pages::routes())
         .merge(opportunities::pages::routes())
         .merge(performance::pages::routes())
+        .merge(queries::pages::routes())
         .merge(waste::pages::routes())
         .layer(axum::middleware::map_response(crate::ui::page_headers));
     Router::new()
@@ -22,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::api::routes())
         .merge(opportunities::api::routes())
         .merge(performance::api::routes())
+        .merge(queries::api::routes())
         .merge(waste::api::routes())
         .merge(pages)
 }

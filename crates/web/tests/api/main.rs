@@ -11,6 +11,7 @@ mod catalog;
 mod opportunities;
 mod performance;
 mod popups;
+mod queries;
 mod security;
 mod support;
 mod tokens;
