@@ -67,6 +67,13 @@ pub struct Config {
     pub postback_requests_per_minute: u32,
     /// A language model for clustering creatives into campaigns; None: rules only.
     pub llm: Option<LlmConfig>,
+    /// Where alert e-mail goes out: `smtp://host:25`, `smtps://user:pass@host:465`, or
+    /// `smtp://user:pass@host:587?tls=required`; None: alerts by webhook only.
+    pub smtp_url: Option<Secret>,
+    /// The From address of alert e-mail.
+    pub smtp_from: String,
+    /// How often `rtbcat serve` evaluates the alert rules (they also run after imports).
+    pub alert_interval_minutes: u64,
 }
 
 /// A language-model provider for campaign clustering (`[llm]` in the file, `RTBCAT_LLM_*`).
@@ -122,6 +129,9 @@ struct FileConfig {
     public_url: Option<String>,
     postback_requests_per_minute: Option<u32>,
     llm: Option<FileLlm>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    alert_interval_minutes: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -264,8 +274,21 @@ impl Config {
             return Err(env_error("postback_requests_per_minute", "must be at least 1"));
         }
         let llm = llm_config(from_file.llm.unwrap_or_default(), &env_value)?;
+        let alert_interval_minutes = match env_value("RTBCAT_ALERT_INTERVAL_MINUTES") {
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=1440).contains(n))
+                .ok_or_else(|| env_error("RTBCAT_ALERT_INTERVAL_MINUTES", "must be 1 to 1440 minutes"))?,
+            None => from_file.alert_interval_minutes.unwrap_or(15),
+        };
         Ok(Config {
             llm,
+            smtp_url: env_value("RTBCAT_SMTP_URL").or(from_file.smtp_url).map(Secret::new),
+            smtp_from: env_value("RTBCAT_SMTP_FROM")
+                .or(from_file.smtp_from)
+                .unwrap_or_else(|| "rtbcat <alerts@localhost>".into()),
+            alert_interval_minutes,
             public_url,
             postback_requests_per_minute,
             geoip_database,

@@ -280,5 +280,19 @@ async fn import_performance(
     if any_errors {
         eprintln!("some rows were skipped (see above); the good rows were imported");
     }
+    // New data: the alert rules look at it (unless a running server holds the evaluator
+    // lease; it then checks on its own schedule).
+    let holder = format!("cli-{}", std::process::id());
+    let cache = rtbcat_app::bidder::opportunities::OpportunityCache::default();
+    match rtbcat_app::bidder::alerts::evaluate(&store, &config, &cache, &holder, clock.unix()).await {
+        Ok(r) if r.ran && r.fired + r.cleared > 0 => {
+            eprintln!(
+                "alerts: {} fired, {} cleared, {} deliveries ({} failed)",
+                r.fired, r.cleared, r.deliveries, r.failed_deliveries
+            )
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("alerts could not be checked: {e}"),
+    }
     Ok(())
 }

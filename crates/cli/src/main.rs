@@ -117,6 +117,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
     let users = store.count_users().await?;
     let addr = config.listen_addr.clone();
     let state = rtbcat_web::AppState::new(store, config, clock).await?;
+    state.start_alert_schedule();
     let setup_path = state.setup_path();
     let app = rtbcat_web::App::bind(&addr, state)
         .await

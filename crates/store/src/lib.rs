@@ -17,6 +17,7 @@ pub mod platform;
 pub mod popups;
 mod sql;
 
+pub use bidder::alerts::*;
 pub use bidder::campaigns::*;
 pub use bidder::catalog::*;
 pub use bidder::opportunities::*;
@@ -75,6 +76,7 @@ pub trait Store:
     + CampaignStore
     + OpportunityStore
     + QueryStore
+    + AlertStore
     + PerformanceStore
     + WasteStore
     + AccountStore
@@ -97,6 +99,7 @@ impl<T> Store for T where
         + CampaignStore
         + OpportunityStore
         + QueryStore
+        + AlertStore
         + PerformanceStore
         + WasteStore
         + AccountStore

@@ -46,6 +46,8 @@ pub struct AppState {
     pub campaigns: Arc<rtbcat_app::bidder::campaigns::CampaignCache>,
     /// Findings, kept until the data changes.
     pub opportunities: Arc<rtbcat_app::bidder::opportunities::OpportunityCache>,
+    /// This instance's name for the alert evaluator lease.
+    pub alert_holder: Arc<String>,
     /// One-time secret that allows first-run setup from a host name (see `/setup`).
     setup_token: Arc<String>,
     /// The event writer task, awaited at shutdown so queued events are written.
@@ -56,6 +58,41 @@ pub struct AppState {
 const EVENT_QUEUE: usize = 65_536;
 
 impl AppState {
+    /// Evaluates the alert rules in the background (after an import).
+    pub fn evaluate_alerts_soon(&self) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            state.evaluate_alerts().await;
+        });
+    }
+
+    async fn evaluate_alerts(&self) {
+        let result = rtbcat_app::bidder::alerts::evaluate(
+            &self.store,
+            &self.config,
+            &self.opportunities,
+            &self.alert_holder,
+            self.clock.unix(),
+        )
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "alert evaluation failed");
+        }
+    }
+
+    /// Evaluates the alert rules every `alert_interval_minutes` while the server runs.
+    pub fn start_alert_schedule(&self) {
+        let state = self.clone();
+        let every = std::time::Duration::from_secs(self.config.alert_interval_minutes * 60);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                state.evaluate_alerts().await;
+            }
+        });
+    }
+
     /// Builds the state and starts the tracking event writer.
     pub async fn new(store: SharedStore, config: Config, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
@@ -83,6 +120,7 @@ impl AppState {
             login_guard: Arc::new(rtbcat_app::platform::accounts::LoginGuard::default()),
             campaigns: Arc::default(),
             opportunities: Arc::default(),
+            alert_holder: Arc::new(rtbcat_app::platform::accounts::new_token()),
             setup_token: Arc::new(rtbcat_app::platform::accounts::new_token()),
             writer_task: Arc::new(std::sync::Mutex::new(Some(writer_task))),
         })

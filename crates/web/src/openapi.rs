@@ -68,7 +68,10 @@ const DOCS_PAGE: &str = r#"<!doctype html>
           crate::bidder::opportunities::api::list_opportunities, crate::bidder::opportunities::api::get_opportunity,
           crate::bidder::opportunities::api::change_state, crate::bidder::opportunities::api::geographic,
           crate::bidder::queries::api::run_query, crate::bidder::queries::api::list_saved,
-          crate::bidder::queries::api::save_query, crate::bidder::queries::api::delete_saved),
+          crate::bidder::queries::api::save_query, crate::bidder::queries::api::delete_saved,
+          crate::bidder::alerts::api::list_rules, crate::bidder::alerts::api::create_rule,
+          crate::bidder::alerts::api::delete_rule, crate::bidder::alerts::api::list_deliveries,
+          crate::bidder::alerts::api::evaluate),
     components(schemas(ErrorBody, crate::platform::system::Health, CatalogStats, SizeCount, SeatSummary, CreativePage,
           CreativeDetail, User, ImportSummary, AuditEntry, rtbcat_app::bidder::performance::PerformanceImportReport,
           rtbcat_app::bidder::performance::ImportRecord, crate::bidder::performance::api::MetricsRow,
@@ -86,10 +89,12 @@ const DOCS_PAGE: &str = r#"<!doctype html>
           crate::bidder::opportunities::api::StateChange, rtbcat_app::bidder::opportunities::GeoInsights,
           rtbcat_app::bidder::opportunities::GeoPattern, rtbcat_app::bidder::queries::QueryResult,
           rtbcat_app::bidder::queries::ResultRow, crate::bidder::queries::api::RunRequest,
-          crate::bidder::queries::api::Saved, crate::bidder::queries::api::SaveRequest)),
+          crate::bidder::queries::api::Saved, crate::bidder::queries::api::SaveRequest,
+          rtbcat_app::bidder::alerts::AlertRuleInput, rtbcat_app::bidder::alerts::AlertRuleView,
+          rtbcat_app::bidder::alerts::DeliveryView, rtbcat_app::bidder::alerts::EvaluationReport)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"), (name = "campaigns", description = "The bidder's creatives clustered into campaigns (the popup offers are under /api/campaigns, tag popups)"), (name = "opportunities", description = "Profit pockets per campaign, significance-tested"), (name = "queries", description = "Custom queries over the performance data"), (name = "waste", description = "Traffic the bidder cannot or does not use, and what to stop asking for"))
+    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"), (name = "campaigns", description = "The bidder's creatives clustered into campaigns (the popup offers are under /api/campaigns, tag popups)"), (name = "opportunities", description = "Profit pockets per campaign, significance-tested"), (name = "alerts", description = "Rules, webhooks and e-mail when numbers move"), (name = "queries", description = "Custom queries over the performance data"), (name = "waste", description = "Traffic the bidder cannot or does not use, and what to stop asking for"))
 )]
 pub struct ApiDoc;
 

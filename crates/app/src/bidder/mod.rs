@@ -1,6 +1,7 @@
 //! The bidder wing's use cases: the creative catalog, performance imports and views, the
 //! demo data set.
 
+pub mod alerts;
 pub mod campaigns;
 pub mod catalog;
 pub mod demo;

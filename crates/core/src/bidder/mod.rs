@@ -1,5 +1,6 @@
 //! The bidder wing: creatives on Google Authorized Buyers and how they perform.
 
+pub mod alerts;
 pub mod campaigns;
 pub mod catalog;
 pub mod opportunities;

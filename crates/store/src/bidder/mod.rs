@@ -1,5 +1,6 @@
 //! The bidder wing: what a buyer's team on Google Authorized Buyers stores.
 
+pub mod alerts;
 pub mod campaigns;
 pub mod catalog;
 pub mod opportunities;

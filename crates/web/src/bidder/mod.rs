@@ -1,5 +1,6 @@
 //! The bidder wing over HTTP: the creative catalog and performance, API and pages.
 
+pub mod alerts;
 pub mod campaigns;
 pub mod catalog;
 pub mod opportunities;
@@ -14,6 +15,7 @@ pub fn routes() -> Router<AppState> {
     let pages = Router::new()
         .merge(catalog::pages::routes())
         .merge(campaigns::pages::routes())
+        .merge(alerts::pages::routes())
         .merge(opportunities::pages::routes())
         .merge(performance::pages::routes())
         .merge(queries::pages::routes())
@@ -22,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(catalog::api::routes())
         .merge(campaigns::api::routes())
+        .merge(alerts::api::routes())
         .merge(opportunities::api::routes())
         .merge(performance::api::routes())
         .merge(queries::api::routes())

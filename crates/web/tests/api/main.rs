@@ -4,6 +4,7 @@
 //! The catalog scenario runs on SQLite always and on PostgreSQL when
 //! `RTBCAT_TEST_POSTGRES_URL` is set (CI sets it and runs the ignored tests).
 
+mod alerts;
 mod auth;
 mod campaigns;
 mod campaigns_llm;

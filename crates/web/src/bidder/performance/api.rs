@@ -80,7 +80,11 @@ pub(crate) async fn import_performance(
     let (report, ()) = tokio::join!(import, pump);
     guard.finish();
     match report {
-        Ok(report) => Ok(Json(report)),
+        Ok(report) => {
+            // New data: the alert rules look at it (in the background; the answer does not wait).
+            state.evaluate_alerts_soon();
+            Ok(Json(report))
+        }
         Err(PerformanceImportError::Unrecognised { message, .. }) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unrecognised_report",
