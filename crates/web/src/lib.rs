@@ -54,24 +54,22 @@ pub struct AppState {
     writer_task: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
-/// Tracking events that may wait for the writer before new ones get 503.
-const EVENT_QUEUE: usize = 65_536;
+#[derive(Clone)]
+struct AlertRun {
+    store: SharedStore,
+    config: Arc<Config>,
+    opportunities: Arc<rtbcat_app::bidder::opportunities::OpportunityCache>,
+    holder: Arc<String>,
+    clock: Arc<dyn Clock>,
+}
 
-impl AppState {
-    /// Evaluates the alert rules in the background (after an import).
-    pub fn evaluate_alerts_soon(&self) {
-        let state = self.clone();
-        tokio::spawn(async move {
-            state.evaluate_alerts().await;
-        });
-    }
-
-    async fn evaluate_alerts(&self) {
+impl AlertRun {
+    async fn evaluate(self) {
         let result = rtbcat_app::bidder::alerts::evaluate(
             &self.store,
             &self.config,
             &self.opportunities,
-            &self.alert_holder,
+            &self.holder,
             self.clock.unix(),
         )
         .await;
@@ -79,16 +77,40 @@ impl AppState {
             tracing::warn!(error = %e, "alert evaluation failed");
         }
     }
+}
 
-    /// Evaluates the alert rules every `alert_interval_minutes` while the server runs.
+/// Tracking events that may wait for the writer before new ones get 503.
+const EVENT_QUEUE: usize = 65_536;
+
+impl AppState {
+    /// Evaluates the alert rules in the background (after an import).
+    pub fn evaluate_alerts_soon(&self) {
+        let run = self.alert_run();
+        tokio::spawn(run.evaluate());
+    }
+
+    /// What an alert evaluation needs, and nothing more: a task that kept the whole state
+    /// would keep the tracking writer open and stop the server from shutting down.
+    fn alert_run(&self) -> AlertRun {
+        AlertRun {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            opportunities: self.opportunities.clone(),
+            holder: self.alert_holder.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
+    /// Evaluates the alert rules every `alert_interval_minutes` while the server runs (the
+    /// first time one interval after the start).
     pub fn start_alert_schedule(&self) {
-        let state = self.clone();
+        let run = self.alert_run();
         let every = std::time::Duration::from_secs(self.config.alert_interval_minutes * 60);
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
                 ticks.tick().await;
-                state.evaluate_alerts().await;
+                run.clone().evaluate().await;
             }
         });
     }
