@@ -46,20 +46,8 @@ pub struct AlertRuleView {
     pub active: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct DeliveryView {
-    pub rule_id: i64,
-    pub subject: String,
-    /// `fired` or `cleared`.
-    pub event: String,
-    pub message: String,
-    pub channel: String,
-    /// `sent`, `failed` or `logged` (a rule with no channel).
-    pub status: String,
-    pub attempts: i64,
-    pub error: Option<String>,
-    pub at: i64,
-}
+/// A delivery attempt as logged.
+pub use rtbcat_store::Delivery as DeliveryView;
 
 /// What an evaluation did.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
@@ -177,22 +165,7 @@ pub async fn delete_rule(store: &SharedStore, id: i64, actor: &str, now: i64) ->
 }
 
 pub async fn deliveries(store: &SharedStore, limit: i64) -> Result<Vec<DeliveryView>, StoreError> {
-    Ok(store
-        .recent_deliveries(limit)
-        .await?
-        .into_iter()
-        .map(|d| DeliveryView {
-            rule_id: d.rule_id,
-            subject: d.subject,
-            event: d.event,
-            message: d.message,
-            channel: d.channel,
-            status: d.status,
-            attempts: d.attempts,
-            error: d.error,
-            at: d.at,
-        })
-        .collect())
+    store.recent_deliveries(limit).await
 }
 
 /// What each kind of rule looks at now.

@@ -105,14 +105,23 @@ async fn campaigns_story(engine: Engine) {
     )
     .await
     .expect("facts");
-    let mut sums = store.campaign_sums(None, None).await.expect("sums");
-    sums.sort_by_key(|s| s.campaign_id);
+    // Per campaign (every fact is in BR, so one country row each).
+    let sums = store
+        .campaign_cuts(CampaignDimension::Country, None, None, None)
+        .await
+        .expect("sums");
     let a_id = campaigns.iter().find(|c| c.key == "web:a").expect("a").id;
     let by = |id: i64| sums.iter().find(|s| s.campaign_id == id).cloned().expect("sum");
+    assert_eq!(sums.len(), 2);
     assert_eq!((by(a_id).spend_micros, by(a_id).clicks), (5_000_000, 10));
     assert_eq!((by(b.id).spend_micros, by(b.id).impressions), (3_000_000, 2_000));
     let one_day = store
-        .campaign_sums(Some("2026-11-02".into()), Some("2026-11-02".into()))
+        .campaign_cuts(
+            CampaignDimension::Country,
+            None,
+            Some("2026-11-02".into()),
+            Some("2026-11-02".into()),
+        )
         .await
         .expect("one day");
     assert_eq!(one_day.iter().map(|s| s.spend_micros).sum::<i64>(), 1_000_000);

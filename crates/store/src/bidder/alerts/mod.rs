@@ -38,7 +38,8 @@ pub struct ActiveAlert {
     pub since: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One delivery attempt's outcome, as logged (and as the API shows it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: i64,
     pub rule_id: i64,

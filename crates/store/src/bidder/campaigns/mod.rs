@@ -172,14 +172,6 @@ pub struct CampaignRow {
     pub members: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CampaignSums {
-    pub campaign_id: i64,
-    pub spend_micros: i64,
-    pub impressions: i64,
-    pub clicks: i64,
-}
-
 #[async_trait]
 pub trait CampaignStore: Send + Sync {
     async fn campaign_inputs(&self) -> StoreResult<Vec<CampaignInput>>;
@@ -201,9 +193,8 @@ pub trait CampaignStore: Send + Sync {
     async fn campaign_data_version(&self) -> StoreResult<String>;
     /// Campaigns not merged into another, with their members.
     async fn list_creative_campaigns(&self) -> StoreResult<Vec<CampaignRow>>;
-    /// Spend, impressions and clicks per campaign over `start`–`end` (`None`: unbounded).
-    async fn campaign_sums(&self, start: Option<String>, end: Option<String>) -> StoreResult<Vec<CampaignSums>>;
-    /// The same per campaign and value of `by`, for one campaign or all.
+    /// Spend, impressions and clicks per campaign and value of `by` over `start`–`end`
+    /// (`None`: unbounded), for one campaign or all.
     async fn campaign_cuts(
         &self,
         by: CampaignDimension,
@@ -273,19 +264,6 @@ fn date_window(date_cast: &str, text_cast: &str) -> String {
     format!("(?1{text_cast} IS NULL OR date >= ?1{date_cast}) AND (?2{text_cast} IS NULL OR date <= ?2{date_cast})")
 }
 
-/// Campaign sums from the daily rollup, summed per creative first (the rollup is keyed by
-/// date, then creative: one range scan) and then per campaign.
-pub(crate) fn campaign_sums_sql(date_cast: &str, text_cast: &str) -> String {
-    format!(
-        "SELECT m.campaign_id, CAST(SUM(s.spend) AS BIGINT), CAST(SUM(s.impressions) AS BIGINT), \
-         CAST(SUM(s.clicks) AS BIGINT) \
-         FROM (SELECT creative_id, SUM(spend_micros) AS spend, SUM(impressions) AS impressions, SUM(clicks) AS clicks \
-               FROM performance_daily WHERE {} GROUP BY creative_id) s \
-         JOIN campaign_members m ON m.creative_id = s.creative_id GROUP BY m.campaign_id",
-        date_window(date_cast, text_cast)
-    )
-}
-
 /// Campaign sums cut by a dimension, for one campaign (`?3`) or all (`?3` NULL).
 pub(crate) fn campaign_cuts_sql(by: CampaignDimension, date_cast: &str, text_cast: &str, date_text: &str) -> String {
     let (table, column) = match by {
@@ -348,15 +326,6 @@ pub(crate) fn campaign_row_from(r: &impl Columns) -> StoreResult<CampaignRow> {
         created_at: r.col(7)?,
         updated_at: r.col(8)?,
         members: Vec::new(),
-    })
-}
-
-pub(crate) fn campaign_sums_from(r: &impl Columns) -> StoreResult<CampaignSums> {
-    Ok(CampaignSums {
-        campaign_id: r.col(0)?,
-        spend_micros: r.col(1)?,
-        impressions: r.col(2)?,
-        clicks: r.col(3)?,
     })
 }
 

@@ -194,14 +194,6 @@ impl CampaignStore for PgStore {
         Ok(campaigns)
     }
 
-    async fn campaign_sums(&self, start: Option<String>, end: Option<String>) -> StoreResult<Vec<CampaignSums>> {
-        let client = self.client().await?;
-        let rows = client
-            .query(&pg(&campaign_sums_sql("::DATE", "::TEXT")), &[&start, &end])
-            .await?;
-        rows.iter().map(campaign_sums_from).collect()
-    }
-
     async fn campaign_cuts(
         &self,
         by: CampaignDimension,

@@ -196,17 +196,6 @@ impl CampaignStore for SqliteStore {
         .await
     }
 
-    async fn campaign_sums(&self, start: Option<String>, end: Option<String>) -> StoreResult<Vec<CampaignSums>> {
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&campaign_sums_sql("", ""))?;
-            let rows = stmt
-                .query_map(params![start, end], |r| Ok(campaign_sums_from(r)?))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
-    }
-
     async fn campaign_cuts(
         &self,
         by: CampaignDimension,
