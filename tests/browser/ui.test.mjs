@@ -275,6 +275,8 @@ test("Opportunities and Geography: the planted pockets, snooze and reopen, the h
   assert.ok(before >= 2 && before <= 5, `${before} findings`);
   assert.match(await page.textContent("#opportunities-table"), /Undervalued geo/);
   assert.match(await page.textContent("#opportunities-table"), /Angola/);
+  // Every row shows a creative: the neglected one itself, else its campaign's top creative.
+  assert.equal(await page.locator("#opportunities-table tbody tr a.mini-thumb").count(), before);
   // Snooze the first: it leaves the open list and comes back with "Include …".
   await rows.first().locator("button:has-text('Snooze')").click();
   await page.waitForFunction((n) => document.querySelectorAll("#opportunities-table tbody tr").length === n - 1, before);

@@ -50,7 +50,15 @@ const GEOS: [(&str, f64); 8] = [
 struct Plant {
     geo: Option<(i64, &'static str, f64)>,
     creative: Option<(i64, usize, f64)>,
+    /// Campaigns 0–5 get a sixth creative in 300x600 at this CPC multiplier; 6–11 lack it.
+    tall_size: Option<f64>,
 }
+
+const NO_PLANT: Plant = Plant {
+    geo: None,
+    creative: None,
+    tall_size: None,
+};
 
 fn portfolio(seed: u64, plant: &Plant) -> (Vec<Cell>, Vec<CreativeOf>) {
     let mut rng = Rng(seed);
@@ -59,15 +67,20 @@ fn portfolio(seed: u64, plant: &Plant) -> (Vec<Cell>, Vec<CreativeOf>) {
     for campaign in 0..12i64 {
         // Campaigns differ in size, not in price: the bidder holds CPC near its target.
         let budget = 2_000_000_000.0 * (1.0 + (campaign % 4) as f64);
-        for n in 0..5usize {
+        let count = if plant.tall_size.is_some() && campaign < 6 {
+            6
+        } else {
+            5
+        };
+        for n in 0..count {
             let index = creatives.len();
             creatives.push(CreativeOf {
                 campaign_id: campaign,
                 id: format!("1/c{campaign}-{n}"),
-                size: ["300x250", "320x50", "728x90"][n % 3].into(),
+                size: ["300x250", "320x50", "728x90", "300x250", "320x50", "300x600"][n].into(),
                 format: "HTML".into(),
             });
-            // The last creative gets little traffic.
+            // The fifth creative gets little traffic.
             let weight = if n == 4 { 0.03 } else { 0.2425 };
             for day in 0..14 {
                 let swing = 1.0 + 0.15 * rng.normal();
@@ -83,6 +96,9 @@ fn portfolio(seed: u64, plant: &Plant) -> (Vec<Cell>, Vec<CreativeOf>) {
                         if c == campaign && k == n {
                             cpc *= m;
                         }
+                    }
+                    if let (Some(m), 5) = (plant.tall_size, n) {
+                        cpc *= m;
                     }
                     let clicks = rng.poisson(spend / cpc);
                     cells.push(Cell {
@@ -103,15 +119,18 @@ fn portfolio(seed: u64, plant: &Plant) -> (Vec<Cell>, Vec<CreativeOf>) {
 #[test]
 fn pure_noise_yields_no_finding() {
     for seed in 1..=6 {
-        let (cells, creatives) = portfolio(
-            seed,
-            &Plant {
-                geo: None,
-                creative: None,
+        // The tall size at the same price as the others: a size some campaigns lack is no gap.
+        for plant in [
+            NO_PLANT,
+            Plant {
+                tall_size: Some(1.0),
+                ..NO_PLANT
             },
-        );
-        let findings = detect(&cells, &creatives, &Settings::default());
-        assert!(findings.is_empty(), "seed {seed}: {:#?}", findings.first());
+        ] {
+            let (cells, creatives) = portfolio(seed, &plant);
+            let findings = detect(&cells, &creatives, &Settings::default());
+            assert!(findings.is_empty(), "seed {seed}: {:#?}", findings.first());
+        }
     }
 }
 
@@ -120,6 +139,7 @@ fn planted_effects_are_found_with_their_numbers() {
     let plant = Plant {
         geo: Some((3, "AO", 0.6)),
         creative: Some((7, 4, 0.5)),
+        ..NO_PLANT
     };
     let (cells, creatives) = portfolio(42, &plant);
     let findings = detect(&cells, &creatives, &Settings::default());
@@ -139,6 +159,33 @@ fn planted_effects_are_found_with_their_numbers() {
         .expect("the planted creative");
     assert_eq!(creative.creative_id.as_deref(), Some("1/c7-4"));
     assert_eq!(findings.len(), 2, "nothing else: {findings:#?}");
+}
+
+#[test]
+fn a_cheap_size_is_a_gap_for_exactly_the_campaigns_that_lack_it() {
+    for seed in [7, 42] {
+        let (cells, creatives) = portfolio(
+            seed,
+            &Plant {
+                tall_size: Some(0.6),
+                ..NO_PLANT
+            },
+        );
+        let findings = detect(&cells, &creatives, &Settings::default());
+        let mut gaps: Vec<i64> = findings
+            .iter()
+            .filter(|f| f.kind == Kind::SizeGap)
+            .inspect(|f| {
+                assert_eq!(f.size.as_deref(), Some("300x600"));
+                assert!(f.test.ratio_low < 0.6 && 0.6 < f.test.ratio_high, "{:?}", f.test);
+                assert!(f.potential_weekly_micros > 0);
+            })
+            .map(|f| f.campaign_id)
+            .collect();
+        gaps.sort();
+        assert_eq!(gaps, (6..12).collect::<Vec<_>>(), "seed {seed}");
+        assert_eq!(findings.len(), 6, "nothing else: {findings:#?}");
+    }
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A tiny preview of one of a campaign's top creatives.
-struct Thumb {
+pub(crate) struct Thumb {
     id: String,
     detail_url: String,
     /// An HTML creative's preview page; none for video and native.
@@ -82,34 +82,56 @@ fn counts_label(counts: &std::collections::BTreeMap<String, usize>) -> String {
 async fn thumbs(state: &AppState, c: &CampaignView) -> Vec<Thumb> {
     let mut out = Vec::new();
     for id in &c.top_creative_ids {
-        let Some((seat, creative_id)) = id.split_once('/') else {
-            continue;
-        };
-        let Ok(found) =
-            rtbcat_app::bidder::catalog::by_id(&state.store, creative_id.to_string(), Some(seat.to_string())).await
-        else {
-            continue;
-        };
-        let Some(detail) = found.into_iter().next() else {
-            continue;
-        };
-        let s = &detail.summary;
-        let (detail_url, preview) = creative_urls(&s.seat_id, &s.creative_id);
-        let (width, height) = natural_size(&s.format, s.width, s.height);
-        let scale = (THUMB_BOX.0 / f64::from(width))
-            .min(THUMB_BOX.1 / f64::from(height))
-            .min(1.0);
-        out.push(Thumb {
-            id: id.clone(),
-            detail_url,
-            preview_url: (s.format == "HTML" && detail.content.html_snippet.is_some()).then_some(preview),
-            label: format!("{} {}", s.format.to_lowercase(), s.canonical_size),
-            width,
-            height,
-            scale: format!("{scale:.4}"),
-        });
+        out.extend(thumb(state, id).await);
     }
     out
+}
+
+/// The thumbnail of one creative (`seat/creative`); none when it is not in the catalog.
+pub(crate) async fn thumb(state: &AppState, id: &str) -> Option<Thumb> {
+    let (seat, creative_id) = id.split_once('/')?;
+    let found = rtbcat_app::bidder::catalog::by_id(&state.store, creative_id.to_string(), Some(seat.to_string()))
+        .await
+        .ok()?;
+    let detail = found.into_iter().next()?;
+    let s = &detail.summary;
+    let (detail_url, preview) = creative_urls(&s.seat_id, &s.creative_id);
+    let (width, height) = natural_size(&s.format, s.width, s.height);
+    let scale = (THUMB_BOX.0 / f64::from(width))
+        .min(THUMB_BOX.1 / f64::from(height))
+        .min(1.0);
+    Some(Thumb {
+        id: id.to_string(),
+        detail_url,
+        preview_url: (s.format == "HTML" && detail.content.html_snippet.is_some()).then_some(preview),
+        label: format!("{} {}", s.format.to_lowercase(), s.canonical_size),
+        width,
+        height,
+        scale: format!("{scale:.4}"),
+    })
+}
+
+impl Thumb {
+    /// The same markup the campaign cards draw, for a table cell.
+    pub(crate) fn markup(&self) -> String {
+        let inner = match &self.preview_url {
+            Some(url) => format!(
+                "<iframe class=\"thumb-frame\" sandbox=\"\" loading=\"lazy\" referrerpolicy=\"no-referrer\" tabindex=\"-1\" title=\"Creative {id}\" src=\"{url}\" width=\"{w}\" height=\"{h}\" style=\"transform: scale({scale})\"></iframe>",
+                id = escape(&self.id),
+                url = escape(url),
+                w = self.width,
+                h = self.height,
+                scale = self.scale
+            ),
+            None => format!("<span>{}</span>", escape(&self.label)),
+        };
+        format!(
+            "<a class=\"mini-thumb\" href=\"{}\" title=\"{} · {}\">{inner}</a>",
+            escape(&self.detail_url),
+            escape(&self.id),
+            escape(&self.label)
+        )
+    }
 }
 
 fn period_links(base: &str, current: Period, extra: &str) -> Vec<(String, &'static str, bool)> {

@@ -188,6 +188,7 @@ async fn opportunities_page(
         "opportunities-table",
         "Opportunities",
         vec![
+            Column::text("Creative"),
             Column::text("Campaign"),
             Column::text("Insight"),
             Column::number("Current CPC"),
@@ -198,8 +199,32 @@ async fn opportunities_page(
             Column::actions("Action"),
         ],
     );
+    // A finding about a creative shows that creative; any other shows its campaign's top one.
+    let top_creatives: std::collections::HashMap<i64, String> = rtbcat_app::bidder::campaigns::list(
+        &state.store,
+        &state.campaigns,
+        rtbcat_core::bidder::performance::metrics::Period::Month,
+        rtbcat_app::bidder::campaigns::CampaignSort::Spend,
+        true,
+    )
+    .await
+    .map(|views| {
+        views
+            .into_iter()
+            .filter_map(|v| v.top_creative_ids.first().cloned().map(|id| (v.id, id)))
+            .collect()
+    })
+    .unwrap_or_default();
     let mut total = 0i64;
     for o in &list.opportunities {
+        let shown = o.creative_id.as_ref().or_else(|| top_creatives.get(&o.campaign_id));
+        let thumbnail = match shown {
+            Some(id) => crate::bidder::campaigns::pages::thumb(&state, id)
+                .await
+                .map(|t| t.markup())
+                .unwrap_or_default(),
+            None => String::new(),
+        };
         total += o.potential_weekly_micros;
         let segment = match (&o.geography, &o.creative_id, &o.size) {
             (Some(geo), _, _) => format::country(geo),
@@ -243,6 +268,7 @@ async fn opportunities_page(
         table.keyed_row(
             o.id.clone(),
             vec![
+                Cell::markup(thumbnail, shown.map(String::as_str).unwrap_or("")),
                 Cell::link(&format!("/app/campaigns/{}", o.campaign_id), &o.campaign_name),
                 Cell::markup(insight, kind_label(&o.kind)),
                 Cell::money_or_dash(o.current_cpc_micros),
