@@ -74,6 +74,33 @@ pub struct Config {
     pub smtp_from: String,
     /// How often `rtbcat serve` evaluates the alert rules (they also run after imports).
     pub alert_interval_minutes: u64,
+    /// Google's Real-time Bidding API: keys, addresses, pace and the sync schedule.
+    pub google: GoogleConfig,
+}
+
+/// How rtbcat reaches Google's Real-time Bidding API.
+#[derive(Debug, Clone)]
+pub struct GoogleConfig {
+    /// Service-account key files named in the config (`RTBCAT_GOOGLE_KEY_FILE`, comma-separated).
+    /// Keys uploaded in the app live in `<data_dir>/google-keys/`.
+    pub key_files: Vec<PathBuf>,
+    /// The API's root (`RTBCAT_GOOGLE_API_URL`); tests point it at a local fake.
+    pub api_url: String,
+    /// The token endpoint (`RTBCAT_GOOGLE_TOKEN_URL`); by default the key's `token_uri`.
+    pub token_url: Option<String>,
+    /// Requests per second to Google, for the whole process (quota-friendly).
+    pub requests_per_second: u32,
+    /// Attempts per request on 429, 5xx and network errors.
+    pub max_attempts: u32,
+    /// Hours between scheduled syncs of every seat in `rtbcat serve`; 0 turns it off.
+    pub sync_interval_hours: u64,
+}
+
+impl GoogleConfig {
+    /// Where keys uploaded through the app are kept (readable by the service only).
+    pub fn uploaded_keys_dir(data_dir: &Path) -> PathBuf {
+        data_dir.join("google-keys")
+    }
 }
 
 /// A language-model provider for campaign clustering (`[llm]` in the file, `RTBCAT_LLM_*`).
@@ -132,6 +159,18 @@ struct FileConfig {
     smtp_url: Option<String>,
     smtp_from: Option<String>,
     alert_interval_minutes: Option<u64>,
+    google: Option<FileGoogle>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileGoogle {
+    key_files: Option<Vec<PathBuf>>,
+    api_url: Option<String>,
+    token_url: Option<String>,
+    requests_per_second: Option<u32>,
+    max_attempts: Option<u32>,
+    sync_interval_hours: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -282,7 +321,9 @@ impl Config {
                 .ok_or_else(|| env_error("RTBCAT_ALERT_INTERVAL_MINUTES", "must be 1 to 1440 minutes"))?,
             None => from_file.alert_interval_minutes.unwrap_or(15),
         };
+        let google = google_config(from_file.google.unwrap_or_default(), &env_value)?;
         Ok(Config {
+            google,
             llm,
             smtp_url: env_value("RTBCAT_SMTP_URL").or(from_file.smtp_url).map(Secret::new),
             smtp_from: env_value("RTBCAT_SMTP_FROM")
@@ -392,6 +433,74 @@ fn llm_config(file: FileLlm, env_value: &dyn Fn(&str) -> Option<String>) -> Resu
         timeout_seconds: number("RTBCAT_LLM_TIMEOUT_SECONDS", file.timeout_seconds, 60)?,
         batch_tokens: number("RTBCAT_LLM_BATCH_TOKENS", file.batch_tokens, 12_000)?,
     }))
+}
+
+fn google_config(file: FileGoogle, env_value: &dyn Fn(&str) -> Option<String>) -> Result<GoogleConfig, ConfigError> {
+    let error = |key: &str, reason: &str| ConfigError::Value {
+        source_name: "environment or file".into(),
+        key: key.into(),
+        reason: reason.into(),
+    };
+    let number = |env: &str, file: Option<u64>, default: u64, range: std::ops::RangeInclusive<u64>| {
+        let value = match env_value(env) {
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| error(env, "must be a whole number"))?,
+            None => file.unwrap_or(default),
+        };
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(error(env, &format!("must be {} to {}", range.start(), range.end())))
+        }
+    };
+    let url = |env: &str, value: Option<String>| -> Result<Option<String>, ConfigError> {
+        match value {
+            Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
+                Err(error(env, "must be an http(s) URL"))
+            }
+            other => Ok(other),
+        }
+    };
+    let key_files = match env_value("RTBCAT_GOOGLE_KEY_FILE") {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .collect(),
+        None => file.key_files.unwrap_or_default(),
+    };
+    let mut api_url = url(
+        "RTBCAT_GOOGLE_API_URL",
+        env_value("RTBCAT_GOOGLE_API_URL").or(file.api_url),
+    )?
+    .unwrap_or_else(|| rtbcat_core::bidder::google::DEFAULT_API_URL.into());
+    if !api_url.ends_with('/') {
+        api_url.push('/');
+    }
+    Ok(GoogleConfig {
+        key_files,
+        api_url,
+        token_url: url(
+            "RTBCAT_GOOGLE_TOKEN_URL",
+            env_value("RTBCAT_GOOGLE_TOKEN_URL").or(file.token_url),
+        )?,
+        requests_per_second: number(
+            "RTBCAT_GOOGLE_REQUESTS_PER_SECOND",
+            file.requests_per_second.map(u64::from),
+            5,
+            1..=1000,
+        )? as u32,
+        max_attempts: number(
+            "RTBCAT_GOOGLE_MAX_ATTEMPTS",
+            file.max_attempts.map(u64::from),
+            5,
+            1..=10,
+        )? as u32,
+        sync_interval_hours: number("RTBCAT_SYNC_INTERVAL_HOURS", file.sync_interval_hours, 24, 0..=720)?,
+    })
 }
 
 fn parse_bool(text: &str) -> Option<bool> {

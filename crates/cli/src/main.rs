@@ -1,6 +1,7 @@
 //! The `rtbcat` binary: one command for the web app, imports, demo data and administration.
 
 mod bidder;
+mod google;
 mod platform;
 mod popups;
 
@@ -42,6 +43,21 @@ enum Command {
     /// Import data files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Buyer seats on Google Authorized Buyers.
+    #[command(subcommand)]
+    Seats(google::SeatsCommand),
+    /// Sync creatives from Google's Real-time Bidding API (every discovered seat, or one).
+    Sync {
+        /// Only this seat (buyer account id).
+        #[arg(long)]
+        seat: Option<String>,
+        /// One JSON line per seat.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Development tools (a fake Google to try live sync without an account).
+    #[command(subcommand)]
+    Dev(google::DevCommand),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -93,6 +109,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo(args) => bidder::demo(config, clock, args).await,
         Command::Import(command) => bidder::import(config, clock, command).await,
+        Command::Seats(command) => google::seats(config, clock, command).await,
+        Command::Sync { seat, json } => google::sync(config, clock, seat, json).await,
+        Command::Dev(command) => google::dev(command).await,
         Command::User(command) => platform::user(config, clock, command).await,
         Command::Token(command) => platform::token(config, clock, command).await,
         Command::Popup(command) => popups::popup(config, clock, command).await,
@@ -118,6 +137,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
     let addr = config.listen_addr.clone();
     let state = rtbcat_web::AppState::new(store, config, clock).await?;
     state.start_alert_schedule();
+    state.start_sync_schedule();
     let setup_path = state.setup_path();
     let app = rtbcat_web::App::bind(&addr, state)
         .await

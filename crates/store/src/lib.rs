@@ -20,6 +20,7 @@ mod sql;
 pub use bidder::alerts::*;
 pub use bidder::campaigns::*;
 pub use bidder::catalog::*;
+pub use bidder::google::*;
 pub use bidder::opportunities::*;
 pub use bidder::performance::*;
 pub use bidder::queries::*;
@@ -74,6 +75,7 @@ pub trait Store:
     SystemStore
     + CatalogStore
     + CampaignStore
+    + GoogleStore
     + OpportunityStore
     + QueryStore
     + AlertStore
@@ -97,6 +99,7 @@ impl<T> Store for T where
     T: SystemStore
         + CatalogStore
         + CampaignStore
+        + GoogleStore
         + OpportunityStore
         + QueryStore
         + AlertStore

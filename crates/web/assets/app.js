@@ -326,14 +326,16 @@
       event.preventDefault();
       var button = form.querySelector("button[type=submit]");
       if (button) { button.disabled = true; }
-      var body = formBody(form);
+      var rawField = form.getAttribute("data-raw-field");
+      // A raw field's text is the body as it is (a key file), not a JSON object of fields.
+      var body = rawField ? null : formBody(form);
       var action = form.getAttribute("data-action") ||
         form.getAttribute("data-action-template").replace(/\{(\w+)\}/g, function (_, key) { return encodeURIComponent(form.elements[key].value); });
       fetch(action, {
         method: form.getAttribute("data-method") || "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body)
+        body: rawField ? form.elements[rawField].value : JSON.stringify(body)
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (answer) {
           if (!response.ok) { showErrors(form, answer); return; }
@@ -347,11 +349,20 @@
           var savedField = form.getAttribute("data-saved-field");
           var redirectId = form.getAttribute("data-redirect-id");
           goTo(redirectId ? redirectId.replace("{id}", encodeURIComponent(answer.id)) : form.getAttribute("data-redirect"),
-            form.getAttribute("data-saved-text") || (savedField && (answer[savedField] || body[savedField])) || "changes");
+            form.getAttribute("data-saved-text") || (savedField && (answer[savedField] || (body && body[savedField]))) || "changes");
         });
       }).catch(function () {
         showErrors(form, { message: "Could not reach the server; nothing was saved." });
       }).then(function () { if (button) { button.disabled = false; } });
+    });
+  });
+
+  // A file input fills a text field of its form with the file's text.
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-fill]"), function (input) {
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) { return; }
+      file.text().then(function (text) { input.form.elements[input.getAttribute("data-fill")].value = text; });
     });
   });
 

@@ -5,6 +5,7 @@
 
 mod assets;
 mod bidder;
+pub mod dev;
 mod error;
 mod export;
 mod openapi;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub campaigns: Arc<rtbcat_app::bidder::campaigns::CampaignCache>,
     /// Findings, kept until the data changes.
     pub opportunities: Arc<rtbcat_app::bidder::opportunities::OpportunityCache>,
+    /// Google's Real-time Bidding API: tokens and the request pace, for the whole process.
+    pub google: Arc<rtbcat_app::bidder::google::GoogleApi>,
     /// This instance's name for the alert evaluator lease.
     pub alert_holder: Arc<String>,
     /// One-time secret that allows first-run setup from a host name (see `/setup`).
@@ -115,6 +118,62 @@ impl AppState {
         });
     }
 
+    /// Syncs every discovered seat every `sync_interval_hours` while the server runs (the
+    /// first time one interval after the start); off when the interval is 0. Each seat's
+    /// lease keeps two instances from syncing it at once.
+    pub fn start_sync_schedule(&self) {
+        let hours = self.config.google.sync_interval_hours;
+        if hours == 0 {
+            return;
+        }
+        let (store, config, google, clock) = (
+            self.store.clone(),
+            self.config.clone(),
+            self.google.clone(),
+            self.clock.clone(),
+        );
+        let every = std::time::Duration::from_secs(hours * 3600);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                ticks.tick().await;
+                let accounts = match rtbcat_app::bidder::google::accounts(&config.google, &config.data_dir) {
+                    Ok(a) if !a.is_empty() => a,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::warn!("scheduled sync skipped: {e}");
+                        continue;
+                    }
+                };
+                match rtbcat_app::bidder::google::sync_all(
+                    &store,
+                    &google,
+                    &accounts,
+                    "schedule",
+                    &config.buyers_ui_template,
+                    clock.as_ref(),
+                )
+                .await
+                {
+                    Ok(outcomes) => {
+                        for outcome in outcomes {
+                            match outcome {
+                                Ok(run) => tracing::info!(
+                                    seat = run.buyer_id,
+                                    status = run.status,
+                                    creatives = run.creatives,
+                                    "scheduled sync"
+                                ),
+                                Err(e) => tracing::warn!("scheduled sync: {e}"),
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!("scheduled sync: {e}"),
+                }
+            }
+        });
+    }
+
     /// Builds the state and starts the tracking event writer.
     pub async fn new(store: SharedStore, config: Config, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
@@ -128,7 +187,9 @@ impl AppState {
             let reader = rtbcat_app::popups::tracking::open_geoip(path).map_err(StoreError::Backend)?;
             tracking = tracking.with_geoip(reader);
         }
+        let google = Arc::new(rtbcat_app::bidder::google::GoogleApi::new(&config.google));
         Ok(AppState {
+            google,
             store,
             config: Arc::new(config),
             clock,

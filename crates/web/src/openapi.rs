@@ -10,7 +10,6 @@ use axum::{Json, Router};
 use rtbcat_app::bidder::catalog::CatalogStats;
 use rtbcat_app::bidder::catalog::CreativeDetail;
 use rtbcat_app::bidder::catalog::CreativePage;
-use rtbcat_app::bidder::catalog::SeatSummary;
 use rtbcat_app::bidder::catalog::SizeCount;
 use rtbcat_app::platform::accounts::User;
 use rtbcat_app::platform::audit::AuditEntry;
@@ -56,7 +55,7 @@ const DOCS_PAGE: &str = r#"<!doctype html>
 #[derive(OpenApi)]
 #[openapi(
     info(title = "rtbcat API", description = "Creative intelligence and offer popups. Authenticate with a session cookie (sign in at /login) or `Authorization: Bearer <token>` (create one with `rtbcat token create`)."),
-    paths(crate::platform::system::health, stats, sizes, seats, list_creatives, get_creative, import_creatives,
+    paths(crate::platform::system::health, stats, sizes, list_creatives, get_creative, import_creatives,
           crate::platform::system::me, crate::platform::audit::audit_log,
           crate::bidder::performance::api::import_performance, crate::bidder::performance::api::list_imports,
           crate::bidder::performance::api::creative_metrics, crate::bidder::waste::api::waste,
@@ -71,8 +70,10 @@ const DOCS_PAGE: &str = r#"<!doctype html>
           crate::bidder::queries::api::save_query, crate::bidder::queries::api::delete_saved,
           crate::bidder::alerts::api::list_rules, crate::bidder::alerts::api::create_rule,
           crate::bidder::alerts::api::delete_rule, crate::bidder::alerts::api::list_deliveries,
-          crate::bidder::alerts::api::evaluate),
-    components(schemas(ErrorBody, crate::platform::system::Health, CatalogStats, SizeCount, SeatSummary, CreativePage,
+          crate::bidder::alerts::api::evaluate,
+          crate::bidder::seats::api::seats, crate::bidder::seats::api::discover, crate::bidder::seats::api::sync,
+          crate::bidder::seats::api::syncs, crate::bidder::seats::api::keys, crate::bidder::seats::api::add_key),
+    components(schemas(ErrorBody, crate::platform::system::Health, CatalogStats, SizeCount, CreativePage,
           CreativeDetail, User, ImportSummary, AuditEntry, rtbcat_app::bidder::performance::PerformanceImportReport,
           rtbcat_app::bidder::performance::ImportRecord, crate::bidder::performance::api::MetricsRow,
           rtbcat_app::bidder::waste::WasteReport, rtbcat_app::bidder::waste::FunnelReport,
@@ -91,10 +92,12 @@ const DOCS_PAGE: &str = r#"<!doctype html>
           rtbcat_app::bidder::queries::ResultRow, crate::bidder::queries::api::RunRequest,
           crate::bidder::queries::api::Saved, crate::bidder::queries::api::SaveRequest,
           rtbcat_app::bidder::alerts::AlertRuleInput, rtbcat_app::bidder::alerts::AlertRuleView,
-          rtbcat_app::bidder::alerts::DeliveryView, rtbcat_app::bidder::alerts::EvaluationReport)),
+          rtbcat_app::bidder::alerts::DeliveryView, rtbcat_app::bidder::alerts::EvaluationReport,
+          rtbcat_app::bidder::google::SeatView, rtbcat_app::bidder::google::DiscoveryReport,
+          rtbcat_app::bidder::google::SyncView, rtbcat_app::bidder::google::KeyInfo)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"), (name = "campaigns", description = "The bidder's creatives clustered into campaigns (the popup offers are under /api/campaigns, tag popups)"), (name = "opportunities", description = "Profit pockets per campaign, significance-tested"), (name = "alerts", description = "Rules, webhooks and e-mail when numbers move"), (name = "queries", description = "Custom queries over the performance data"), (name = "waste", description = "Traffic the bidder cannot or does not use, and what to stop asking for"))
+    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"), (name = "campaigns", description = "The bidder's creatives clustered into campaigns (the popup offers are under /api/campaigns, tag popups)"), (name = "opportunities", description = "Profit pockets per campaign, significance-tested"), (name = "alerts", description = "Rules, webhooks and e-mail when numbers move"), (name = "queries", description = "Custom queries over the performance data"), (name = "waste", description = "Traffic the bidder cannot or does not use, and what to stop asking for"), (name = "seats", description = "Live Authorized Buyers: service-account keys, seat discovery and creative syncs from Google's Real-time Bidding API"))
 )]
 pub struct ApiDoc;
 

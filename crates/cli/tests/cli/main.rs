@@ -398,3 +398,59 @@ fn impressions_acknowledged_before_a_kill_9_are_all_stored() {
     assert_eq!(hourly, stored, "the rollup agrees with the events");
     assert!(stored as usize >= acknowledged.len());
 }
+
+/// `rtbcat seats discover` and `rtbcat sync` against the local fake Google; the key's
+/// private part never reaches the output, even with debug logging.
+#[test]
+fn seats_discover_and_sync_against_the_fake_google() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let document = rtbcat_app::bidder::demo::creatives_document(5, 300);
+    let list = document["creatives"].as_array().cloned().expect("creatives");
+    let in_seat = list
+        .iter()
+        .filter(|c| c["name"].as_str().is_some_and(|n| n.starts_with("buyers/7654321/")))
+        .count();
+    let state = rtbcat_web::dev::fake_google::state_with("9000001", &rtbcat_app::bidder::demo::SEATS, list);
+    let (fake, _server) = runtime
+        .block_on(rtbcat_web::dev::fake_google::FakeGoogle::start("127.0.0.1:0", state))
+        .expect("fake google");
+    let workspace = Workspace::new();
+    let key = workspace.write("key.json", &fake.key_json());
+    let api = fake.api_url();
+    let env = [
+        ("RTBCAT_GOOGLE_KEY_FILE", key.as_str()),
+        ("RTBCAT_GOOGLE_API_URL", api.as_str()),
+        ("RUST_LOG", "debug"),
+    ];
+    let discovered = workspace.rtbcat_env(&["seats", "discover"], &env);
+    assert!(discovered.status.success(), "{}", stderr(&discovered));
+    assert!(
+        stdout(&discovered).contains("found 2 seat(s)"),
+        "{}",
+        stdout(&discovered)
+    );
+    let synced = workspace.rtbcat_env(&["sync", "--seat", "7654321", "--json"], &env);
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    let run: serde_json::Value = serde_json::from_str(stdout(&synced).trim()).expect("json line");
+    assert_eq!(
+        (run["status"].as_str(), run["inserted"].as_u64()),
+        (Some("done"), Some(in_seat as u64))
+    );
+    for output in [&discovered, &synced] {
+        assert!(!stderr(output).contains("PRIVATE KEY") && !stdout(output).contains("PRIVATE KEY"));
+    }
+    let listed = workspace.rtbcat_env(&["seats", "list"], &env);
+    assert!(
+        stdout(&listed).contains(&format!("{in_seat} creatives here")),
+        "{}",
+        stdout(&listed)
+    );
+    // An unknown seat fails with its name and a non-zero exit.
+    let unknown = workspace.rtbcat_env(&["sync", "--seat", "42"], &env);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("seat 42 is not known"),
+        "{}",
+        stderr(&unknown)
+    );
+}

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod campaigns;
 pub mod catalog;
+pub mod google;
 pub mod opportunities;
 pub mod performance;
 pub mod queries;

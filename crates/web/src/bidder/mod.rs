@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod opportunities;
 pub mod performance;
 pub mod queries;
+pub mod seats;
 pub mod waste;
 
 use crate::AppState;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .merge(opportunities::pages::routes())
         .merge(performance::pages::routes())
         .merge(queries::pages::routes())
+        .merge(seats::pages::routes())
         .merge(waste::pages::routes())
         .layer(axum::middleware::map_response(crate::ui::page_headers));
     Router::new()
@@ -28,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(opportunities::api::routes())
         .merge(performance::api::routes())
         .merge(queries::api::routes())
+        .merge(seats::api::routes())
         .merge(waste::api::routes())
         .merge(pages)
 }

@@ -172,7 +172,7 @@ async fn catalog_scenario(backend: Backend) {
         .as_array()
         .expect("seats")
         .iter()
-        .map(|s| s["creatives"].as_i64().unwrap_or(0))
+        .map(|s| s["creative_count"].as_i64().unwrap_or(0))
         .sum();
     assert_eq!(seat_total, 120);
 

@@ -13,6 +13,7 @@ mod opportunities;
 mod performance;
 mod popups;
 mod queries;
+mod seats;
 mod security;
 mod support;
 mod tokens;

@@ -13,7 +13,7 @@ async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, Stri
     (status, response.text().await.expect("html"))
 }
 
-async fn signed_in(app: &TestApp, role: Role) -> reqwest::Client {
+pub(crate) async fn signed_in(app: &TestApp, role: Role) -> reqwest::Client {
     let client = browser();
     let email = format!("{}-ui@example.com", role.as_str());
     app.add_user(&email, role).await;

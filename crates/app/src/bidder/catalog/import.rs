@@ -91,51 +91,30 @@ pub fn prepare_records(
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (i, raw) in elements.into_iter().enumerate() {
         let index = i + 1;
-        let raw_json = raw.to_string();
-        if raw_json.len() > MAX_CREATIVE_BYTES {
-            total_errors += 1;
-            if errors.len() < MAX_LISTED_ERRORS {
-                errors.push(CreativeError {
-                    index,
-                    creative_id: None,
-                    field: "(creative)".into(),
-                    reason: format!(
-                        "the creative is {} bytes; at most {} KiB is accepted",
-                        raw_json.len(),
-                        MAX_CREATIVE_BYTES / 1024
-                    ),
-                });
-            }
-            continue;
-        }
-        match creative::parse_api_creative(index, raw) {
-            Ok(parsed) => {
-                let normalized = creative::normalize(&parsed, buyers_ui_template);
-                let key = (normalized.seat_id.clone(), normalized.creative_id.clone());
+        match prepare_element(index, raw, buyers_ui_template) {
+            Ok(record) => {
+                let key = (record.creative.seat_id.clone(), record.creative.creative_id.clone());
                 if let Some(first) = seen.insert(key, index) {
                     total_errors += 1;
                     if errors.len() < MAX_LISTED_ERRORS {
                         errors.push(CreativeError {
                             index,
-                            creative_id: Some(normalized.creative_id.clone()),
+                            creative_id: Some(record.creative.creative_id.clone()),
                             field: "creativeId".into(),
-                            reason: format!("duplicate of creative #{first} in the same seat {}", normalized.seat_id),
+                            reason: format!(
+                                "duplicate of creative #{first} in the same seat {}",
+                                record.creative.seat_id
+                            ),
                         });
                     }
                     continue;
                 }
-                // serde_json objects keep keys sorted, so the hash ignores key order in the file.
-                let raw_sha256 = hex::encode(Sha256::digest(raw_json.as_bytes()));
-                records.push(CreativeRecord {
-                    creative: normalized,
-                    raw_json,
-                    raw_sha256,
-                });
+                records.push(record);
             }
             Err(err) => {
                 total_errors += 1;
                 if errors.len() < MAX_LISTED_ERRORS {
-                    errors.push(bounded(err));
+                    errors.push(err);
                 }
             }
         }
@@ -145,6 +124,74 @@ pub fn prepare_records(
     } else {
         Ok(records)
     }
+}
+
+/// Checks one element (the `index`-th) and builds its record.
+fn prepare_element(
+    index: usize,
+    raw: serde_json::Value,
+    buyers_ui_template: &str,
+) -> Result<CreativeRecord, CreativeError> {
+    let raw_json = raw.to_string();
+    if raw_json.len() > MAX_CREATIVE_BYTES {
+        return Err(CreativeError {
+            index,
+            creative_id: None,
+            field: "(creative)".into(),
+            reason: format!(
+                "the creative is {} bytes; at most {} KiB is accepted",
+                raw_json.len(),
+                MAX_CREATIVE_BYTES / 1024
+            ),
+        });
+    }
+    let parsed = creative::parse_api_creative(index, raw).map_err(bounded)?;
+    let creative = creative::normalize(&parsed, buyers_ui_template);
+    // serde_json objects keep keys sorted, so the hash ignores key order in the file.
+    let raw_sha256 = hex::encode(Sha256::digest(raw_json.as_bytes()));
+    Ok(CreativeRecord {
+        creative,
+        raw_json,
+        raw_sha256,
+    })
+}
+
+/// What storing one page of a live sync did.
+#[derive(Debug, Default)]
+pub struct PageOutcome {
+    pub creatives: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    /// Creatives the import refused, each with its reason; the rest of the page is stored.
+    pub rejections: Vec<String>,
+}
+
+/// Stores a page of `creatives.list` (one transaction). Unlike a file, a page Google sends
+/// is not refused whole for one creative the import cannot read: that one is reported.
+pub async fn store_page(
+    store: &SharedStore,
+    creatives: Vec<serde_json::Value>,
+    buyers_ui_template: &str,
+    now: i64,
+) -> Result<PageOutcome, StoreError> {
+    let mut outcome = PageOutcome::default();
+    let mut records = Vec::with_capacity(creatives.len());
+    for (i, raw) in creatives.into_iter().enumerate() {
+        match prepare_element(i + 1, raw, buyers_ui_template) {
+            Ok(record) => records.push(record),
+            Err(e) => outcome.rejections.push(e.to_string()),
+        }
+    }
+    if records.is_empty() {
+        return Ok(outcome);
+    }
+    let report = store_records(store, records, "Google API sync", now).await?;
+    outcome.creatives = report.creatives as i64;
+    outcome.inserted = report.inserted as i64;
+    outcome.updated = report.updated as i64;
+    outcome.unchanged = report.unchanged as i64;
+    Ok(outcome)
 }
 
 /// Import a creatives document into the store and record it in the audit log.

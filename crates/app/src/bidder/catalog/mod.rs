@@ -20,11 +20,6 @@ pub async fn sizes(store: &SharedStore) -> Result<Vec<SizeCount>, StoreError> {
     Ok(store.size_counts().await?.into_iter().map(Into::into).collect())
 }
 
-/// Buyer seats and how many creatives each has.
-pub async fn seats(store: &SharedStore) -> Result<Vec<SeatSummary>, StoreError> {
-    Ok(store.seats().await?.into_iter().map(Into::into).collect())
-}
-
 /// One page of the catalog.
 pub async fn list(store: &SharedStore, query: CreativeQuery) -> Result<CreativePage, StoreError> {
     Ok(store.list_creatives(query).await?.into())

@@ -226,27 +226,6 @@ impl From<rtbcat_store::SizeCount> for SizeCount {
     }
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SeatSummary {
-    pub seat_id: String,
-    pub display_name: Option<String>,
-    pub bidder_account_id: Option<String>,
-    pub creatives: i64,
-    pub last_import_at: Option<i64>,
-}
-
-impl From<rtbcat_store::SeatSummary> for SeatSummary {
-    fn from(row: rtbcat_store::SeatSummary) -> Self {
-        SeatSummary {
-            seat_id: row.seat_id,
-            display_name: row.display_name,
-            bidder_account_id: row.bidder_account_id,
-            creatives: row.creatives,
-            last_import_at: row.last_import_at,
-        }
-    }
-}
-
 /// Values the catalog filters offer, with counts.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct CatalogFacets {

@@ -125,15 +125,6 @@ pub struct SizeCount {
     pub formats: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
-pub struct SeatSummary {
-    pub seat_id: String,
-    pub display_name: Option<String>,
-    pub bidder_account_id: Option<String>,
-    pub creatives: i64,
-    pub last_import_at: Option<i64>,
-}
-
 /// Values the catalog filters offer, with counts.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogFacets {
@@ -437,8 +428,6 @@ pub trait CatalogStore: Send + Sync {
     async fn catalog_stats(&self) -> StoreResult<CatalogStats>;
 
     async fn size_counts(&self) -> StoreResult<Vec<SizeCount>>;
-
-    async fn seats(&self) -> StoreResult<Vec<SeatSummary>>;
 
     async fn facet_values(&self) -> StoreResult<CatalogFacets>;
 }

@@ -237,30 +237,6 @@ impl CatalogStore for PgStore {
             .map_err(Into::into)
     }
 
-    async fn seats(&self) -> StoreResult<Vec<SeatSummary>> {
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT s.seat_id, s.display_name, s.bidder_account_id, \
-                 (SELECT COUNT(*) FROM creatives c WHERE c.seat_id = s.seat_id), s.last_import_at \
-                 FROM buyer_seats s ORDER BY s.seat_id",
-                &[],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SeatSummary {
-                    seat_id: r.try_get(0)?,
-                    display_name: r.try_get(1)?,
-                    bidder_account_id: r.try_get(2)?,
-                    creatives: r.try_get(3)?,
-                    last_import_at: r.try_get(4)?,
-                })
-            })
-            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
-            .map_err(Into::into)
-    }
-
     async fn facet_values(&self) -> StoreResult<CatalogFacets> {
         let client = self.client().await?;
         let sets: Vec<(String, i64)> = client

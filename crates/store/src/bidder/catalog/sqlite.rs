@@ -223,29 +223,6 @@ impl CatalogStore for SqliteStore {
         .await
     }
 
-    async fn seats(&self) -> StoreResult<Vec<SeatSummary>> {
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT s.seat_id, s.display_name, s.bidder_account_id, \
-                 (SELECT COUNT(*) FROM creatives c WHERE c.seat_id = s.seat_id), s.last_import_at \
-                 FROM buyer_seats s ORDER BY s.seat_id",
-            )?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok(SeatSummary {
-                        seat_id: r.get(0)?,
-                        display_name: r.get(1)?,
-                        bidder_account_id: r.get(2)?,
-                        creatives: r.get(3)?,
-                        last_import_at: r.get(4)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
-    }
-
     async fn facet_values(&self) -> StoreResult<CatalogFacets> {
         self.read(|conn| {
             let sets: Vec<(String, i64)> = conn

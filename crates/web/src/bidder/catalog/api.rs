@@ -15,7 +15,6 @@ use rtbcat_app::bidder::catalog::CreativeDetail;
 use rtbcat_app::bidder::catalog::CreativePage;
 use rtbcat_app::bidder::catalog::CreativeQuery;
 use rtbcat_app::bidder::catalog::CreativeSort;
-use rtbcat_app::bidder::catalog::SeatSummary;
 use rtbcat_app::bidder::catalog::SizeCount;
 use rtbcat_core::bidder::catalog::creative::{CreativeFormat, PolicyStatus};
 use rtbcat_core::platform::accounts::Role;
@@ -32,12 +31,6 @@ pub(crate) async fn stats(State(state): State<AppState>, _user: ApiUser) -> Resu
 #[utoipa::path(get, path = "/sizes", tag = "catalog", responses((status = 200, body = Vec<SizeCount>), (status = 401, body = ErrorBody)))]
 pub(crate) async fn sizes(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<SizeCount>>, ApiError> {
     Ok(Json(rtbcat_app::bidder::catalog::sizes(&state.store).await?))
-}
-
-/// Buyer seats (accounts) and how many creatives each has.
-#[utoipa::path(get, path = "/seats", tag = "catalog", responses((status = 200, body = Vec<SeatSummary>), (status = 401, body = ErrorBody)))]
-pub(crate) async fn seats(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<SeatSummary>>, ApiError> {
-    Ok(Json(rtbcat_app::bidder::catalog::seats(&state.store).await?))
 }
 
 /// Filters and paging of the creative list.
@@ -334,7 +327,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/stats", get(stats))
         .route("/sizes", get(sizes))
-        .route("/seats", get(seats))
         .route("/creatives", get(list_creatives))
         .route("/creatives/{creative_id}", get(get_creative))
         .route(
