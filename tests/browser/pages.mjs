@@ -20,6 +20,7 @@ export async function everyPage(app) {
     ["queries", "/app/queries?q=find%20formats%20sort%20by%20ctr%5Bweekend%5D%20desc"],
     ["alerts", "/app/alerts"],
     ["seats", "/app/seats"],
+    ["pretargeting", "/app/pretargeting"],
     ["query-error", "/app/queries?q=find%20campaigns%20where%20cpc%5Bdevice%3Dphone%5D%20%3E%201"],
     ["creatives", "/app/creatives"],
     ["creatives-table", "/app/creatives?view=table"],

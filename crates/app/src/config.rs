@@ -94,6 +94,8 @@ pub struct GoogleConfig {
     pub max_attempts: u32,
     /// Hours between scheduled syncs of every seat in `rtbcat serve`; 0 turns it off.
     pub sync_interval_hours: u64,
+    /// Roll a pretargeting change back by itself when the guard sees QPS halve after it.
+    pub auto_rollback: bool,
 }
 
 impl GoogleConfig {
@@ -171,6 +173,7 @@ struct FileGoogle {
     requests_per_second: Option<u32>,
     max_attempts: Option<u32>,
     sync_interval_hours: Option<u64>,
+    auto_rollback: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -500,6 +503,12 @@ fn google_config(file: FileGoogle, env_value: &dyn Fn(&str) -> Option<String>) -
             1..=10,
         )? as u32,
         sync_interval_hours: number("RTBCAT_SYNC_INTERVAL_HOURS", file.sync_interval_hours, 24, 0..=720)?,
+        auto_rollback: match env_value("RTBCAT_PRETARGETING_AUTO_ROLLBACK") {
+            Some(v) => {
+                parse_bool(&v).ok_or_else(|| error("RTBCAT_PRETARGETING_AUTO_ROLLBACK", "must be true or false"))?
+            }
+            None => file.auto_rollback.unwrap_or(false),
+        },
     })
 }
 

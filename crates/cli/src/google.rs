@@ -212,3 +212,167 @@ pub async fn dev(command: DevCommand) -> Result<()> {
         }
     }
 }
+
+#[derive(Subcommand)]
+pub enum PretargetingCommand {
+    /// Configs as last read; `--refresh` reads them from Google first.
+    List {
+        #[arg(long)]
+        refresh: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dry run: what the changes would do to a config (nothing is stored or sent). With
+    /// `--propose`, the change is stored as a proposal for an admin to apply.
+    Diff {
+        /// `bidders/{bidder}/pretargetingConfigs/{config}`.
+        #[arg(long)]
+        config: String,
+        /// A change as JSON, e.g. '{"field":"includedCreativeDimensions","action":"remove","values":["320x50"]}'; repeatable.
+        #[arg(long = "change", required = true)]
+        changes: Vec<String>,
+        #[arg(long)]
+        allow_widening: bool,
+        #[arg(long)]
+        propose: bool,
+    },
+    /// Apply a proposal at Google (snapshot, patch, read back, snapshot). Needs --yes.
+    Apply {
+        #[arg(long)]
+        proposal: i64,
+        /// The explicit approval: without it nothing is sent.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Put a config back as a snapshot has it. Needs --yes.
+    Rollback {
+        #[arg(long)]
+        snapshot: i64,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn print_diff(diff: &[rtbcat_core::bidder::pretargeting::FieldDiff]) {
+    for d in diff {
+        println!(
+            "  {}: {}{}{}",
+            d.path,
+            d.removed.iter().map(|v| format!("-{v} ")).collect::<String>(),
+            d.added.iter().map(|v| format!("+{v} ")).collect::<String>(),
+            if d.widens { "(widens)" } else { "" }
+        );
+        if d.added.is_empty() && d.removed.is_empty() {
+            println!("    {} -> {}", d.before, d.after);
+        }
+    }
+}
+
+pub async fn pretargeting(config: Config, clock: Arc<dyn Clock>, command: PretargetingCommand) -> Result<()> {
+    use rtbcat_app::bidder::pretargeting as pt;
+    let store = open_store(&config).await?;
+    let today = clock.now().date();
+    let api = google::GoogleApi::new(&config.google);
+    let accounts = || google::accounts(&config.google, &config.data_dir);
+    match command {
+        PretargetingCommand::List { refresh, json } => {
+            let configs = if refresh {
+                pt::refresh(&store, &api, &accounts()?, "cli", clock.unix(), today).await?
+            } else {
+                pt::configs(&store, today).await?
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&configs)?);
+            } else if configs.is_empty() {
+                println!("no configs read yet: run `rtbcat pretargeting list --refresh`");
+            }
+            if !json {
+                for c in &configs {
+                    println!(
+                        "{} {} — {}; sizes {}; QPS limit {}; {} waste recommendation(s)",
+                        c.name,
+                        c.display_name.as_deref().unwrap_or(""),
+                        c.state.as_deref().unwrap_or("-"),
+                        if c.sizes.is_empty() {
+                            "all".to_string()
+                        } else {
+                            c.sizes.join(",")
+                        },
+                        c.maximum_qps.as_deref().unwrap_or("none"),
+                        c.waste.len()
+                    );
+                }
+            }
+        }
+        PretargetingCommand::Diff {
+            config: name,
+            changes,
+            allow_widening,
+            propose,
+        } => {
+            let changes = changes
+                .iter()
+                .map(|c| serde_json::from_str(c).with_context(|| format!("--change {c}")))
+                .collect::<Result<Vec<rtbcat_core::bidder::pretargeting::Change>>>()?;
+            if propose {
+                let view = pt::propose(
+                    &store,
+                    &name,
+                    changes,
+                    allow_widening,
+                    "manual",
+                    None,
+                    "cli",
+                    clock.unix(),
+                    today,
+                )
+                .await?;
+                println!(
+                    "proposal {} stored; an admin applies it with `rtbcat pretargeting apply --proposal {} --yes`",
+                    view.id, view.id
+                );
+                print_diff(&view.diff);
+            } else {
+                let (snapshot, plan) = pt::dry_run(&store, &name, &changes, allow_widening).await?;
+                println!(
+                    "dry run on snapshot {snapshot} (update mask {}):",
+                    plan.update_mask.join(",")
+                );
+                print_diff(&plan.diff);
+                for w in plan.warnings {
+                    println!("  warning: {w}");
+                }
+            }
+        }
+        PretargetingCommand::Apply { proposal, yes } => {
+            if !yes {
+                anyhow::bail!("applying changes a live config at Google and may cut QPS; review `GET /pretargeting/proposals/{proposal}` and add --yes");
+            }
+            let view = pt::apply(&store, &api, &accounts()?, proposal, "cli", clock.unix(), today).await?;
+            println!(
+                "proposal {}: {}{}",
+                view.id,
+                view.status,
+                view.error.map(|e| format!(" — {e}")).unwrap_or_default()
+            );
+            print_diff(&view.diff);
+            if view.status != "applied" {
+                anyhow::bail!("not applied");
+            }
+        }
+        PretargetingCommand::Rollback { snapshot, yes } => {
+            if !yes {
+                anyhow::bail!("rolling back changes a live config at Google; add --yes");
+            }
+            let report = pt::rollback(&store, &api, &accounts()?, snapshot, "cli", clock.unix()).await?;
+            println!(
+                "{} restored to snapshot {} (update mask {}):",
+                report.config_name,
+                snapshot,
+                report.update_mask.join(",")
+            );
+            print_diff(&report.diff);
+        }
+    }
+    Ok(())
+}

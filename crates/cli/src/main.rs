@@ -55,6 +55,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pretargeting configs: list, dry-run diff and propose, apply, roll back.
+    #[command(subcommand)]
+    Pretargeting(google::PretargetingCommand),
     /// Development tools (a fake Google to try live sync without an account).
     #[command(subcommand)]
     Dev(google::DevCommand),
@@ -112,6 +115,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Seats(command) => google::seats(config, clock, command).await,
         Command::Sync { seat, json } => google::sync(config, clock, seat, json).await,
         Command::Dev(command) => google::dev(command).await,
+        Command::Pretargeting(command) => google::pretargeting(config, clock, command).await,
         Command::User(command) => platform::user(config, clock, command).await,
         Command::Token(command) => platform::token(config, clock, command).await,
         Command::Popup(command) => popups::popup(config, clock, command).await,

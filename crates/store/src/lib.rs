@@ -23,6 +23,7 @@ pub use bidder::catalog::*;
 pub use bidder::google::*;
 pub use bidder::opportunities::*;
 pub use bidder::performance::*;
+pub use bidder::pretargeting::*;
 pub use bidder::queries::*;
 pub use bidder::waste::*;
 pub use platform::accounts::*;
@@ -76,6 +77,7 @@ pub trait Store:
     + CatalogStore
     + CampaignStore
     + GoogleStore
+    + PretargetingStore
     + OpportunityStore
     + QueryStore
     + AlertStore
@@ -100,6 +102,7 @@ impl<T> Store for T where
         + CatalogStore
         + CampaignStore
         + GoogleStore
+        + PretargetingStore
         + OpportunityStore
         + QueryStore
         + AlertStore

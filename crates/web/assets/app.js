@@ -237,19 +237,23 @@
     var body = {};
     Array.prototype.forEach.call(form.elements, function (field) {
       if (!field.name || field.disabled || field.hasAttribute("data-skip")) { return; }
+      // data-item="changes": the field belongs to the one object in body.changes.
+      var target = body;
+      var group = field.getAttribute("data-item");
+      if (group) { body[group] = body[group] || [{}]; target = body[group][0]; }
       if (field.hasAttribute("data-list")) {
-        body[field.name] = body[field.name] || [];
-        if (field.checked) { body[field.name].push(field.value); }
+        target[field.name] = target[field.name] || [];
+        if (field.checked) { target[field.name].push(field.value); }
       } else if (field.hasAttribute("data-bool")) {
-        body[field.name] = field.checked;
+        target[field.name] = field.checked;
       } else if (field.hasAttribute("data-lines")) {
-        body[field.name] = field.value.split(/[\n,]+/).map(function (v) { return v.trim(); }).filter(Boolean);
+        target[field.name] = field.value.split(/[\n,]+/).map(function (v) { return v.trim(); }).filter(Boolean);
       } else if (field.hasAttribute("data-numbers")) {
-        body[field.name] = [Number(field.value)];
+        target[field.name] = [Number(field.value)];
       } else if (field.hasAttribute("data-number")) {
-        body[field.name] = field.value === "" ? null : Number(field.value);
+        target[field.name] = field.value === "" ? null : Number(field.value);
       } else {
-        body[field.name] = field.value;
+        target[field.name] = field.value;
       }
     });
     return body;

@@ -64,10 +64,30 @@ struct AlertRun {
     opportunities: Arc<rtbcat_app::bidder::opportunities::OpportunityCache>,
     holder: Arc<String>,
     clock: Arc<dyn Clock>,
+    google: Arc<rtbcat_app::bidder::google::GoogleApi>,
 }
 
 impl AlertRun {
+    /// The pretargeting guard reads the same new traffic: a change after which QPS halved
+    /// is flagged (and rolled back when enabled).
+    async fn guard(&self) {
+        let accounts =
+            rtbcat_app::bidder::google::accounts(&self.config.google, &self.config.data_dir).unwrap_or_default();
+        let result = rtbcat_app::bidder::pretargeting::guard(
+            &self.store,
+            &self.google,
+            &accounts,
+            self.config.google.auto_rollback,
+            self.clock.unix(),
+        )
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "pretargeting guard failed");
+        }
+    }
+
     async fn evaluate(self) {
+        self.guard().await;
         let result = rtbcat_app::bidder::alerts::evaluate(
             &self.store,
             &self.config,
@@ -86,7 +106,7 @@ impl AlertRun {
 const EVENT_QUEUE: usize = 65_536;
 
 impl AppState {
-    /// Evaluates the alert rules in the background (after an import).
+    /// Evaluates the alert rules and the pretargeting guard in the background (after an import).
     pub fn evaluate_alerts_soon(&self) {
         let run = self.alert_run();
         tokio::spawn(run.evaluate());
@@ -101,6 +121,7 @@ impl AppState {
             opportunities: self.opportunities.clone(),
             holder: self.alert_holder.clone(),
             clock: self.clock.clone(),
+            google: self.google.clone(),
         }
     }
 

@@ -72,7 +72,12 @@ const DOCS_PAGE: &str = r#"<!doctype html>
           crate::bidder::alerts::api::delete_rule, crate::bidder::alerts::api::list_deliveries,
           crate::bidder::alerts::api::evaluate,
           crate::bidder::seats::api::seats, crate::bidder::seats::api::discover, crate::bidder::seats::api::sync,
-          crate::bidder::seats::api::syncs, crate::bidder::seats::api::keys, crate::bidder::seats::api::add_key),
+          crate::bidder::seats::api::syncs, crate::bidder::seats::api::keys, crate::bidder::seats::api::add_key,
+          crate::bidder::pretargeting::api::configs, crate::bidder::pretargeting::api::refresh,
+          crate::bidder::pretargeting::api::snapshots, crate::bidder::pretargeting::api::propose,
+          crate::bidder::pretargeting::api::list_proposals, crate::bidder::pretargeting::api::get_proposal,
+          crate::bidder::pretargeting::api::apply, crate::bidder::pretargeting::api::rollback,
+          crate::bidder::pretargeting::api::guard),
     components(schemas(ErrorBody, crate::platform::system::Health, CatalogStats, SizeCount, CreativePage,
           CreativeDetail, User, ImportSummary, AuditEntry, rtbcat_app::bidder::performance::PerformanceImportReport,
           rtbcat_app::bidder::performance::ImportRecord, crate::bidder::performance::api::MetricsRow,
@@ -94,10 +99,16 @@ const DOCS_PAGE: &str = r#"<!doctype html>
           rtbcat_app::bidder::alerts::AlertRuleInput, rtbcat_app::bidder::alerts::AlertRuleView,
           rtbcat_app::bidder::alerts::DeliveryView, rtbcat_app::bidder::alerts::EvaluationReport,
           rtbcat_app::bidder::google::SeatView, rtbcat_app::bidder::google::DiscoveryReport,
-          rtbcat_app::bidder::google::SyncView, rtbcat_app::bidder::google::KeyInfo)),
+          rtbcat_app::bidder::google::SyncView, rtbcat_app::bidder::google::KeyInfo,
+          rtbcat_app::bidder::pretargeting::ConfigView, rtbcat_app::bidder::pretargeting::WasteLine,
+          rtbcat_app::bidder::pretargeting::SnapshotView, rtbcat_app::bidder::pretargeting::ProposalView,
+          rtbcat_app::bidder::pretargeting::QpsEffect, rtbcat_app::bidder::pretargeting::GuardView,
+          rtbcat_app::bidder::pretargeting::RollbackReport, rtbcat_core::bidder::pretargeting::Change,
+          rtbcat_core::bidder::pretargeting::FieldDiff, crate::bidder::pretargeting::api::ProposalRequest,
+          crate::bidder::pretargeting::api::Approval)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"), (name = "campaigns", description = "The bidder's creatives clustered into campaigns (the popup offers are under /api/campaigns, tag popups)"), (name = "opportunities", description = "Profit pockets per campaign, significance-tested"), (name = "alerts", description = "Rules, webhooks and e-mail when numbers move"), (name = "queries", description = "Custom queries over the performance data"), (name = "waste", description = "Traffic the bidder cannot or does not use, and what to stop asking for"), (name = "seats", description = "Live Authorized Buyers: service-account keys, seat discovery and creative syncs from Google's Real-time Bidding API"))
+    tags((name = "system"), (name = "catalog", description = "Creatives, sizes and seats"), (name = "account"), (name = "campaigns", description = "The bidder's creatives clustered into campaigns (the popup offers are under /api/campaigns, tag popups)"), (name = "opportunities", description = "Profit pockets per campaign, significance-tested"), (name = "alerts", description = "Rules, webhooks and e-mail when numbers move"), (name = "queries", description = "Custom queries over the performance data"), (name = "waste", description = "Traffic the bidder cannot or does not use, and what to stop asking for"), (name = "seats", description = "Live Authorized Buyers: service-account keys, seat discovery and creative syncs from Google's Real-time Bidding API"), (name = "pretargeting", description = "Pretargeting configs, proposals with a dry run, apply with approval, snapshots, rollback, the QPS guard"))
 )]
 pub struct ApiDoc;
 

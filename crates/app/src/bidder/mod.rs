@@ -8,5 +8,6 @@ pub mod demo;
 pub mod google;
 pub mod opportunities;
 pub mod performance;
+pub mod pretargeting;
 pub mod queries;
 pub mod waste;

@@ -6,5 +6,6 @@ pub mod catalog;
 pub mod google;
 pub mod opportunities;
 pub mod performance;
+pub mod pretargeting;
 pub mod queries;
 pub mod waste;

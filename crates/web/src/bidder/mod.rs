@@ -5,6 +5,7 @@ pub mod campaigns;
 pub mod catalog;
 pub mod opportunities;
 pub mod performance;
+pub mod pretargeting;
 pub mod queries;
 pub mod seats;
 pub mod waste;
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .merge(opportunities::pages::routes())
         .merge(performance::pages::routes())
         .merge(queries::pages::routes())
+        .merge(pretargeting::pages::routes())
         .merge(seats::pages::routes())
         .merge(waste::pages::routes())
         .layer(axum::middleware::map_response(crate::ui::page_headers));
@@ -30,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(opportunities::api::routes())
         .merge(performance::api::routes())
         .merge(queries::api::routes())
+        .merge(pretargeting::api::routes())
         .merge(seats::api::routes())
         .merge(waste::api::routes())
         .merge(pages)

@@ -12,6 +12,7 @@ mod catalog;
 mod opportunities;
 mod performance;
 mod popups;
+mod pretargeting;
 mod queries;
 mod seats;
 mod security;

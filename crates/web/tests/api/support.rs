@@ -17,6 +17,8 @@ pub struct TestApp {
     /// `/setup?token=…`: the one-time first-run link `rtbcat serve` prints.
     pub setup_path: String,
     pub store: SharedStore,
+    /// The app's clock: tests move it forward by hand.
+    pub clock: Arc<FixedClock>,
     /// The database lives as long as the app: a temp dir for SQLite, a fresh DB for Postgres.
     _database: TestDatabase,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -127,10 +129,11 @@ pub async fn spawn_app_configured(
 ) -> TestApp {
     let (url, database) = fresh_database(backend).await;
     let store = rtbcat_app::open_store(&url).await.expect("open store");
+    let clock = Arc::new(FixedClock::at(NOW));
     let state = rtbcat_web::AppState::new(
         store.clone(),
         config_with(&url, login_attempts_per_minute, extra),
-        Arc::new(FixedClock::at(NOW)),
+        clock.clone(),
     )
     .await
     .expect("app state");
@@ -145,6 +148,7 @@ pub async fn spawn_app_configured(
         base,
         setup_path,
         store,
+        clock,
         _database: database,
         shutdown: Some(tx),
     }
