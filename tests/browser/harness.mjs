@@ -18,8 +18,26 @@ function run(args, env) {
   return result.stdout;
 }
 
-/** Start rtbcat with demo data and one account per role. */
-export async function startRtbcat() {
+/** Start a process and wait for a line matching `pattern` on its stdout; the first group. */
+function startAndWait(args, env, pattern, what) {
+  const child = spawn(binary, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const found = new Promise((resolveMatch, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${output}`)), 15000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(pattern);
+      if (match) { clearTimeout(timer); resolveMatch(match[1]); }
+    });
+    child.stderr.on("data", (chunk) => { output += chunk; });
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}): ${output}`)); });
+  });
+  return { child, found };
+}
+
+/** Start rtbcat with demo data and one account per role; `{ fakeGoogle: true }` also runs
+ * `rtbcat dev fake-google` and points rtbcat at it. */
+export async function startRtbcat(options = {}) {
   if (!existsSync(binary)) {
     throw new Error(`rtbcat binary not found at ${binary}: run \`cargo build --release\` first or set RTBCAT_BIN`);
   }
@@ -30,18 +48,17 @@ export async function startRtbcat() {
   const password = "browser-test-password";
   run(["user", "add", "admin@example.com", "--role", "admin"], { ...env, RTBCAT_PASSWORD: password });
   const token = run(["token", "create", "--user", "admin@example.com"], env).trim();
-  const server = spawn(binary, ["serve", "--addr", "127.0.0.1:0"], { env, stdio: ["ignore", "pipe", "pipe"] });
-  const baseUrl = await new Promise((resolveUrl, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`rtbcat did not start: ${output}`)), 15000);
-    server.stdout.on("data", (chunk) => {
-      output += chunk;
-      const match = output.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (match) { clearTimeout(timer); resolveUrl(match[1]); }
-    });
-    server.stderr.on("data", (chunk) => { output += chunk; });
-    server.on("exit", (code) => { clearTimeout(timer); reject(new Error(`rtbcat exited (${code}): ${output}`)); });
-  });
+  let fake = null;
+  if (options.fakeGoogle) {
+    const keyFile = join(dataDir, "fake-google-key.json");
+    fake = startAndWait(["dev", "fake-google", "--addr", "127.0.0.1:0", "--key-out", keyFile], env, /fake Google listening on (http:\/\/[0-9.:]+)/, "fake Google");
+    const fakeUrl = await fake.found;
+    env.RTBCAT_GOOGLE_KEY_FILE = keyFile;
+    env.RTBCAT_GOOGLE_API_URL = `${fakeUrl}/`;
+  }
+  const started = startAndWait(["serve", "--addr", "127.0.0.1:0"], env, /listening on (http:\/\/[0-9.:]+)/, "rtbcat");
+  const server = started.child;
+  const baseUrl = await started.found;
   return {
     baseUrl,
     token,
@@ -50,6 +67,10 @@ export async function startRtbcat() {
     async stop() {
       server.kill("SIGTERM");
       await new Promise((r) => server.once("exit", r));
+      if (fake) {
+        fake.child.kill("SIGTERM");
+        await new Promise((r) => fake.child.once("exit", r));
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -765,6 +765,7 @@ pub async fn load(
     let (performance_rows, traffic_rows) = produced.unwrap_or((0, 0));
     // The demo catalog, clustered into the campaigns its products make.
     crate::bidder::campaigns::cluster_by_rules(store, "demo", now.unix_timestamp()).await?;
+    crate::bidder::demo_pretargeting::load(store, now.unix_timestamp()).await?;
     Ok(DemoReport {
         catalog,
         performance_rows,

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod campaigns;
 pub mod catalog;
 pub mod demo;
+pub mod demo_pretargeting;
 pub mod google;
 pub mod opportunities;
 pub mod performance;

@@ -164,38 +164,12 @@ pub fn state_with(bidder_id: &str, seats: &[(&str, &str)], creatives: Vec<Value>
             })
             .collect(),
         creatives: by_seat,
-        pretargeting: HashMap::from([(bidder_id.to_string(), demo_configs(bidder_id))]),
+        pretargeting: HashMap::from([(
+            bidder_id.to_string(),
+            rtbcat_app::bidder::demo_pretargeting::configs(bidder_id),
+        )]),
         ..FakeState::default()
     }
-}
-
-/// Two configs: one that lists its sizes and excludes a publisher, one that targets everything.
-fn demo_configs(bidder_id: &str) -> Vec<Value> {
-    let size = |w: u32, h: u32| json!({"width": w.to_string(), "height": h.to_string()});
-    vec![
-        json!({
-            "name": format!("bidders/{bidder_id}/pretargetingConfigs/111"),
-            "displayName": "Mobile apps",
-            "billingId": "1000001",
-            "state": "ACTIVE",
-            "includedCreativeDimensions": [size(300, 250), size(320, 50), size(728, 90), size(300, 600)],
-            "includedFormats": ["HTML", "VAST"],
-            "includedPlatforms": ["PHONE", "TABLET"],
-            "includedEnvironments": ["APP"],
-            "publisherTargeting": {"targetingMode": "EXCLUSIVE", "values": ["pub-1"]},
-            "maximumQps": "5000",
-            "interstitialTargeting": "INTERSTITIAL_TARGETING_UNSPECIFIED",
-            "invalidGeoIds": []
-        }),
-        json!({
-            "name": format!("bidders/{bidder_id}/pretargetingConfigs/222"),
-            "displayName": "Everything else",
-            "billingId": "1000002",
-            "state": "ACTIVE",
-            "includedFormats": ["HTML", "NATIVE", "VAST"],
-            "maximumQps": "10000"
-        }),
-    ]
 }
 
 fn google_error(code: u16, status: &str, message: &str) -> Response {

@@ -516,4 +516,3 @@ pub async fn proposal(store: &SharedStore, id: i64, today: time::Date) -> Result
         .ok_or_else(|| PretargetingError::NotFound(format!("proposal {id}")))?;
     proposal_view(store, p, today).await
 }
-
