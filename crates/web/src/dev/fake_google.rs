@@ -445,35 +445,11 @@ async fn api_patch(
     };
     if !ignore {
         for field in mask.split(',') {
-            set_path(config, field.trim(), body_at(&body, field.trim()));
+            use rtbcat_core::bidder::pretargeting::{get_path, set_path};
+            set_path(config, field.trim(), get_path(&body, field.trim()));
         }
     }
     Json(config.clone()).into_response()
-}
-
-fn body_at(body: &Value, field: &str) -> Value {
-    field
-        .split('.')
-        .fold(body.clone(), |v, key| v.get(key).cloned().unwrap_or(Value::Null))
-}
-
-fn set_path(target: &mut Value, field: &str, value: Value) {
-    let keys: Vec<&str> = field.split('.').collect();
-    let mut at = target;
-    for key in &keys[..keys.len() - 1] {
-        if !at.get(*key).is_some_and(Value::is_object) {
-            at[*key] = json!({});
-        }
-        at = &mut at[*key];
-    }
-    let last = keys[keys.len() - 1];
-    if value.is_null() {
-        if let Some(map) = at.as_object_mut() {
-            map.remove(last);
-        }
-    } else {
-        at[last] = value;
-    }
 }
 
 async fn api_post(

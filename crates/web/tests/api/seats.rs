@@ -63,6 +63,15 @@ async fn get(client: &reqwest::Client, url: String) -> Value {
         .expect("json")
 }
 
+/// One seat as `GET /seats` lists it.
+async fn seat(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    get(client, app.url("/seats"))
+        .await
+        .as_array()
+        .and_then(|seats| seats.iter().find(|s| s["buyer_id"] == id).cloned())
+        .expect("the seat is listed")
+}
+
 async fn catalog_count(app: &TestApp, client: &reqwest::Client, seat: &str) -> i64 {
     get(
         client,
@@ -106,10 +115,16 @@ async fn seats_scenario(backend: Backend) {
         (run["status"].as_str(), run["inserted"].as_i64()),
         (Some("done"), Some(in_a as i64))
     );
+    // The sync asks buyers.get first: that call got the 429, and its retry went through.
     let seen = fake.seen();
+    let buyer_calls: Vec<u16> = seen
+        .iter()
+        .filter(|s| s.path == format!("buyers/{SEAT_A}"))
+        .map(|s| s.status)
+        .collect();
+    assert_eq!(buyer_calls, [429, 200]);
     let creatives_calls: Vec<_> = seen.iter().filter(|s| s.path.ends_with("/creatives")).collect();
-    assert_eq!(creatives_calls[0].status, 429);
-    assert_eq!(creatives_calls[1].status, 200);
+    assert_eq!(creatives_calls.len(), in_a.div_ceil(1000), "every page once");
     assert!(creatives_calls
         .iter()
         .all(|c| c.query.get("view").map(String::as_str) == Some("FULL")));
@@ -138,14 +153,7 @@ async fn seats_scenario(backend: Backend) {
     assert_eq!(failed["resumable"], true);
     assert!(failed["error"].as_str().unwrap_or("").contains("500"), "{failed}");
     assert_eq!(catalog_count(&app, &editor, SEAT_B).await, 1000);
-    let listed = get(&editor, app.url("/seats")).await;
-    let b = listed
-        .as_array()
-        .expect("test step")
-        .iter()
-        .find(|s| s["buyer_id"] == SEAT_B)
-        .expect("test step")
-        .clone();
+    let b = seat(&app, &editor, SEAT_B).await;
     assert!(b["last_sync_error"].as_str().is_some_and(|e| e.contains("500")), "{b}");
 
     // The next sync takes up at page 2 and finishes; the seat's error clears.
@@ -160,14 +168,7 @@ async fn seats_scenario(backend: Backend) {
         .expect("a creatives call");
     assert_eq!(first_call.query.get("pageToken").map(String::as_str), Some("p1000"));
     assert_eq!(catalog_count(&app, &editor, SEAT_B).await, in_b as i64);
-    let listed = get(&editor, app.url("/seats")).await;
-    let b = listed
-        .as_array()
-        .expect("test step")
-        .iter()
-        .find(|s| s["buyer_id"] == SEAT_B)
-        .expect("test step")
-        .clone();
+    let b = seat(&app, &editor, SEAT_B).await;
     assert_eq!(
         (b["creative_count"].as_i64(), &b["last_sync_error"]),
         (Some(in_b as i64), &Value::Null)

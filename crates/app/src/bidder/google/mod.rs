@@ -313,45 +313,75 @@ async fn run_sync(
     let mut first_rejections: Vec<String> = Vec::new();
     let mut inserted_any = false;
     let path = format!("buyers/{buyer_id}/creatives");
-    let failure: Option<String> = loop {
-        let mut query = vec![
-            ("view", "FULL".to_string()),
-            ("pageSize", wire::CREATIVES_PAGE_SIZE.to_string()),
-        ];
-        if let Some(t) = &token {
-            query.push(("pageToken", t.clone()));
+    // buyers.get first: Google's current counts for the seat, and an early, recorded failure
+    // when the key lost access to it (the page token is kept for the next sync).
+    let refreshed = match api
+        .get::<wire::Buyer>(account, &format!("buyers/{buyer_id}"), &[])
+        .await
+    {
+        Ok(buyer) => {
+            let seat = DiscoveredSeat {
+                seat_id: buyer_id.to_string(),
+                display_name: buyer.display_name,
+                bidder_account_id: buyer.bidder.as_deref().map(|b| wire::account_id(b).to_string()),
+                key_email: account.key.client_email.clone(),
+                active_creative_count: buyer.active_creative_count,
+                maximum_active_creative_count: buyer.maximum_active_creative_count,
+            };
+            store
+                .record_discovered_seats(vec![seat], actor.to_string(), started)
+                .await?;
+            None
         }
-        let page: ListCreativesResponse = match api.get(account, &path, &query).await {
-            Ok(p) => p,
-            Err(e) => {
-                // Keep the token of the page not fetched: the next sync starts there.
-                store.record_sync_page(id, counts, token.clone()).await?;
-                break Some(e.to_string());
-            }
-        };
-        let next = page.next_page_token.clone().filter(|t| !t.is_empty());
-        let stored =
-            crate::bidder::catalog::import::store_page(store, page.creatives, buyers_ui_template, clock.unix()).await?;
-        counts.pages += 1;
-        counts.creatives += stored.creatives;
-        counts.inserted += stored.inserted;
-        counts.updated += stored.updated;
-        counts.unchanged += stored.unchanged;
-        counts.rejected += stored.rejections.len() as i64;
-        inserted_any |= stored.inserted > 0;
-        for r in stored.rejections {
-            if first_rejections.len() < 5 {
-                first_rejections.push(r);
-            }
+        Err(e) => {
+            store.record_sync_page(id, counts, token.clone()).await?;
+            Some(e.to_string())
         }
-        store.record_sync_page(id, counts, next.clone()).await?;
-        let now = clock.unix();
-        store
-            .take_lease(lease.to_string(), holder.to_string(), now, now + SYNC_LEASE_SECONDS)
-            .await?;
-        match next {
-            Some(t) => token = Some(t),
-            None => break None,
+    };
+    let failure: Option<String> = if refreshed.is_some() {
+        refreshed
+    } else {
+        loop {
+            let mut query = vec![
+                ("view", "FULL".to_string()),
+                ("pageSize", wire::CREATIVES_PAGE_SIZE.to_string()),
+            ];
+            if let Some(t) = &token {
+                query.push(("pageToken", t.clone()));
+            }
+            let page: ListCreativesResponse = match api.get(account, &path, &query).await {
+                Ok(p) => p,
+                Err(e) => {
+                    // Keep the token of the page not fetched: the next sync starts there.
+                    store.record_sync_page(id, counts, token.clone()).await?;
+                    break Some(e.to_string());
+                }
+            };
+            let next = page.next_page_token.clone().filter(|t| !t.is_empty());
+            let stored =
+                crate::bidder::catalog::import::store_page(store, page.creatives, buyers_ui_template, clock.unix())
+                    .await?;
+            counts.pages += 1;
+            counts.creatives += stored.creatives;
+            counts.inserted += stored.inserted;
+            counts.updated += stored.updated;
+            counts.unchanged += stored.unchanged;
+            counts.rejected += stored.rejections.len() as i64;
+            inserted_any |= stored.inserted > 0;
+            for r in stored.rejections {
+                if first_rejections.len() < 5 {
+                    first_rejections.push(r);
+                }
+            }
+            store.record_sync_page(id, counts, next.clone()).await?;
+            let now = clock.unix();
+            store
+                .take_lease(lease.to_string(), holder.to_string(), now, now + SYNC_LEASE_SECONDS)
+                .await?;
+            match next {
+                Some(t) => token = Some(t),
+                None => break None,
+            }
         }
     };
     if !first_rejections.is_empty() {

@@ -78,58 +78,51 @@ pub async fn apply(
             details,
         };
     let attempt = patch_and_verify(api, account, &p.config_name, &plan.after, &plan.update_mask).await;
-    let (read_back, missing) = match attempt {
-        Ok(r) => r,
-        Err(e) => {
-            let failed = store
+    let failure = match attempt {
+        Err(e) => Some(e.to_string()),
+        Ok((_, ref missing)) if !missing.is_empty() => {
+            // Unknown state: put back what was there before, and say so.
+            let restore = patch_and_verify(api, account, &p.config_name, &live, &plan.update_mask).await;
+            let restored = match &restore {
+                Ok((config, still)) if still.is_empty() => {
+                    snapshot(store, config, "restored", actor, now).await?;
+                    "the previous values were restored".to_string()
+                }
+                Ok((_, still)) => format!(
+                    "restoring failed too for {}; check the config in Google's UI",
+                    still.join(", ")
+                ),
+                Err(e) => format!("restoring failed: {e}; check the config in Google's UI"),
+            };
+            Some(format!(
+                "the patch did not stick for {}; {restored}",
+                missing.join(", ")
+            ))
+        }
+        Ok((read_back, _)) => {
+            let after = snapshot(store, &read_back, "after_apply", actor, now).await?;
+            let applied = store
                 .record_proposal_outcome(outcome(
-                    "failed",
-                    Some(e.to_string()),
+                    "applied",
                     None,
-                    "pretargeting.apply_failed",
-                    serde_json::json!({"update_mask": plan.update_mask, "error": e.to_string()}),
+                    Some(after),
+                    "pretargeting.apply",
+                    serde_json::json!({"update_mask": plan.update_mask, "diff": plan.diff, "before_snapshot": before, "after_snapshot": after}),
                 ))
                 .await?;
-            return proposal_view(store, failed, today).await;
+            return proposal_view(store, applied, today).await;
         }
     };
-    if !missing.is_empty() {
-        // Unknown state: put back what was there before, and say so.
-        let restore = patch_and_verify(api, account, &p.config_name, &live, &plan.update_mask).await;
-        let restored = match &restore {
-            Ok((config, still)) if still.is_empty() => {
-                snapshot(store, config, "restored", actor, now).await?;
-                "the previous values were restored".to_string()
-            }
-            Ok((_, still)) => format!(
-                "restoring failed too for {}; check the config in Google's UI",
-                still.join(", ")
-            ),
-            Err(e) => format!("restoring failed: {e}; check the config in Google's UI"),
-        };
-        let error = format!("the patch did not stick for {}; {restored}", missing.join(", "));
-        let failed = store
-            .record_proposal_outcome(outcome(
-                "failed",
-                Some(error.clone()),
-                None,
-                "pretargeting.apply_failed",
-                serde_json::json!({"update_mask": plan.update_mask, "error": error}),
-            ))
-            .await?;
-        return proposal_view(store, failed, today).await;
-    }
-    let after = snapshot(store, &read_back, "after_apply", actor, now).await?;
-    let applied = store
+    let failed = store
         .record_proposal_outcome(outcome(
-            "applied",
+            "failed",
+            failure.clone(),
             None,
-            Some(after),
-            "pretargeting.apply",
-            serde_json::json!({"update_mask": plan.update_mask, "diff": plan.diff, "before_snapshot": before, "after_snapshot": after}),
+            "pretargeting.apply_failed",
+            serde_json::json!({"update_mask": plan.update_mask, "error": failure}),
         ))
         .await?;
-    proposal_view(store, applied, today).await
+    proposal_view(store, failed, today).await
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
