@@ -21,6 +21,7 @@ export async function everyPage(app) {
     ["alerts", "/app/alerts"],
     ["seats", "/app/seats"],
     ["pretargeting", "/app/pretargeting"],
+    ["experiments", "/app/experiments"],
     ["query-error", "/app/queries?q=find%20campaigns%20where%20cpc%5Bdevice%3Dphone%5D%20%3E%201"],
     ["creatives", "/app/creatives"],
     ["creatives-table", "/app/creatives?view=table"],

@@ -31,6 +31,7 @@ pub use platform::audit::*;
 pub use platform::secrets::*;
 pub use platform::system::*;
 pub use popups::analytics::*;
+pub use popups::experiments::*;
 pub use popups::networks::*;
 pub use popups::offers::*;
 pub use popups::properties::*;
@@ -90,6 +91,7 @@ pub trait Store:
     + OfferStore
     + TrackingStore
     + PopupAnalyticsStore
+    + ExperimentStore
     + NetworkStore
     + Send
     + Sync
@@ -115,6 +117,7 @@ impl<T> Store for T where
         + OfferStore
         + TrackingStore
         + PopupAnalyticsStore
+        + ExperimentStore
         + NetworkStore
         + Send
         + Sync

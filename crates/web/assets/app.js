@@ -237,10 +237,14 @@
     var body = {};
     Array.prototype.forEach.call(form.elements, function (field) {
       if (!field.name || field.disabled || field.hasAttribute("data-skip")) { return; }
-      // data-item="changes": the field belongs to the one object in body.changes.
+      // data-item="changes" (or "arms.1"): the field belongs to an object in that list.
       var target = body;
       var group = field.getAttribute("data-item");
-      if (group) { body[group] = body[group] || [{}]; target = body[group][0]; }
+      if (group) {
+        var parts = group.split("."), at = Number(parts[1] || 0);
+        body[parts[0]] = body[parts[0]] || [];
+        target = body[parts[0]][at] = body[parts[0]][at] || {};
+      }
       if (field.hasAttribute("data-list")) {
         target[field.name] = target[field.name] || [];
         if (field.checked) { target[field.name].push(field.value); }

@@ -5,7 +5,7 @@
   try { base = new URL(me ? me.src : "/", location.href).origin; } catch (e) {}
   function log(m, e) { if (dbg && w.console) console.warn("[ModePopup] " + m, e || ""); }
   function none(r) { log(r); w.dispatchEvent(new CustomEvent("modepopup:none", { detail: r })); }
-  // Blocked storage falls back to memory, never cookies.
+  // Blocked storage: memory, never cookies.
   function store(s, k, v) {
     try { var st = s ? sessionStorage : localStorage; if (v === undefined) return st.getItem(k); st.setItem(k, v); }
     catch (e) { if (v === undefined) return mem[k]; mem[k] = v; }
@@ -19,10 +19,11 @@
     var k = "mp_" + o.property;
     if (o.frequency === "session") store(1, k, "1"); else if (o.frequency === "daily") store(0, k, today());
   }
-  function sid() {
-    var s = store(1, "mp_sid");
-    if (!s) { s = Math.random().toString(36).slice(2) + Date.now().toString(36); store(1, "mp_sid", s); }
-    return s;
+  // Random ids: session (s=1), visitor (sticky A/B arms).
+  function rid(s, k) {
+    var v = store(s, k);
+    if (!v) store(s, k, v = Math.random().toString(36).slice(2) + Date.now().toString(36));
+    return v;
   }
   function el(tag, cls, text) {
     var e = d.createElement(tag);
@@ -78,10 +79,9 @@
     markSeen(o);
     // Counted once on screen.
     if (offer.impression_pixel_url) new Image().src = offer.impression_pixel_url;
-    var u = base + "/api/impression", b = JSON.stringify({ token: offer.token, session: sid() });
-    if (!(navigator.sendBeacon && navigator.sendBeacon(u, new Blob([b], { type: "text/plain" }))))
+    var u = base + "/api/impression", b = JSON.stringify({ token: offer.token, session: rid(1, "mp_sid") });
+    if (!(navigator.sendBeacon && navigator.sendBeacon(u, b)))
       fetch(u, { method: "POST", body: b, keepalive: true, mode: "cors" }).catch(function (e) { log("impression", e); });
-    log("shown offer " + offer.offer_id);
   }
 
   function arm(o, go) {
@@ -106,7 +106,7 @@
       o.placement = o.placement || "thankyou"; o.frequency = o.frequency || "session";
       if (!o.property) return log("init needs a property");
       if (seen(o)) return none("already shown");
-      var url = base + "/api/offers/" + encodeURIComponent(o.property) + "?placement=" + encodeURIComponent(o.placement) + "&session=" + encodeURIComponent(sid());
+      var url = base + "/api/offers/" + encodeURIComponent(o.property) + "?placement=" + encodeURIComponent(o.placement) + "&session=" + rid(1, "mp_sid") + "&visitor=" + rid(0, "mp_vid");
       fetch(url, { credentials: "omit" }).then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
         .then(function (data) {
           if (!data.offer) return none(data.reason);

@@ -314,6 +314,7 @@ pub async fn load(
                     revenue_micros: 0,
                     transaction_id: None,
                     attributed: true,
+                    arm_id: None,
                 };
                 batch.push(event(PopupEventKind::Impression, format!("demo:i:{serial}"), at_ms));
                 report.impressions += 1;

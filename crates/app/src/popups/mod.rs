@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod demo;
+pub mod experiments;
 pub mod networks;
 pub mod offers;
 pub mod properties;

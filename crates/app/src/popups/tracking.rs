@@ -113,6 +113,9 @@ pub struct ServeToken {
     pub country: String,
     #[serde(rename = "d")]
     pub device: String,
+    /// The experiment arm, when this serve was part of an A/B test.
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub arm_id: Option<i64>,
 }
 
 /// The request facts tracking needs. The raw address is used for the visitor hash and
@@ -123,6 +126,9 @@ pub struct Visit {
     pub user_agent: String,
     pub country: Option<String>,
     pub session_id: String,
+    /// The popup script's random visitor id (local storage; no cookie): keeps a visitor in
+    /// the same experiment arm across days. Empty when storage is blocked.
+    pub visitor_id: String,
 }
 
 /// The offer to show, as the popup script receives it.
@@ -178,8 +184,16 @@ pub struct Tracking {
     salt: std::sync::Mutex<Option<(time::Date, String)>>,
     properties: Cached<Property>,
     offers: Cached<Offer>,
+    /// The running experiment per (property, placement), kept a few seconds.
+    experiments: std::sync::Mutex<std::collections::HashMap<(i64, String), CachedExperiment>>,
     geoip: Option<maxminddb::Reader<Vec<u8>>>,
 }
+
+/// When a placement's running experiment (or its absence) was read.
+type CachedExperiment = (i64, Option<rtbcat_store::Experiment>);
+
+/// How long serving trusts its copy of a placement's running experiment.
+const EXPERIMENT_CACHE_SECONDS: i64 = 5;
 
 /// A country record in either layout: GeoIP2 (`country.iso_code`) or ip-location-db
 /// (`country_code`).
@@ -308,6 +322,7 @@ impl Tracking {
             salt: std::sync::Mutex::new(None),
             properties: std::sync::Mutex::new(None),
             offers: std::sync::Mutex::new(None),
+            experiments: std::sync::Mutex::new(std::collections::HashMap::new()),
             geoip: None,
         })
     }
@@ -456,13 +471,36 @@ impl Tracking {
                 priority: c.offer.priority,
             })
             .collect();
-        let draw = f64::from(rand::rng().next_u32()) / (f64::from(u32::MAX) + 1.0);
-        let Some(chosen) = rules::choose_offer(&weights, draw) else {
+        // A running experiment decides, when the visitor's arm can be served; else the usual draw.
+        let arm = self.experiment_arm(property, placement, visit, &candidates).await?;
+        let chosen = match &arm {
+            Some(a) => a.offer_id,
+            None => {
+                let draw = f64::from(rand::rng().next_u32()) / (f64::from(u32::MAX) + 1.0);
+                let Some(chosen) = rules::choose_offer(&weights, draw) else {
+                    return Ok(None);
+                };
+                chosen
+            }
+        };
+        let Some(mut offer) = candidates.into_iter().map(|c| c.offer).find(|o| o.id == chosen) else {
             return Ok(None);
         };
-        let Some(offer) = candidates.into_iter().map(|c| c.offer).find(|o| o.id == chosen) else {
-            return Ok(None);
-        };
+        if let Some(a) = &arm {
+            // A variant arm shows the offer with its own title, tagline, CTA or image.
+            if let Some(t) = &a.title {
+                offer.display_title = t.clone();
+            }
+            if a.tagline.is_some() {
+                offer.tagline = a.tagline.clone();
+            }
+            if let Some(c) = &a.cta_text {
+                offer.cta_text = c.clone();
+            }
+            if a.image_url.is_some() {
+                offer.image_url = a.image_url.clone();
+            }
+        }
         let token = self.sign(&ServeToken {
             serve_id: random_token(12),
             offer_id: offer.id,
@@ -471,6 +509,7 @@ impl Tracking {
             issued_at: self.clock.unix(),
             country: self.country(visit),
             device: device_of(&visit.user_agent).into(),
+            arm_id: arm.as_ref().map(|a| a.id),
         });
         Ok(Some(ServedOffer {
             offer_id: offer.id,
@@ -487,6 +526,61 @@ impl Tracking {
             theme_accent: property.theme_accent.clone(),
             logo_url: property.logo_url.clone(),
         }))
+    }
+
+    /// Forgets the cached running experiments (after one starts or stops).
+    pub fn forget_experiments(&self) {
+        self.experiments.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// The arm of the running experiment this visitor is in, when its offer may be served.
+    /// The key is the script's visitor id (sticky for the experiment's life); without one,
+    /// the daily visitor hash (sticky for the day).
+    async fn experiment_arm(
+        &self,
+        property: &Property,
+        placement: Placement,
+        visit: &Visit,
+        candidates: &[OfferCandidate],
+    ) -> Result<Option<rtbcat_store::Arm>, TrackError> {
+        let now = self.clock.unix();
+        let key = (property.id, placement.as_str().to_string());
+        let cached = self
+            .experiments
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .filter(|(at, _)| now - at < EXPERIMENT_CACHE_SECONDS)
+            .map(|(_, e)| e.clone());
+        let experiment = match cached {
+            Some(e) => e,
+            None => {
+                let e = self.store.running_experiment(property.id, key.1.clone()).await?;
+                self.experiments
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, (now, e.clone()));
+                e
+            }
+        };
+        let Some(experiment) = experiment else {
+            return Ok(None);
+        };
+        let visitor_key = if visit.visitor_id.is_empty() {
+            format!("h:{}", self.visitor_hash(visit, property.id).await?)
+        } else {
+            format!("v:{}", visit.visitor_id)
+        };
+        let weights: Vec<u32> = experiment
+            .arms
+            .iter()
+            .map(|a| a.weight.clamp(0, 1_000_000) as u32)
+            .collect();
+        let Some(index) = rtbcat_core::popups::experiments::assign(experiment.id, &visitor_key, &weights) else {
+            return Ok(None);
+        };
+        let arm = experiment.arms[index].clone();
+        Ok(candidates.iter().any(|c| c.offer.id == arm.offer_id).then_some(arm))
     }
 
     /// `count` signed tokens for the offer this property would serve now, each a distinct
@@ -535,6 +629,7 @@ impl Tracking {
             revenue_micros: 0,
             transaction_id: None,
             attributed: true,
+            arm_id: token.arm_id,
         })
     }
 
@@ -646,6 +741,7 @@ impl Tracking {
             revenue_micros,
             transaction_id: transaction,
             attributed: click.is_some(),
+            arm_id: click.as_ref().and_then(|c| c.arm_id),
         };
         let recorded = self.writer.record(event).await?;
         Ok(PostbackOutcome {
@@ -685,6 +781,7 @@ mod tests {
             issued_at: 1_795_262_400,
             country: "US".into(),
             device: "desktop".into(),
+            arm_id: Some(7),
         }
     }
 

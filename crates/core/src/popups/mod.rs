@@ -2,6 +2,7 @@
 //! be (validation by field), how the popup picks an offer, and what counts as a bot.
 
 pub mod analytics;
+pub mod experiments;
 pub mod networks;
 pub mod offers;
 pub mod properties;

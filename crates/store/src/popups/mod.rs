@@ -2,6 +2,7 @@
 //! networks, tracked events and their analytics.
 
 pub mod analytics;
+pub mod experiments;
 pub mod networks;
 pub mod offers;
 pub mod properties;

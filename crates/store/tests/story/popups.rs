@@ -55,6 +55,7 @@ fn event(kind: PopupEventKind, key: &str, property_id: i64, offer_id: i64, reven
         revenue_micros,
         transaction_id: None,
         attributed: true,
+        arm_id: None,
     }
 }
 

@@ -2,6 +2,8 @@
 //! properties, networks, analytics, the public tracking routes, and the admin pages.
 
 pub mod analytics;
+pub mod experiment_pages;
+pub mod experiments;
 pub mod networks;
 pub mod offers;
 pub mod pages;
@@ -16,9 +18,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(properties::routes())
         .merge(offers::routes())
+        .merge(experiments::routes())
         .merge(networks::routes())
         .merge(analytics::routes())
         .merge(tracking::routes())
+        .merge(experiment_pages::routes().layer(axum::middleware::map_response(crate::ui::page_headers)))
         .merge(pages::routes().layer(axum::middleware::map_response(crate::ui::page_headers)))
 }
 

@@ -54,6 +54,7 @@ pub(crate) fn visit(state: &AppState, peer: &SocketAddr, headers: &HeaderMap, se
         user_agent: header_text(header::USER_AGENT.as_str()).unwrap_or_default(),
         country: header_text(&state.config.country_header).filter(|c| c != "XX" && c != "T1"),
         session_id: session_id.unwrap_or("").to_string(),
+        visitor_id: String::new(),
     }
 }
 
@@ -145,6 +146,9 @@ pub struct OfferParams {
     placement: Option<String>,
     /// The page's session id from the popup script.
     session: Option<String>,
+    /// The popup script's random visitor id (local storage): keeps a visitor in the same
+    /// experiment arm across days.
+    visitor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -176,7 +180,13 @@ pub(crate) async fn serve_offer(
             .ok_or_else(|| ApiError::bad_parameter("placement", "use thankyou, exit-intent or timed"))?,
         None => Placement::parse(&property.popup_placement).unwrap_or(Placement::ThankYou),
     };
-    let visit = visit(&state, &peer, &headers, params.session.as_deref());
+    let mut visit = visit(&state, &peer, &headers, params.session.as_deref());
+    visit.visitor_id = params
+        .visitor
+        .as_deref()
+        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or("")
+        .to_string();
     // Bots get nothing to show, so they never fire the offer's pixel either.
     let bot = rules::is_bot_user_agent(&visit.user_agent);
     let offer = if bot {

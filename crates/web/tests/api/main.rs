@@ -9,6 +9,7 @@ mod auth;
 mod campaigns;
 mod campaigns_llm;
 mod catalog;
+mod experiments;
 mod opportunities;
 mod performance;
 mod popups;

@@ -53,6 +53,8 @@ pub struct PopupEvent {
     pub revenue_micros: i64,
     pub transaction_id: Option<String>,
     pub attributed: bool,
+    /// The experiment arm the visitor was in, when the serve was part of an A/B test.
+    pub arm_id: Option<i64>,
 }
 
 /// What a postback needs to know about the click it names.
@@ -63,6 +65,7 @@ pub struct ClickRecord {
     pub offer_id: i64,
     pub country: String,
     pub device: String,
+    pub arm_id: Option<i64>,
 }
 
 pub(crate) fn offer_candidates_sql() -> String {
@@ -82,8 +85,8 @@ pub(crate) fn offer_candidates_sql() -> String {
 }
 
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO popup_events (event_key, kind, occurred_at, property_id, offer_id, \
-     placement, visitor_hash, session_id, country, device, click_id, revenue_micros, transaction_id, attributed) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (event_key) DO NOTHING";
+     placement, visitor_hash, session_id, country, device, click_id, revenue_micros, transaction_id, attributed, arm_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) ON CONFLICT (event_key) DO NOTHING";
 
 pub(crate) const ADD_TO_HOURLY: &str = "INSERT INTO popup_hourly (hour, property_id, offer_id, country, device, \
      impressions, clicks, conversions, revenue_micros, bot_hits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
@@ -93,7 +96,8 @@ pub(crate) const ADD_TO_HOURLY: &str = "INSERT INTO popup_hourly (hour, property
      revenue_micros = popup_hourly.revenue_micros + excluded.revenue_micros, \
      bot_hits = popup_hourly.bot_hits + excluded.bot_hits";
 
-pub(crate) const CLICK_BY_ID: &str = "SELECT click_id, property_id, offer_id, country, device FROM popup_events \
+pub(crate) const CLICK_BY_ID: &str =
+    "SELECT click_id, property_id, offer_id, country, device, arm_id FROM popup_events \
      WHERE click_id = ?1 AND kind = 'click'";
 
 /// Hour bucket of an event time: `YYYY-MM-DDTHH` in UTC.
@@ -178,6 +182,7 @@ pub(crate) fn click_from(row: &impl Columns) -> StoreResult<ClickRecord> {
         offer_id: row.col::<i64>(2)?,
         country: row.col::<String>(3)?,
         device: row.col::<String>(4)?,
+        arm_id: row.col::<Option<i64>>(5)?,
     })
 }
 

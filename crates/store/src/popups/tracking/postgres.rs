@@ -47,12 +47,14 @@ impl TrackingStore for PgStore {
         let clicks: Vec<Option<String>> = stored.iter().map(|e| e.click_id.clone()).collect();
         let transactions: Vec<Option<String>> = stored.iter().map(|e| e.transaction_id.clone()).collect();
         let attributed: Vec<bool> = stored.iter().map(|e| e.attributed).collect();
+        let arms: Vec<Option<i64>> = stored.iter().map(|e| e.arm_id).collect();
         let inserted: std::collections::HashSet<String> = tx
             .query(
                 "INSERT INTO popup_events (event_key, kind, occurred_at, property_id, offer_id, placement, visitor_hash, \
-                 session_id, country, device, click_id, revenue_micros, transaction_id, attributed) \
+                 session_id, country, device, click_id, revenue_micros, transaction_id, attributed, arm_id) \
                  SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::TEXT[], \
-                 $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BIGINT[], $13::TEXT[], $14::BOOLEAN[]) \
+                 $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BIGINT[], $13::TEXT[], $14::BOOLEAN[], \
+                 $15::BIGINT[]) \
                  ON CONFLICT (event_key) DO NOTHING RETURNING event_key",
                 &[
                     &keys,
@@ -69,6 +71,7 @@ impl TrackingStore for PgStore {
                     &revenues,
                     &transactions,
                     &attributed,
+                    &arms,
                 ],
             )
             .await?

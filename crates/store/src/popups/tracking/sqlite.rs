@@ -52,7 +52,8 @@ impl TrackingStore for SqliteStore {
                             event.click_id,
                             event.revenue_micros,
                             event.transaction_id,
-                            event.attributed
+                            event.attributed,
+                            event.arm_id
                         ])? == 1;
                     if new {
                         changes.extend(hourly_change(event));
