@@ -348,3 +348,156 @@ pub async fn stop(
         None,
     ))
 }
+
+/// How a property splits impressions among its offers when no experiment decides.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotationInput {
+    /// `priority` (the offers' priorities) or `learning` (Thompson sampling on revenue per impression).
+    pub mode: String,
+    /// The least share any offer gets in learning mode (default 0.05).
+    pub floor: Option<f64>,
+    /// Impressions every offer gets before learning starts (default 500).
+    pub burn_in: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RotationView {
+    pub property_id: i64,
+    pub mode: String,
+    pub floor: f64,
+    pub burn_in: i64,
+    /// The split learning mode uses now, from the last 30 days, and why.
+    pub allocation: Vec<rtbcat_core::popups::rotation::Allocation>,
+}
+
+/// Each active offer's last-30-day totals on a property.
+async fn offer_stats(
+    store: &SharedStore,
+    property_id: i64,
+    today: time::Date,
+) -> Result<Vec<rtbcat_core::popups::rotation::OfferStats>, StoreError> {
+    let code = store
+        .list_properties()
+        .await?
+        .into_iter()
+        .find(|p| p.id == property_id)
+        .map(|p| p.code);
+    let Some(code) = code else {
+        return Ok(Vec::new());
+    };
+    let rows = store
+        .popup_analytics(rtbcat_store::AnalyticsFilter {
+            property_id: Some(property_id),
+            offer_id: None,
+            from: (today - time::Duration::days(29)).to_string(),
+            to: today.to_string(),
+            group_by: rtbcat_store::AnalyticsGroup::Offer,
+        })
+        .await?;
+    Ok(store
+        .list_offers()
+        .await?
+        .into_iter()
+        .filter(|o| o.active && o.properties.contains(&code))
+        .map(|o| {
+            let row = rows.iter().find(|r| r.key == o.id.to_string());
+            rtbcat_core::popups::rotation::OfferStats {
+                offer_id: o.id,
+                impressions: row.map_or(0, |r| r.impressions),
+                conversions: row.map_or(0, |r| r.conversions),
+                revenue_micros: row.map_or(0, |r| r.revenue_micros),
+            }
+        })
+        .collect())
+}
+
+fn settings_of(r: &Option<rtbcat_store::Rotation>) -> rtbcat_core::popups::rotation::RotationSettings {
+    let defaults = rtbcat_core::popups::rotation::RotationSettings::default();
+    match r {
+        Some(r) => rtbcat_core::popups::rotation::RotationSettings {
+            floor: r.floor_permille as f64 / 1000.0,
+            burn_in: r.burn_in,
+        },
+        None => defaults,
+    }
+}
+
+/// The split to serve by, when the property learns; none in priority mode.
+pub async fn learning_allocation(
+    store: &SharedStore,
+    property_id: i64,
+    today: time::Date,
+) -> Result<Option<Vec<rtbcat_core::popups::rotation::Allocation>>, StoreError> {
+    let rotation = store.rotation(property_id).await?;
+    if rotation.as_ref().is_none_or(|r| r.mode != "learning") {
+        return Ok(None);
+    }
+    let stats = offer_stats(store, property_id, today).await?;
+    let seed = today.to_julian_day() as u64 ^ property_id as u64;
+    Ok(Some(rtbcat_core::popups::rotation::allocate(
+        &stats,
+        &settings_of(&rotation),
+        seed,
+    )))
+}
+
+pub async fn rotation(
+    store: &SharedStore,
+    property_id: i64,
+    today: time::Date,
+) -> Result<RotationView, ExperimentError> {
+    let rotation = store.rotation(property_id).await?;
+    let settings = settings_of(&rotation);
+    let stats = offer_stats(store, property_id, today).await?;
+    Ok(RotationView {
+        property_id,
+        mode: rotation.map_or_else(|| "priority".to_string(), |r| r.mode),
+        floor: settings.floor,
+        burn_in: settings.burn_in,
+        allocation: rtbcat_core::popups::rotation::allocate(
+            &stats,
+            &settings,
+            today.to_julian_day() as u64 ^ property_id as u64,
+        ),
+    })
+}
+
+pub async fn set_rotation(
+    store: &SharedStore,
+    property_id: i64,
+    input: &RotationInput,
+    actor: &str,
+    now: i64,
+    today: time::Date,
+) -> Result<RotationView, ExperimentError> {
+    let mut errors = Vec::new();
+    if !matches!(input.mode.as_str(), "priority" | "learning") {
+        errors.push(field("mode", "use priority or learning"));
+    }
+    let floor = input.floor.unwrap_or(0.05);
+    if !(0.0..=0.25).contains(&floor) {
+        errors.push(field("floor", "must be 0 to 0.25 (a share of impressions)"));
+    }
+    let burn_in = input.burn_in.unwrap_or(500);
+    if !(0..=1_000_000).contains(&burn_in) {
+        errors.push(field("burn_in", "must be 0 to 1,000,000 impressions"));
+    }
+    if !store.list_properties().await?.iter().any(|p| p.id == property_id) {
+        return Err(ExperimentError::NotFound(format!("property {property_id}")));
+    }
+    if !errors.is_empty() {
+        return Err(ExperimentError::Invalid(errors));
+    }
+    store
+        .set_rotation(rtbcat_store::Rotation {
+            property_id,
+            mode: input.mode.clone(),
+            floor_permille: (floor * 1000.0).round() as i64,
+            burn_in,
+            updated_by: actor.into(),
+            updated_at: now,
+        })
+        .await?;
+    rotation(store, property_id, today).await
+}

@@ -6,6 +6,7 @@ pub mod experiments;
 pub mod networks;
 pub mod offers;
 pub mod properties;
+pub mod rotation;
 pub mod serving;
 
 pub use analytics::*;

@@ -26,6 +26,8 @@ struct ExperimentsPage {
     table: String,
     properties: Vec<(i64, String)>,
     offers: Vec<(i64, String)>,
+    /// Per property: name, mode line, the learned split as a table, and the switch's body.
+    rotations: Vec<(String, String, String, i64, String)>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -78,7 +80,64 @@ async fn experiments_page(
             ],
         );
     }
+    let offer_name = |id: i64| {
+        offers
+            .iter()
+            .find(|o| o.id == id)
+            .map_or_else(|| id.to_string(), |o| o.name.clone())
+    };
+    let today = state.clock.now().date();
+    let mut rotations = Vec::new();
+    for p in &properties {
+        let Ok(r) = rtbcat_app::popups::experiments::rotation(&state.store, p.id, today).await else {
+            continue;
+        };
+        let mut split = Table::new(
+            &format!("rotation-{}", p.id),
+            "Learned split",
+            vec![
+                Column::text("Offer"),
+                Column::number("Share"),
+                Column::number("Chance best"),
+                Column::number("RPM"),
+                Column::text("Why"),
+            ],
+        );
+        for a in &r.allocation {
+            split.row(vec![
+                Cell::text(offer_name(a.offer_id)),
+                Cell::percent(Some(a.share), 1),
+                Cell::percent(Some(a.probability_best), 0),
+                Cell::number(format!("${:.2}", a.rpm), a.rpm),
+                Cell::text(&a.reason),
+            ]);
+        }
+        let (line, switch) = if r.mode == "learning" {
+            (
+                format!("Learning: Thompson sampling on revenue per impression, floor {:.0}%, burn-in {} impressions per offer.", r.floor * 100.0, r.burn_in),
+                serde_json::json!({"mode": "priority"}).to_string(),
+            )
+        } else {
+            (
+                "Priority: offers are drawn by their priority. The split below is what learning would use now."
+                    .to_string(),
+                serde_json::json!({"mode": "learning", "floor": r.floor, "burn_in": r.burn_in}).to_string(),
+            )
+        };
+        rotations.push((
+            p.name.clone(),
+            line,
+            if split.is_empty() {
+                String::new()
+            } else {
+                split.render()
+            },
+            p.id,
+            switch,
+        ));
+    }
     render(&ExperimentsPage {
+        rotations,
         table: if table.is_empty() {
             String::new()
         } else {

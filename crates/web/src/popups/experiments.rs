@@ -9,7 +9,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rtbcat_app::popups::experiments::{self as experiments, ExperimentError, ExperimentInput, ExperimentView};
+use rtbcat_app::popups::experiments::{
+    self as experiments, ExperimentError, ExperimentInput, ExperimentView, RotationInput, RotationView,
+};
 use rtbcat_core::platform::accounts::Role;
 use serde::Deserialize;
 
@@ -104,10 +106,53 @@ pub(crate) async fn stop(
     Ok(Json(stopped))
 }
 
+/// A property's rotation: `priority` or `learning`, the floor and burn-in, and the split
+/// learning uses now with the reason for each share.
+#[utoipa::path(get, path = "/api/properties/{id}/rotation", tag = "popups", params(("id" = i64, Path)),
+    responses((status = 200, body = RotationView)))]
+pub(crate) async fn get_rotation(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<RotationView>, ApiError> {
+    Ok(Json(
+        experiments::rotation(&state.store, id, state.clock.now().date()).await?,
+    ))
+}
+
+/// Sets a property's rotation. Editors; audited.
+#[utoipa::path(put, path = "/api/properties/{id}/rotation", tag = "popups", params(("id" = i64, Path)), request_body = RotationInput,
+    responses((status = 200, body = RotationView), (status = 422, body = crate::error::ErrorBody)))]
+pub(crate) async fn set_rotation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Result<Json<RotationView>, ApiError> {
+    user.require(Role::Editor)?;
+    let input: RotationInput = json_body(&bytes)?;
+    let view = experiments::set_rotation(
+        &state.store,
+        id,
+        &input,
+        &user.0.email,
+        state.clock.unix(),
+        state.clock.now().date(),
+    )
+    .await?;
+    state.tracking.forget_experiments();
+    Ok(Json(view))
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/experiments", get(list).post(create))
         .route("/api/experiments/{id}", get(get_one))
         .route("/api/experiments/{id}/start", post(start))
         .route("/api/experiments/{id}/stop", post(stop))
+        // POST as well as PUT: the page's buttons post.
+        .route(
+            "/api/properties/{id}/rotation",
+            get(get_rotation).put(set_rotation).post(set_rotation),
+        )
 }

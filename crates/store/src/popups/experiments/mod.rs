@@ -74,8 +74,23 @@ pub struct ArmTotals {
     pub payouts: Vec<i64>,
 }
 
+/// A property's rotation mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    pub property_id: i64,
+    /// `priority` or `learning`.
+    pub mode: String,
+    pub floor_permille: i64,
+    pub burn_in: i64,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
 #[async_trait]
 pub trait ExperimentStore: Send + Sync {
+    async fn rotation(&self, property_id: i64) -> StoreResult<Option<Rotation>>;
+    /// Sets a property's rotation mode, with its audit line.
+    async fn set_rotation(&self, rotation: Rotation) -> StoreResult<()>;
     async fn create_experiment(&self, experiment: NewExperiment) -> StoreResult<Experiment>;
     async fn experiment(&self, id: i64) -> StoreResult<Option<Experiment>>;
     /// Newest first.
@@ -140,6 +155,34 @@ pub(crate) const ARM_TOTALS: &str = "SELECT a.id, \
 pub(crate) const ARM_PAYOUTS: &str = "SELECT e.arm_id, e.revenue_micros FROM popup_events e \
      JOIN experiment_arms a ON a.id = e.arm_id WHERE a.experiment_id = ?1 AND e.kind = 'conversion'";
 
+pub(crate) const ROTATION_OF: &str = "SELECT property_id, mode, floor_permille, burn_in, updated_by, updated_at \
+     FROM property_rotation WHERE property_id = ?1";
+pub(crate) const SET_ROTATION: &str = "INSERT INTO property_rotation (property_id, mode, floor_permille, burn_in, \
+     updated_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (property_id) DO UPDATE SET \
+     mode = excluded.mode, floor_permille = excluded.floor_permille, burn_in = excluded.burn_in, \
+     updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+
+pub(crate) fn rotation_from(r: &impl Columns) -> StoreResult<Rotation> {
+    Ok(Rotation {
+        property_id: r.col(0)?,
+        mode: r.col(1)?,
+        floor_permille: r.col(2)?,
+        burn_in: r.col(3)?,
+        updated_by: r.col(4)?,
+        updated_at: r.col(5)?,
+    })
+}
+
+pub(crate) fn rotation_audit(r: &Rotation) -> NewAuditEntry {
+    NewAuditEntry {
+        at: r.updated_at,
+        actor: r.updated_by.clone(),
+        action: "property.rotation".into(),
+        subject: Some(format!("property {}", r.property_id)),
+        details: serde_json::json!({"mode": r.mode, "floor_permille": r.floor_permille, "burn_in": r.burn_in}),
+    }
+}
+
 pub(crate) fn experiment_from(r: &impl Columns) -> StoreResult<Experiment> {
     Ok(Experiment {
         id: r.col(0)?,
@@ -169,6 +212,17 @@ pub(crate) fn arm_from(r: &impl Columns) -> StoreResult<Arm> {
         tagline: r.col(6)?,
         cta_text: r.col(7)?,
         image_url: r.col(8)?,
+    })
+}
+
+pub(crate) fn totals_from(r: &impl Columns) -> StoreResult<ArmTotals> {
+    Ok(ArmTotals {
+        arm_id: r.col(0)?,
+        impressions: r.col(1)?,
+        clicks: r.col(2)?,
+        conversions: r.col(3)?,
+        revenue_micros: r.col(4)?,
+        payouts: Vec::new(),
     })
 }
 

@@ -12,6 +12,35 @@ async fn load_arms(client: &impl deadpool_postgres::GenericClient, mut e: Experi
 
 #[async_trait]
 impl ExperimentStore for PgStore {
+    async fn rotation(&self, property_id: i64) -> StoreResult<Option<Rotation>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(&pg(ROTATION_OF), &[&property_id])
+            .await?;
+        row.as_ref().map(rotation_from).transpose()
+    }
+
+    async fn set_rotation(&self, r: Rotation) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            &pg(SET_ROTATION),
+            &[
+                &r.property_id,
+                &r.mode,
+                &r.floor_permille,
+                &r.burn_in,
+                &r.updated_by,
+                &r.updated_at,
+            ],
+        )
+        .await?;
+        crate::platform::audit::postgres::insert_audit(&tx, &rotation_audit(&r)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn create_experiment(&self, x: NewExperiment) -> StoreResult<Experiment> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -116,16 +145,7 @@ impl ExperimentStore for PgStore {
             .query(&pg(ARM_TOTALS), &[&experiment_id])
             .await?
             .iter()
-            .map(|r| {
-                Ok(ArmTotals {
-                    arm_id: r.try_get(0)?,
-                    impressions: r.try_get(1)?,
-                    clicks: r.try_get(2)?,
-                    conversions: r.try_get(3)?,
-                    revenue_micros: r.try_get(4)?,
-                    payouts: Vec::new(),
-                })
-            })
+            .map(totals_from)
             .collect::<StoreResult<Vec<_>>>()?;
         let payouts = client
             .query(&pg(ARM_PAYOUTS), &[&experiment_id])

@@ -14,6 +14,36 @@ fn load_arms(conn: &rusqlite::Connection, mut e: Experiment) -> StoreResult<Expe
 
 #[async_trait]
 impl ExperimentStore for SqliteStore {
+    async fn rotation(&self, property_id: i64) -> StoreResult<Option<Rotation>> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(ROTATION_OF, params![property_id], |r| Ok(rotation_from(r)?))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn set_rotation(&self, r: Rotation) -> StoreResult<()> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                SET_ROTATION,
+                params![
+                    r.property_id,
+                    r.mode,
+                    r.floor_permille,
+                    r.burn_in,
+                    r.updated_by,
+                    r.updated_at
+                ],
+            )?;
+            crate::platform::audit::sqlite::insert_audit(&tx, &rotation_audit(&r))?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn create_experiment(&self, x: NewExperiment) -> StoreResult<Experiment> {
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -121,16 +151,7 @@ impl ExperimentStore for SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(ARM_TOTALS)?;
             let totals = stmt
-                .query_map(params![experiment_id], |r| {
-                    Ok(ArmTotals {
-                        arm_id: r.get(0)?,
-                        impressions: r.get(1)?,
-                        clicks: r.get(2)?,
-                        conversions: r.get(3)?,
-                        revenue_micros: r.get(4)?,
-                        payouts: Vec::new(),
-                    })
-                })?
+                .query_map(params![experiment_id], |r| Ok(totals_from(r)?))?
                 .collect::<Result<Vec<_>, _>>()?;
             let mut stmt = conn.prepare_cached(ARM_PAYOUTS)?;
             let payouts = stmt

@@ -10,6 +10,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rtbcat_core::popups::{self as rules, Candidate, Placement};
 use rtbcat_store::{OfferCandidate, PopupEvent, PopupEventKind, SharedStore, StoreError};
+/// The event record, for tests and tools that write history directly.
+pub use rtbcat_store::{PopupEvent as TrackedEvent, PopupEventKind as TrackedEventKind};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::sync::Arc;
@@ -186,11 +188,20 @@ pub struct Tracking {
     offers: Cached<Offer>,
     /// The running experiment per (property, placement), kept a few seconds.
     experiments: std::sync::Mutex<std::collections::HashMap<(i64, String), CachedExperiment>>,
+    /// A learning property's split, recomputed at most every `ALLOCATION_CACHE_SECONDS`.
+    allocations: std::sync::Mutex<std::collections::HashMap<i64, CachedAllocation>>,
     geoip: Option<maxminddb::Reader<Vec<u8>>>,
 }
 
 /// When a placement's running experiment (or its absence) was read.
 type CachedExperiment = (i64, Option<rtbcat_store::Experiment>);
+
+/// When a property's learning split (or its priority mode) was computed.
+type CachedAllocation = (i64, Option<Vec<rtbcat_core::popups::rotation::Allocation>>);
+
+/// How long serving keeps a learning split: sampling is too costly for every request, and
+/// a minute of traffic changes little.
+const ALLOCATION_CACHE_SECONDS: i64 = 60;
 
 /// How long serving trusts its copy of a placement's running experiment.
 const EXPERIMENT_CACHE_SECONDS: i64 = 5;
@@ -323,6 +334,7 @@ impl Tracking {
             properties: std::sync::Mutex::new(None),
             offers: std::sync::Mutex::new(None),
             experiments: std::sync::Mutex::new(std::collections::HashMap::new()),
+            allocations: std::sync::Mutex::new(std::collections::HashMap::new()),
             geoip: None,
         })
     }
@@ -476,6 +488,20 @@ impl Tracking {
         let chosen = match &arm {
             Some(a) => a.offer_id,
             None => {
+                // A learning property weighs its offers by their learned shares.
+                let weights = match self.allocation(property.id).await? {
+                    Some(split) => weights
+                        .iter()
+                        .map(|c| Candidate {
+                            offer_id: c.offer_id,
+                            priority: split
+                                .iter()
+                                .find(|a| a.offer_id == c.offer_id)
+                                .map_or(1, |a| (a.share * 1_000_000.0).round().max(1.0) as i64),
+                        })
+                        .collect(),
+                    None => weights,
+                };
                 let draw = f64::from(rand::rng().next_u32()) / (f64::from(u32::MAX) + 1.0);
                 let Some(chosen) = rules::choose_offer(&weights, draw) else {
                     return Ok(None);
@@ -526,61 +552,6 @@ impl Tracking {
             theme_accent: property.theme_accent.clone(),
             logo_url: property.logo_url.clone(),
         }))
-    }
-
-    /// Forgets the cached running experiments (after one starts or stops).
-    pub fn forget_experiments(&self) {
-        self.experiments.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    }
-
-    /// The arm of the running experiment this visitor is in, when its offer may be served.
-    /// The key is the script's visitor id (sticky for the experiment's life); without one,
-    /// the daily visitor hash (sticky for the day).
-    async fn experiment_arm(
-        &self,
-        property: &Property,
-        placement: Placement,
-        visit: &Visit,
-        candidates: &[OfferCandidate],
-    ) -> Result<Option<rtbcat_store::Arm>, TrackError> {
-        let now = self.clock.unix();
-        let key = (property.id, placement.as_str().to_string());
-        let cached = self
-            .experiments
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .filter(|(at, _)| now - at < EXPERIMENT_CACHE_SECONDS)
-            .map(|(_, e)| e.clone());
-        let experiment = match cached {
-            Some(e) => e,
-            None => {
-                let e = self.store.running_experiment(property.id, key.1.clone()).await?;
-                self.experiments
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(key, (now, e.clone()));
-                e
-            }
-        };
-        let Some(experiment) = experiment else {
-            return Ok(None);
-        };
-        let visitor_key = if visit.visitor_id.is_empty() {
-            format!("h:{}", self.visitor_hash(visit, property.id).await?)
-        } else {
-            format!("v:{}", visit.visitor_id)
-        };
-        let weights: Vec<u32> = experiment
-            .arms
-            .iter()
-            .map(|a| a.weight.clamp(0, 1_000_000) as u32)
-            .collect();
-        let Some(index) = rtbcat_core::popups::experiments::assign(experiment.id, &visitor_key, &weights) else {
-            return Ok(None);
-        };
-        let arm = experiment.arms[index].clone();
-        Ok(candidates.iter().any(|c| c.offer.id == arm.offer_id).then_some(arm))
     }
 
     /// `count` signed tokens for the offer this property would serve now, each a distinct
@@ -754,89 +725,6 @@ impl Tracking {
     }
 }
 
+mod choice;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Needs a MaxMind-format country database: CI unpacks the CC0
-    /// `@ip-location-db/geo-whois-asn-country-mmdb` npm package and sets RTBCAT_TEST_GEOIP_DB.
-    #[test]
-    #[ignore = "needs RTBCAT_TEST_GEOIP_DB (a country .mmdb); CI provides it"]
-    fn countries_come_from_the_database_when_there_is_no_header() {
-        let path = std::env::var("RTBCAT_TEST_GEOIP_DB").expect("RTBCAT_TEST_GEOIP_DB must name a country .mmdb");
-        let reader = open_geoip(std::path::Path::new(&path)).expect("open");
-        let lookup = |ip: &str| country_in(&reader, ip);
-        // Well-known allocations: Google (US), Deutsche Telekom (DE).
-        assert_eq!(lookup("8.8.8.8").as_deref(), Some("US"));
-        assert_eq!(lookup("80.128.0.1").as_deref(), Some("DE"));
-        assert_eq!(lookup("127.0.0.1"), None, "private addresses have no country");
-    }
-
-    fn sample_token() -> ServeToken {
-        ServeToken {
-            serve_id: "abcdefghijklmnop".into(),
-            offer_id: 1,
-            property_id: 2,
-            placement: "thankyou".into(),
-            issued_at: 1_795_262_400,
-            country: "US".into(),
-            device: "desktop".into(),
-            arm_id: Some(7),
-        }
-    }
-
-    #[test]
-    fn a_token_opens_only_with_its_whole_signature() {
-        let signer = TokenSigner::new(b"a test key of some length".to_vec());
-        let token = signer.sign(&sample_token());
-        assert_eq!(signer.open(&token), Some(sample_token()));
-        // Every shortened signature is refused, down to none at all.
-        let (payload, tag) = token.split_once('.').expect("payload.tag");
-        for keep in 0..tag.len() {
-            let cut = format!("{payload}.{}", &tag[..keep]);
-            assert_eq!(signer.open(&cut), None, "a tag cut to {keep} characters was accepted");
-        }
-        // Every single-byte change anywhere in the token is refused.
-        let bytes = token.as_bytes();
-        for position in 0..bytes.len() {
-            for replacement in [b'A', b'B', b'-', b'_', b'0', b'.', b'z'] {
-                if bytes[position] == replacement {
-                    continue;
-                }
-                let mut changed = bytes.to_vec();
-                changed[position] = replacement;
-                let changed = String::from_utf8(changed).expect("ascii");
-                assert_eq!(
-                    signer.open(&changed),
-                    None,
-                    "a change at byte {position} was accepted: {changed}"
-                );
-            }
-        }
-        // A longer tag (the full MAC) is not ours either.
-        assert_eq!(signer.open(&format!("{token}AAAA")), None);
-        // Another key's signature is refused.
-        assert_eq!(TokenSigner::new(b"another key".to_vec()).open(&token), None);
-    }
-
-    #[test]
-    fn devices_from_user_agents() {
-        assert_eq!(
-            device_of("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"),
-            "mobile"
-        );
-        assert_eq!(
-            device_of("Mozilla/5.0 (Linux; Android 14; SM-S918B) Mobile Safari/537.36"),
-            "mobile"
-        );
-        assert_eq!(
-            device_of("Mozilla/5.0 (Linux; Android 13; SM-X700) Safari/537.36"),
-            "tablet"
-        );
-        assert_eq!(device_of("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)"), "tablet");
-        assert_eq!(
-            device_of("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0"),
-            "desktop"
-        );
-    }
-}
+mod tests;

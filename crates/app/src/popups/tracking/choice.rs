@@ -1,0 +1,87 @@
+//! What serving consults before the priority draw: a placement's running experiment (the
+//! visitor's sticky arm) and a learning property's split, each cached briefly.
+
+use super::*;
+
+impl Tracking {
+    /// Forgets the cached running experiments and learned splits (after a change).
+    pub fn forget_experiments(&self) {
+        self.experiments.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.allocations.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// The learned split of a property in learning mode (cached); none in priority mode.
+    pub(super) async fn allocation(
+        &self,
+        property_id: i64,
+    ) -> Result<Option<Vec<rtbcat_core::popups::rotation::Allocation>>, TrackError> {
+        let now = self.clock.unix();
+        let cached = self
+            .allocations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&property_id)
+            .filter(|(at, _)| now - at < ALLOCATION_CACHE_SECONDS)
+            .map(|(_, a)| a.clone());
+        if let Some(hit) = cached {
+            return Ok(hit);
+        }
+        let split =
+            crate::popups::experiments::learning_allocation(&self.store, property_id, self.clock.now().date()).await?;
+        self.allocations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(property_id, (now, split.clone()));
+        Ok(split)
+    }
+
+    /// The arm of the running experiment this visitor is in, when its offer may be served.
+    /// The key is the script's visitor id (sticky for the experiment's life); without one,
+    /// the daily visitor hash (sticky for the day).
+    pub(super) async fn experiment_arm(
+        &self,
+        property: &Property,
+        placement: Placement,
+        visit: &Visit,
+        candidates: &[OfferCandidate],
+    ) -> Result<Option<rtbcat_store::Arm>, TrackError> {
+        let now = self.clock.unix();
+        let key = (property.id, placement.as_str().to_string());
+        let cached = self
+            .experiments
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .filter(|(at, _)| now - at < EXPERIMENT_CACHE_SECONDS)
+            .map(|(_, e)| e.clone());
+        let experiment = match cached {
+            Some(e) => e,
+            None => {
+                let e = self.store.running_experiment(property.id, key.1.clone()).await?;
+                self.experiments
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, (now, e.clone()));
+                e
+            }
+        };
+        let Some(experiment) = experiment else {
+            return Ok(None);
+        };
+        let visitor_key = if visit.visitor_id.is_empty() {
+            format!("h:{}", self.visitor_hash(visit, property.id).await?)
+        } else {
+            format!("v:{}", visit.visitor_id)
+        };
+        let weights: Vec<u32> = experiment
+            .arms
+            .iter()
+            .map(|a| a.weight.clamp(0, 1_000_000) as u32)
+            .collect();
+        let Some(index) = rtbcat_core::popups::experiments::assign(experiment.id, &visitor_key, &weights) else {
+            return Ok(None);
+        };
+        let arm = experiment.arms[index].clone();
+        Ok(candidates.iter().any(|c| c.offer.id == arm.offer_id).then_some(arm))
+    }
+}

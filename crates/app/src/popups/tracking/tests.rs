@@ -1,0 +1,84 @@
+//! Tokens, hashes, countries and devices.
+use super::*;
+
+/// Needs a MaxMind-format country database: CI unpacks the CC0
+/// `@ip-location-db/geo-whois-asn-country-mmdb` npm package and sets RTBCAT_TEST_GEOIP_DB.
+#[test]
+#[ignore = "needs RTBCAT_TEST_GEOIP_DB (a country .mmdb); CI provides it"]
+fn countries_come_from_the_database_when_there_is_no_header() {
+    let path = std::env::var("RTBCAT_TEST_GEOIP_DB").expect("RTBCAT_TEST_GEOIP_DB must name a country .mmdb");
+    let reader = open_geoip(std::path::Path::new(&path)).expect("open");
+    let lookup = |ip: &str| country_in(&reader, ip);
+    // Well-known allocations: Google (US), Deutsche Telekom (DE).
+    assert_eq!(lookup("8.8.8.8").as_deref(), Some("US"));
+    assert_eq!(lookup("80.128.0.1").as_deref(), Some("DE"));
+    assert_eq!(lookup("127.0.0.1"), None, "private addresses have no country");
+}
+
+fn sample_token() -> ServeToken {
+    ServeToken {
+        serve_id: "abcdefghijklmnop".into(),
+        offer_id: 1,
+        property_id: 2,
+        placement: "thankyou".into(),
+        issued_at: 1_795_262_400,
+        country: "US".into(),
+        device: "desktop".into(),
+        arm_id: Some(7),
+    }
+}
+
+#[test]
+fn a_token_opens_only_with_its_whole_signature() {
+    let signer = TokenSigner::new(b"a test key of some length".to_vec());
+    let token = signer.sign(&sample_token());
+    assert_eq!(signer.open(&token), Some(sample_token()));
+    // Every shortened signature is refused, down to none at all.
+    let (payload, tag) = token.split_once('.').expect("payload.tag");
+    for keep in 0..tag.len() {
+        let cut = format!("{payload}.{}", &tag[..keep]);
+        assert_eq!(signer.open(&cut), None, "a tag cut to {keep} characters was accepted");
+    }
+    // Every single-byte change anywhere in the token is refused.
+    let bytes = token.as_bytes();
+    for position in 0..bytes.len() {
+        for replacement in [b'A', b'B', b'-', b'_', b'0', b'.', b'z'] {
+            if bytes[position] == replacement {
+                continue;
+            }
+            let mut changed = bytes.to_vec();
+            changed[position] = replacement;
+            let changed = String::from_utf8(changed).expect("ascii");
+            assert_eq!(
+                signer.open(&changed),
+                None,
+                "a change at byte {position} was accepted: {changed}"
+            );
+        }
+    }
+    // A longer tag (the full MAC) is not ours either.
+    assert_eq!(signer.open(&format!("{token}AAAA")), None);
+    // Another key's signature is refused.
+    assert_eq!(TokenSigner::new(b"another key".to_vec()).open(&token), None);
+}
+
+#[test]
+fn devices_from_user_agents() {
+    assert_eq!(
+        device_of("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"),
+        "mobile"
+    );
+    assert_eq!(
+        device_of("Mozilla/5.0 (Linux; Android 14; SM-S918B) Mobile Safari/537.36"),
+        "mobile"
+    );
+    assert_eq!(
+        device_of("Mozilla/5.0 (Linux; Android 13; SM-X700) Safari/537.36"),
+        "tablet"
+    );
+    assert_eq!(device_of("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)"), "tablet");
+    assert_eq!(
+        device_of("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0"),
+        "desktop"
+    );
+}
