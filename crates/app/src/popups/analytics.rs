@@ -13,7 +13,7 @@ pub struct AnalyticsQuery {
     pub from: Option<String>,
     /// Last day, inclusive (default: today, so today's events are in).
     pub to: Option<String>,
-    /// `day` (default), `hour`, `offer`, `property`, `country` or `device`.
+    /// `day` (default), `week` (ISO), `month`, `hour`, `offer`, `property`, `country` or `device`.
     pub group_by: Option<String>,
     pub offer_id: Option<i64>,
 }
@@ -78,8 +78,10 @@ pub async fn report(
             reason: "is after `to`",
         });
     }
+    // Weeks and months are days added up (the same rollup on both engines).
+    let period = query.group_by.as_deref().filter(|g| matches!(*g, "week" | "month"));
     let group_by = match query.group_by.as_deref().unwrap_or("day") {
-        "day" => AnalyticsGroup::Day,
+        "day" | "week" | "month" => AnalyticsGroup::Day,
         "hour" => AnalyticsGroup::Hour,
         "offer" => AnalyticsGroup::Offer,
         "property" => AnalyticsGroup::Property,
@@ -88,7 +90,7 @@ pub async fn report(
         _ => {
             return Err(AnalyticsError::BadParameter {
                 name: "group_by",
-                reason: "use day, hour, offer, property, country or device",
+                reason: "use day, week, month, hour, offer, property, country or device",
             })
         }
     };
@@ -101,6 +103,26 @@ pub async fn report(
             group_by,
         })
         .await?;
+    let rows = match period {
+        Some(period) => {
+            let mut grouped: Vec<rtbcat_store::AnalyticsRow> = Vec::new();
+            for r in rows {
+                let key = rtbcat_core::popups::analytics::period_of(&r.key, period).unwrap_or(r.key.clone());
+                match grouped.last_mut().filter(|g| g.key == key) {
+                    Some(g) => {
+                        g.impressions += r.impressions;
+                        g.clicks += r.clicks;
+                        g.conversions += r.conversions;
+                        g.revenue_micros += r.revenue_micros;
+                        g.bot_hits += r.bot_hits;
+                    }
+                    None => grouped.push(rtbcat_store::AnalyticsRow { key, ..r }),
+                }
+            }
+            grouped
+        }
+        None => rows,
+    };
     let offers = store.list_offers().await?;
     let properties = store.list_properties().await?;
     let lines = rows

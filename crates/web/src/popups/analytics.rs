@@ -25,7 +25,8 @@ pub struct AnalyticsParams {
     from: Option<String>,
     /// Last day, inclusive (default: today, so today's events are in).
     to: Option<String>,
-    /// `day` (default), `hour`, `offer`, `property`, `country` or `device`.
+    /// `day` (default), `week` (ISO, `2026-W48`), `month` (`2026-11`), `hour`, `offer`,
+    /// `property`, `country` or `device`.
     group_by: Option<String>,
     offer_id: Option<i64>,
     /// `json` (default) or `csv`.

@@ -307,6 +307,21 @@ async fn rotation_scenario(backend: Backend) {
         }
     }
     app.store.record_popup_events(events).await.expect("history");
+    // Reports by week and by month add the days up (NOW, 2026-11-21, is in ISO week 47).
+    for (group, key) in [("week", "2026-W47"), ("month", "2026-11")] {
+        let (status, report) = send(editor.get(app.url(&format!("/api/analytics/mff?group_by={group}")))).await;
+        assert_eq!(status, 200, "{report}");
+        let lines = report.as_array().expect("lines");
+        assert_eq!(lines.len(), 1, "{report}");
+        assert_eq!(
+            (
+                lines[0]["key"].as_str(),
+                lines[0]["impressions"].as_i64(),
+                lines[0]["conversions"].as_i64()
+            ),
+            (Some(key), Some(4000), Some(65))
+        );
+    }
     let (_, learned) = send(editor.get(app.url(&format!("/api/properties/{property}/rotation")))).await;
     let share = |offer: i64| {
         learned["allocation"]

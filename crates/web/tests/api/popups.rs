@@ -311,7 +311,7 @@ async fn popup_scenario(backend: Backend) {
         .expect("text");
     assert!(csv.starts_with("key,label,impressions"), "{csv}");
     assert!(csv.contains(",1,1,"), "{csv}");
-    let (status, _) = send(editor.get(app.url("/api/analytics/mff?group_by=week"))).await;
+    let (status, _) = send(editor.get(app.url("/api/analytics/mff?group_by=year"))).await;
     assert_eq!(status, 400);
 
     // Pause stops serving; duplicate makes a paused copy; delete deactivates, history stays.
