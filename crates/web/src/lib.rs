@@ -158,39 +158,7 @@ impl AppState {
             let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
                 ticks.tick().await;
-                let accounts = match rtbcat_app::bidder::google::accounts(&config.google, &config.data_dir) {
-                    Ok(a) if !a.is_empty() => a,
-                    Ok(_) => continue,
-                    Err(e) => {
-                        tracing::warn!("scheduled sync skipped: {e}");
-                        continue;
-                    }
-                };
-                match rtbcat_app::bidder::google::sync_all(
-                    &store,
-                    &google,
-                    &accounts,
-                    "schedule",
-                    &config.buyers_ui_template,
-                    clock.as_ref(),
-                )
-                .await
-                {
-                    Ok(outcomes) => {
-                        for outcome in outcomes {
-                            match outcome {
-                                Ok(run) => tracing::info!(
-                                    seat = run.buyer_id,
-                                    status = run.status,
-                                    creatives = run.creatives,
-                                    "scheduled sync"
-                                ),
-                                Err(e) => tracing::warn!("scheduled sync: {e}"),
-                            }
-                        }
-                    }
-                    Err(e) => tracing::warn!("scheduled sync: {e}"),
-                }
+                rtbcat_app::bidder::google::scheduled_sync(&store, &google, &config, clock.as_ref()).await;
             }
         });
     }

@@ -270,6 +270,28 @@ async fn pretargeting_scenario(backend: Backend) {
     assert_eq!(checked["status"], "rolled_back");
     assert_eq!(live(&fake, CONFIG)["includedFormats"], json!(["HTML", "VAST"]));
 
+    // The QPS effect comes from the imported traffic: all of it is 300x250, so dropping that
+    // size takes away the whole seat's QPS; a country with no imported traffic is unknown.
+    let (status, sized) = send(propose(
+        &editor,
+        json!({"config": CONFIG, "changes": [change("includedCreativeDimensions", "remove", &["300x250"])]}),
+    ))
+    .await;
+    assert_eq!(status, 201, "{sized}");
+    let effect = &sized["qps_effect"];
+    let total = effect["total_qps"].as_f64().expect("total");
+    assert!(
+        total > 0.0 && (effect["qps_change"].as_f64().expect("change") + total).abs() < 1e-6,
+        "{effect}"
+    );
+    let (_, geo) = send(propose(
+        &editor,
+        json!({"config": EVERYTHING, "changes": [change("geo", "exclude", &["VN"])]}),
+    ))
+    .await;
+    assert_eq!(geo["qps_effect"]["unknown"], json!(["2704"]), "{geo}");
+    assert_eq!(geo["qps_effect"]["qps_change"], 0.0);
+
     // The audit holds every step.
     let (_, audit) = send(admin.get(app.url("/api/audit"))).await;
     let text = audit.to_string();

@@ -199,6 +199,33 @@ async fn seats_scenario(backend: Backend) {
     let (status, body) = post(&editor, app.url("/seats/999/sync")).await;
     assert_eq!(status, 404, "{body}");
 
+    // A scheduled round (what `rtbcat serve` runs every interval) syncs every seat it may:
+    // seat B runs as "schedule"; seat A, held elsewhere, is skipped, not run twice.
+    let config = crate::support::config_with(
+        "sqlite://unused",
+        1000,
+        &[
+            ("RTBCAT_DATA_DIR", data_dir.path().display().to_string()),
+            (
+                "RTBCAT_GOOGLE_KEY_FILE",
+                data_dir.path().join("configured-key.json").display().to_string(),
+            ),
+            ("RTBCAT_GOOGLE_API_URL", fake.api_url()),
+        ],
+    );
+    let api = rtbcat_app::bidder::google::GoogleApi::new(&config.google);
+    let clock = rtbcat_app::clock::FixedClock::at(NOW);
+    rtbcat_app::bidder::google::scheduled_sync(&app.store, &api, &config, &clock).await;
+    let runs = get(&editor, app.url("/seats/syncs")).await;
+    let scheduled: Vec<&str> = runs
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter(|r| r["actor"] == "schedule")
+        .map(|r| r["buyer_id"].as_str().expect("seat"))
+        .collect();
+    assert_eq!(scheduled, [SEAT_B], "{runs}");
+
     // Keys: admins only; a bad key is refused by field; a good one is kept 0600 and never shown.
     let admin = app.client_as(Role::Admin).await;
     assert_eq!(

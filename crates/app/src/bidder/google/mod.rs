@@ -426,3 +426,32 @@ pub async fn sync_all(
     }
     Ok(out)
 }
+
+/// One scheduled round (inside `rtbcat serve`): every discovered seat, outcomes logged. No
+/// key configured is not an error (nothing to sync); an unreadable key is logged.
+pub async fn scheduled_sync(store: &SharedStore, api: &GoogleApi, config: &crate::Config, clock: &dyn crate::Clock) {
+    let accounts = match accounts(&config.google, &config.data_dir) {
+        Ok(a) if !a.is_empty() => a,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!("scheduled sync skipped: {e}");
+            return;
+        }
+    };
+    match sync_all(store, api, &accounts, "schedule", &config.buyers_ui_template, clock).await {
+        Ok(outcomes) => {
+            for outcome in outcomes {
+                match outcome {
+                    Ok(run) => tracing::info!(
+                        seat = run.buyer_id,
+                        status = run.status,
+                        creatives = run.creatives,
+                        "scheduled sync"
+                    ),
+                    Err(e) => tracing::warn!("scheduled sync: {e}"),
+                }
+            }
+        }
+        Err(e) => tracing::warn!("scheduled sync: {e}"),
+    }
+}

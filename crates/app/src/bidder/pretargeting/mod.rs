@@ -407,33 +407,48 @@ async fn qps_effect(store: &SharedStore, config: &Value, changes: &[Change], tod
         .map(|f| f.groups)
         .unwrap_or_default();
     for d in &plan.diff {
-        let sign = |values_leave: bool| if values_leave { -1.0 } else { 1.0 };
-        let (lookup_leaving, values): (bool, Vec<&String>) = match d.path.as_str() {
-            "includedCreativeDimensions" | "geoTargeting.includedIds" => (true, d.removed.iter().collect()),
-            "geoTargeting.excludedIds" | "publisherTargeting.values" => {
-                (!d.added.is_empty(), d.added.iter().chain(&d.removed).collect())
-            }
-            _ => continue,
+        if !matches!(
+            d.path.as_str(),
+            "includedCreativeDimensions"
+                | "geoTargeting.includedIds"
+                | "geoTargeting.excludedIds"
+                | "publisherTargeting.values"
+        ) {
+            continue;
+        }
+        // Values that leave the traffic (added to an exclusion, removed from an inclusion) and
+        // values that join it. An inclusion that was empty targeted everything: what adding to
+        // it removes is everything else, which this estimate does not know.
+        let exclusion = d.path.ends_with("excludedIds")
+            || rules::get_path(&plan.after, &d.path.replace(".values", ".targetingMode")) == "EXCLUSIVE";
+        let was_everything = !exclusion && d.before.as_array().is_some_and(Vec::is_empty);
+        let (leaving, joining) = if exclusion {
+            (&d.added, &d.removed)
+        } else {
+            (&d.removed, &d.added)
         };
-        for v in values {
-            let requests = match d.path.as_str() {
-                "includedCreativeDimensions" => report.sizes.iter().find(|s| &s.size == v).map(|s| s.requests),
-                "publisherTargeting.values" => publisher_groups
-                    .iter()
-                    .find(|g| &g.key == v)
-                    .map(|g| g.counts.bid_requests),
-                _ => {
-                    let country = v.parse::<u32>().ok().and_then(|id| id.checked_sub(2000)).and_then(|n| {
-                        celes::Country::from_code(format!("{n:03}"))
-                            .ok()
-                            .map(|c| c.alpha2.to_string())
-                    });
-                    country.and_then(|c| geo_groups.iter().find(|g| g.key == c).map(|g| g.counts.bid_requests))
+        for (values, sign) in [(leaving, -1.0), (joining, 1.0)] {
+            for v in values {
+                let requests = match d.path.as_str() {
+                    _ if was_everything => None,
+                    "includedCreativeDimensions" => report.sizes.iter().find(|s| &s.size == v).map(|s| s.requests),
+                    "publisherTargeting.values" => publisher_groups
+                        .iter()
+                        .find(|g| &g.key == v)
+                        .map(|g| g.counts.bid_requests),
+                    _ => {
+                        let country = v.parse::<u32>().ok().and_then(|id| id.checked_sub(2000)).and_then(|n| {
+                            celes::Country::from_code(format!("{n:03}"))
+                                .ok()
+                                .map(|c| c.alpha2.to_string())
+                        });
+                        country.and_then(|c| geo_groups.iter().find(|g| g.key == c).map(|g| g.counts.bid_requests))
+                    }
+                };
+                match requests {
+                    Some(r) => effect.qps_change += sign * r as f64 / seconds,
+                    None => effect.unknown.push(v.clone()),
                 }
-            };
-            match requests {
-                Some(r) => effect.qps_change += sign(lookup_leaving) * r as f64 / seconds,
-                None => effect.unknown.push(v.clone()),
             }
         }
     }
