@@ -142,6 +142,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
     let state = rtbcat_web::AppState::new(store, config, clock).await?;
     state.start_alert_schedule();
     state.start_sync_schedule();
+    state.start_report_schedule();
     let setup_path = state.setup_path();
     let app = rtbcat_web::App::bind(&addr, state)
         .await

@@ -35,6 +35,7 @@ pub use popups::experiments::*;
 pub use popups::networks::*;
 pub use popups::offers::*;
 pub use popups::properties::*;
+pub use popups::reports::*;
 pub use popups::tracking::*;
 
 use std::sync::Arc;
@@ -93,6 +94,7 @@ pub trait Store:
     + PopupAnalyticsStore
     + ExperimentStore
     + NetworkStore
+    + ReportStore
     + Send
     + Sync
     + 'static
@@ -119,6 +121,7 @@ impl<T> Store for T where
         + PopupAnalyticsStore
         + ExperimentStore
         + NetworkStore
+        + ReportStore
         + Send
         + Sync
         + 'static

@@ -561,5 +561,20 @@
     });
   }
   window.addEventListener("resize", fitPreviews);
+
+  // data-refresh="/url" data-refresh-seconds="15": the section's [data-refresh-body] is
+  // fetched again on that beat while the tab is visible (the real-time view).
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-refresh]"), function (section) {
+      var seconds = Math.max(5, Number(section.getAttribute("data-refresh-seconds")) || 30);
+      var body = section.querySelector("[data-refresh-body]");
+      setInterval(function () {
+        if (document.hidden) { return; }
+        fetch(section.getAttribute("data-refresh"), { credentials: "same-origin" }).then(function (response) {
+          if (response.ok) { return response.text().then(function (html) { body.innerHTML = html; }); }
+        }).catch(function () { /* keep the last figures; the next beat tries again */ });
+      }, seconds * 1000);
+    });
+  });
   document.addEventListener("DOMContentLoaded", fitPreviews);
 })();

@@ -15,6 +15,17 @@ pub(crate) fn csv_field(text: &str) -> String {
 }
 
 /// `body` as a CSV download named `file_name`.
+/// A PDF download.
+pub(crate) fn pdf_attachment(bytes: Vec<u8>, file_name: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
 pub(crate) fn csv_attachment(body: String, file_name: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();

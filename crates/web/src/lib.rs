@@ -163,6 +163,28 @@ impl AppState {
         });
     }
 
+    /// Mails the scheduled reports that are due, checking every minute while the server runs.
+    /// Each period is claimed in the database before it goes out, so neither a restart nor
+    /// a second instance sends it twice.
+    pub fn start_report_schedule(&self) {
+        let (store, config, clock, holder) = (
+            self.store.clone(),
+            self.config.clone(),
+            self.clock.clone(),
+            self.alert_holder.clone(),
+        );
+        let every = std::time::Duration::from_secs(60);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                ticks.tick().await;
+                if let Err(e) = rtbcat_app::popups::reports::send_due(&store, &config, clock.as_ref(), &holder).await {
+                    tracing::warn!(error = %e, "scheduled reports failed");
+                }
+            }
+        });
+    }
+
     /// Builds the state and starts the tracking event writer.
     pub async fn new(store: SharedStore, config: Config, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);

@@ -304,27 +304,8 @@ async fn deliver(
 }
 
 async fn send_mail(config: &Config, rule: &AlertRule, text: &str) -> Result<(), String> {
-    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-    let Some(url) = &config.smtp_url else {
-        return Err("no SMTP server is configured (RTBCAT_SMTP_URL)".into());
-    };
-    let to = rule.email.as_deref().unwrap_or_default();
-    let message = Message::builder()
-        .from(config.smtp_from.parse().map_err(|e| format!("the From address: {e}"))?)
-        .to(to.parse().map_err(|e| format!("the address {to:?}: {e}"))?)
-        .subject(format!("[rtbcat] {}", rule.name))
-        .body(text.to_string())
-        .map_err(|e| e.to_string())?;
-    // The URL may hold a password: errors name the server by nothing but its failure.
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
-        .map_err(|_| "RTBCAT_SMTP_URL is not a valid smtp:// or smtps:// URL".to_string())?
-        .timeout(Some(Duration::from_secs(20)))
-        .build();
-    transport
-        .send(message)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("the SMTP server refused or failed: {e}"))
+    let to = rule.email.clone().unwrap_or_default();
+    crate::platform::mail::send(config, &[to], &format!("[rtbcat] {}", rule.name), text, None).await
 }
 
 /// Evaluates every enabled rule once (if this instance holds the evaluator lease): new

@@ -26,7 +26,7 @@ pub enum AnalyticsError {
     Store(#[from] StoreError),
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AnalyticsLine {
     pub key: String,
     /// Offer name when grouped by offer, property code when grouped by property.
@@ -159,5 +159,110 @@ pub async fn report(
         from: from.to_string(),
         to: to.to_string(),
         lines,
+    })
+}
+
+/// One minute of the real-time view.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RealtimeMinute {
+    /// Start of the minute, Unix seconds (UTC).
+    pub minute: i64,
+    pub impressions: i64,
+    pub clicks: i64,
+    pub conversions: i64,
+    pub revenue_micros: i64,
+}
+
+/// One offer's last hour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RealtimeOffer {
+    pub offer_id: i64,
+    pub name: String,
+    pub impressions: i64,
+    pub clicks: i64,
+    pub conversions: i64,
+    pub revenue_micros: i64,
+}
+
+/// The last 60 minutes, minute by minute (the current, partial minute last), and per offer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Realtime {
+    /// When it was read, Unix seconds.
+    pub as_of: i64,
+    pub minutes: Vec<RealtimeMinute>,
+    pub offers: Vec<RealtimeOffer>,
+    pub impressions: i64,
+    pub clicks: i64,
+    pub conversions: i64,
+    pub revenue_micros: i64,
+}
+
+/// Minutes the real-time view covers.
+pub const REALTIME_MINUTES: i64 = 60;
+
+/// The last hour for one property or all, from the per-minute rollup written with the events
+/// (so it costs a range read of at most 60 minutes of rows, not a scan of the event log).
+pub async fn realtime(
+    store: &SharedStore,
+    clock: &dyn Clock,
+    property: Option<&Property>,
+) -> Result<Realtime, StoreError> {
+    let now = clock.unix();
+    let current = now.div_euclid(60);
+    let first = current - (REALTIME_MINUTES - 1);
+    let rows = store.popup_minutes(property.map(|p| p.id), first).await?;
+    let mut minutes: Vec<RealtimeMinute> = (first..=current)
+        .map(|m| RealtimeMinute {
+            minute: m * 60,
+            ..RealtimeMinute::default()
+        })
+        .collect();
+    let names: std::collections::HashMap<i64, String> =
+        store.list_offers().await?.into_iter().map(|o| (o.id, o.name)).collect();
+    let mut offers: Vec<RealtimeOffer> = Vec::new();
+    for row in rows.iter().filter(|r| r.minute <= current) {
+        let Some(slot) = usize::try_from(row.minute - first)
+            .ok()
+            .and_then(|i| minutes.get_mut(i))
+        else {
+            continue;
+        };
+        slot.impressions += row.impressions;
+        slot.clicks += row.clicks;
+        slot.conversions += row.conversions;
+        slot.revenue_micros += row.revenue_micros;
+        let at = match offers.iter().position(|o| o.offer_id == row.offer_id) {
+            Some(at) => at,
+            None => {
+                offers.push(RealtimeOffer {
+                    offer_id: row.offer_id,
+                    name: names
+                        .get(&row.offer_id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("offer {}", row.offer_id)),
+                    impressions: 0,
+                    clicks: 0,
+                    conversions: 0,
+                    revenue_micros: 0,
+                });
+                offers.len() - 1
+            }
+        };
+        let offer = &mut offers[at];
+        offer.impressions += row.impressions;
+        offer.clicks += row.clicks;
+        offer.conversions += row.conversions;
+        offer.revenue_micros += row.revenue_micros;
+    }
+    offers.sort_by_key(|o| std::cmp::Reverse((o.impressions, o.offer_id)));
+    let sum = |f: fn(&RealtimeMinute) -> i64| minutes.iter().map(f).sum::<i64>();
+    Ok(Realtime {
+        as_of: now,
+        impressions: sum(|m| m.impressions),
+        clicks: sum(|m| m.clicks),
+        conversions: sum(|m| m.conversions),
+        revenue_micros: sum(|m| m.revenue_micros),
+        minutes,
+        offers,
     })
 }

@@ -7,6 +7,7 @@ pub mod experiments;
 pub mod networks;
 pub mod offers;
 pub mod properties;
+pub mod reports;
 pub mod tracking;
 
 pub use networks::Network;

@@ -21,6 +21,9 @@ pub struct Property {
     pub theme_primary: String,
     pub theme_accent: String,
     pub logo_url: Option<String>,
+    /// The offer shown when none of the property's own may be (capped, paused, out of dates,
+    /// not targeted at the visitor).
+    pub fallback_offer_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -39,6 +42,7 @@ impl From<rtbcat_store::Property> for Property {
             theme_primary: row.theme_primary,
             theme_accent: row.theme_accent,
             logo_url: row.logo_url,
+            fallback_offer_id: row.fallback_offer_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -59,6 +63,14 @@ pub async fn save(
     now: i64,
 ) -> Result<Property, ChangeError> {
     let spec = input.validate().map_err(ChangeError::Invalid)?;
+    if let Some(fallback) = spec.fallback_offer_id {
+        if !store.list_offers().await?.iter().any(|o| o.id == fallback) {
+            return Err(ChangeError::Invalid(vec![rtbcat_core::popups::FieldError {
+                field: "fallback_offer_id".into(),
+                reason: format!("there is no offer {fallback}"),
+            }]));
+        }
+    }
     let action = if id.is_some() {
         "property.update"
     } else {
@@ -109,5 +121,6 @@ pub fn input_of(property: &Property) -> PropertyInput {
         theme_primary: Some(property.theme_primary.clone()),
         theme_accent: Some(property.theme_accent.clone()),
         logo_url: property.logo_url.clone(),
+        fallback_offer_id: property.fallback_offer_id,
     }
 }

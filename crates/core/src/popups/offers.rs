@@ -28,6 +28,14 @@ pub struct OfferInput {
     pub end_date: Option<String>,
     pub daily_impression_cap: Option<i64>,
     pub daily_click_cap: Option<i64>,
+    /// Impressions over the offer's whole life, after which it stops (empty: no cap).
+    pub total_impression_cap: Option<i64>,
+    /// Clicks over the offer's whole life, after which it stops (empty: no cap).
+    pub total_click_cap: Option<i64>,
+    /// Countries it is shown in, ISO codes or names (`US`, `Canada`); empty: everywhere.
+    pub countries: Vec<String>,
+    /// Devices it is shown on: `desktop`, `mobile`, `tablet`; empty: all.
+    pub devices: Vec<String>,
     pub sub_id_param: Option<String>,
     pub notes: Option<String>,
     /// Property codes the offer runs on.
@@ -55,10 +63,19 @@ pub struct OfferSpec {
     pub end_date: Option<Date>,
     pub daily_impression_cap: Option<i64>,
     pub daily_click_cap: Option<i64>,
+    pub total_impression_cap: Option<i64>,
+    pub total_click_cap: Option<i64>,
+    /// ISO 3166 alpha-2 codes, upper case; empty: everywhere.
+    pub countries: Vec<String>,
+    /// Of [`DEVICES`]; empty: all.
+    pub devices: Vec<String>,
     pub sub_id_param: String,
     pub notes: Option<String>,
     pub properties: Vec<String>,
 }
+
+/// The device classes serving tells apart (from the user agent).
+pub const DEVICES: [&str; 3] = ["desktop", "mobile", "tablet"];
 
 pub const DEFAULT_CTA: &str = "View Offer";
 
@@ -161,12 +178,63 @@ impl OfferInput {
         for (field, cap) in [
             ("daily_impression_cap", self.daily_impression_cap),
             ("daily_click_cap", self.daily_click_cap),
+            ("total_impression_cap", self.total_impression_cap),
+            ("total_click_cap", self.total_click_cap),
         ] {
             if cap.is_some_and(|c| c <= 0) {
                 problem(&mut errors, field, "a positive number, or empty for no cap");
             }
             if cap.is_some_and(|c| c > limits::MAX_COUNT) {
-                problem(&mut errors, field, format!("at most {} a day", limits::MAX_COUNT));
+                problem(&mut errors, field, format!("at most {}", limits::MAX_COUNT));
+            }
+        }
+        for (daily, total, daily_cap, total_cap) in [
+            (
+                "daily_impression_cap",
+                "total_impression_cap",
+                self.daily_impression_cap,
+                self.total_impression_cap,
+            ),
+            (
+                "daily_click_cap",
+                "total_click_cap",
+                self.daily_click_cap,
+                self.total_click_cap,
+            ),
+        ] {
+            if let (Some(d), Some(t)) = (daily_cap, total_cap) {
+                if t < d {
+                    problem(
+                        &mut errors,
+                        total,
+                        format!("{t} is below the {daily} of {d}: the total would stop it first every time"),
+                    );
+                }
+            }
+        }
+        let mut countries: Vec<String> = Vec::new();
+        for text in self.countries.iter().filter(|c| !c.trim().is_empty()) {
+            match crate::shared::country::country_code(text) {
+                Some(code) if !countries.contains(&code) => countries.push(code),
+                Some(_) => {}
+                None => problem(
+                    &mut errors,
+                    "countries",
+                    format!("{:?} is not a country (use ISO codes like US, CA, GB)", text.trim()),
+                ),
+            }
+        }
+        let mut devices: Vec<String> = Vec::new();
+        for text in self.devices.iter().filter(|d| !d.trim().is_empty()) {
+            let device = text.trim().to_ascii_lowercase();
+            if !DEVICES.contains(&device.as_str()) {
+                problem(
+                    &mut errors,
+                    "devices",
+                    format!("{:?} is not a device: use desktop, mobile or tablet", text.trim()),
+                );
+            } else if !devices.contains(&device) {
+                devices.push(device);
             }
         }
         let sub_id_param = match self.sub_id_param.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
@@ -215,6 +283,10 @@ impl OfferInput {
             end_date,
             daily_impression_cap: self.daily_impression_cap,
             daily_click_cap: self.daily_click_cap,
+            total_impression_cap: self.total_impression_cap,
+            total_click_cap: self.total_click_cap,
+            countries,
+            devices,
             sub_id_param,
             notes,
             properties,
@@ -272,6 +344,17 @@ mod tests {
         assert_eq!(spec.payout_micros, 2_500_000);
         assert_eq!((spec.cta_text.as_str(), spec.priority), ("View Offer", 5));
         assert_eq!((spec.currency.as_str(), spec.sub_id_param.as_str()), ("USD", "aff_sub"));
+        assert!(spec.countries.is_empty() && spec.devices.is_empty());
+    }
+
+    #[test]
+    fn targeting_is_normalised() {
+        let mut input = offer();
+        input.countries = vec![" us".into(), "Canada".into(), "US".into(), "".into()];
+        input.devices = vec!["Mobile".into(), "tablet".into(), "mobile".into()];
+        let spec = input.validate().expect("valid");
+        assert_eq!(spec.countries, vec!["US", "CA"]);
+        assert_eq!(spec.devices, vec!["mobile", "tablet"]);
     }
 
     #[test]
@@ -306,6 +389,19 @@ mod tests {
             ),
             ("start_date", Box::new(|o| o.start_date = Some("12/01/2026".into()))),
             ("daily_click_cap", Box::new(|o| o.daily_click_cap = Some(0))),
+            ("total_impression_cap", Box::new(|o| o.total_impression_cap = Some(-5))),
+            (
+                "total_click_cap",
+                Box::new(|o| {
+                    o.daily_click_cap = Some(100);
+                    o.total_click_cap = Some(50);
+                }),
+            ),
+            (
+                "countries",
+                Box::new(|o| o.countries = vec!["US".into(), "Atlantis".into()]),
+            ),
+            ("devices", Box::new(|o| o.devices = vec!["smart-tv".into()])),
             ("currency", Box::new(|o| o.currency = Some("dollars".into()))),
             ("sub_id_param", Box::new(|o| o.sub_id_param = Some("a b".into()))),
             ("properties", Box::new(|o| o.properties = vec!["MFF!".into()])),

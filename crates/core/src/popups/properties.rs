@@ -17,6 +17,9 @@ pub struct PropertyInput {
     pub theme_primary: Option<String>,
     pub theme_accent: Option<String>,
     pub logo_url: Option<String>,
+    /// The offer shown when every offer of the property is capped, paused, out of its
+    /// dates or not targeted at the visitor (empty: show nothing then).
+    pub fallback_offer_id: Option<i64>,
 }
 
 /// A property that passed validation.
@@ -32,6 +35,7 @@ pub struct PropertySpec {
     pub theme_primary: String,
     pub theme_accent: String,
     pub logo_url: Option<String>,
+    pub fallback_offer_id: Option<i64>,
 }
 
 /// `mff`, `my-site`: lowercase letters, digits and dashes, 2–32 long, starting with a letter.
@@ -188,6 +192,9 @@ impl PropertyInput {
                 }
             },
         };
+        if self.fallback_offer_id.is_some_and(|id| id <= 0) {
+            problem(&mut errors, "fallback_offer_id", "an offer id, or empty for none");
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -202,6 +209,7 @@ impl PropertyInput {
             theme_primary,
             theme_accent,
             logo_url,
+            fallback_offer_id: self.fallback_offer_id,
         })
     }
 }

@@ -28,9 +28,85 @@ pub fn choose_offer(candidates: &[Candidate], draw: f64) -> Option<i64> {
     candidates.last().map(|c| c.offer_id)
 }
 
-/// Whether an offer may run on `today` by its dates.
-pub fn within_dates(start: Option<Date>, end: Option<Date>, today: Date) -> bool {
-    start.is_none_or(|s| s <= today) && end.is_none_or(|e| today <= e)
+/// An offer's delivery rules as serving reads them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryRules {
+    pub start: Option<Date>,
+    pub end: Option<Date>,
+    pub daily_impression_cap: Option<i64>,
+    pub daily_click_cap: Option<i64>,
+    pub total_impression_cap: Option<i64>,
+    pub total_click_cap: Option<i64>,
+    /// Upper-case ISO codes; empty: everywhere.
+    pub countries: Vec<String>,
+    /// `desktop`, `mobile`, `tablet`; empty: all.
+    pub devices: Vec<String>,
+}
+
+/// What an offer has delivered so far, for its caps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivered {
+    pub impressions_today: i64,
+    pub clicks_today: i64,
+    pub impressions_total: i64,
+    pub clicks_total: i64,
+}
+
+/// Why an offer is not served to a visitor now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldBack {
+    NotStarted,
+    Ended,
+    DailyImpressionCap,
+    DailyClickCap,
+    TotalImpressionCap,
+    TotalClickCap,
+    Country,
+    Device,
+}
+
+impl HeldBack {
+    pub fn describe(self) -> &'static str {
+        match self {
+            HeldBack::NotStarted => "its start date is still ahead",
+            HeldBack::Ended => "its end date has passed",
+            HeldBack::DailyImpressionCap => "today's impression cap is reached",
+            HeldBack::DailyClickCap => "today's click cap is reached",
+            HeldBack::TotalImpressionCap => "its total impression cap is reached",
+            HeldBack::TotalClickCap => "its total click cap is reached",
+            HeldBack::Country => "it does not target the visitor's country",
+            HeldBack::Device => "it does not target the visitor's device",
+        }
+    }
+}
+
+impl DeliveryRules {
+    /// None when the offer may be shown to a visitor from `country` on `device` today; else
+    /// the first rule that holds it back. A visitor whose country is unknown (`ZZ`) does not
+    /// match a country list: targeting is a promise to the network.
+    pub fn held_back(&self, delivered: &Delivered, today: Date, country: &str, device: &str) -> Option<HeldBack> {
+        let reached = |cap: Option<i64>, count: i64| cap.is_some_and(|c| count >= c);
+        if self.start.is_some_and(|s| today < s) {
+            Some(HeldBack::NotStarted)
+        } else if self.end.is_some_and(|e| today > e) {
+            Some(HeldBack::Ended)
+        } else if reached(self.total_impression_cap, delivered.impressions_total) {
+            Some(HeldBack::TotalImpressionCap)
+        } else if reached(self.total_click_cap, delivered.clicks_total) {
+            Some(HeldBack::TotalClickCap)
+        } else if reached(self.daily_impression_cap, delivered.impressions_today) {
+            Some(HeldBack::DailyImpressionCap)
+        } else if reached(self.daily_click_cap, delivered.clicks_today) {
+            Some(HeldBack::DailyClickCap)
+        } else if !self.countries.is_empty() && !self.countries.iter().any(|c| c == country) {
+            Some(HeldBack::Country)
+        } else if !self.devices.is_empty() && !self.devices.iter().any(|d| d == device) {
+            Some(HeldBack::Device)
+        } else {
+            None
+        }
+    }
 }
 
 /// Known bots, crawlers, headless browsers and link-preview fetchers, by user agent: the
@@ -74,12 +150,61 @@ mod tests {
     }
 
     #[test]
-    fn dates_bound_an_offer() {
+    fn delivery_rules_hold_an_offer_back_for_the_first_reason() {
         let today = date!(2026 - 11 - 22);
-        assert!(within_dates(None, None, today));
-        assert!(within_dates(Some(today), Some(today), today));
-        assert!(!within_dates(Some(date!(2026 - 11 - 23)), None, today));
-        assert!(!within_dates(None, Some(date!(2026 - 11 - 21)), today));
+        let rules = DeliveryRules {
+            daily_impression_cap: Some(100),
+            total_impression_cap: Some(1_000),
+            total_click_cap: Some(10),
+            countries: vec!["US".into(), "CA".into()],
+            devices: vec!["mobile".into()],
+            ..DeliveryRules::default()
+        };
+        let fresh = Delivered::default();
+        assert_eq!(rules.held_back(&fresh, today, "US", "mobile"), None);
+        assert_eq!(rules.held_back(&fresh, today, "GB", "mobile"), Some(HeldBack::Country));
+        assert_eq!(rules.held_back(&fresh, today, "ZZ", "mobile"), Some(HeldBack::Country));
+        assert_eq!(rules.held_back(&fresh, today, "CA", "desktop"), Some(HeldBack::Device));
+        let spent = Delivered {
+            impressions_today: 5,
+            impressions_total: 1_000,
+            ..Delivered::default()
+        };
+        assert_eq!(
+            rules.held_back(&spent, today, "US", "mobile"),
+            Some(HeldBack::TotalImpressionCap)
+        );
+        let busy_day = Delivered {
+            impressions_today: 100,
+            impressions_total: 400,
+            clicks_total: 9,
+            ..Delivered::default()
+        };
+        assert_eq!(
+            rules.held_back(&busy_day, today, "US", "mobile"),
+            Some(HeldBack::DailyImpressionCap)
+        );
+        let clicked_out = Delivered {
+            clicks_total: 10,
+            ..Delivered::default()
+        };
+        assert_eq!(
+            rules.held_back(&clicked_out, today, "US", "mobile"),
+            Some(HeldBack::TotalClickCap)
+        );
+        let dated = DeliveryRules {
+            start: Some(date!(2026 - 11 - 23)),
+            ..DeliveryRules::default()
+        };
+        assert_eq!(
+            dated.held_back(&fresh, today, "US", "mobile"),
+            Some(HeldBack::NotStarted)
+        );
+        let ended = DeliveryRules {
+            end: Some(date!(2026 - 11 - 21)),
+            ..DeliveryRules::default()
+        };
+        assert_eq!(ended.held_back(&fresh, today, "US", "mobile"), Some(HeldBack::Ended));
     }
 
     #[test]

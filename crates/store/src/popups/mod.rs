@@ -6,4 +6,5 @@ pub mod experiments;
 pub mod networks;
 pub mod offers;
 pub mod properties;
+pub mod reports;
 pub mod tracking;

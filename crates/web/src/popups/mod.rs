@@ -2,12 +2,14 @@
 //! properties, networks, analytics, the public tracking routes, and the admin pages.
 
 pub mod analytics;
+pub mod analytics_pages;
 pub mod experiment_pages;
 pub mod experiments;
 pub mod networks;
 pub mod offers;
 pub mod pages;
 pub mod properties;
+pub mod reports;
 pub mod tracking;
 
 use crate::AppState;
@@ -22,7 +24,10 @@ pub fn routes() -> Router<AppState> {
         .merge(networks::routes())
         .merge(analytics::routes())
         .merge(tracking::routes())
+        .merge(reports::routes())
+        .merge(reports::pages().layer(axum::middleware::map_response(crate::ui::page_headers)))
         .merge(experiment_pages::routes().layer(axum::middleware::map_response(crate::ui::page_headers)))
+        .merge(analytics_pages::routes().layer(axum::middleware::map_response(crate::ui::page_headers)))
         .merge(pages::routes().layer(axum::middleware::map_response(crate::ui::page_headers)))
 }
 
@@ -33,10 +38,16 @@ pub fn routes() -> Router<AppState> {
           offers::update_campaign, offers::deactivate_campaign, offers::campaign_action, tracking::serve_offer,
           tracking::impression, tracking::click_json, tracking::click_redirect, tracking::postback,
           tracking::network_postback, networks::list_networks, networks::create_network,
-          networks::update_network, analytics::analytics),
+          networks::update_network, analytics::analytics, reports::realtime, reports::property_pdf,
+          reports::experiment_pdf, reports::list_schedules, reports::create_schedule, reports::update_schedule,
+          reports::delete_schedule, reports::send_schedule, reports::run_schedules),
     components(schemas(rtbcat_app::popups::Property, rtbcat_app::popups::Offer, rtbcat_app::popups::Network,
           tracking::OfferAnswer, ServedOffer, tracking::TokenBody, tracking::ClickAnswer, PostbackOutcome,
           analytics::AnalyticsLine, rtbcat_core::popups::OfferInput,
+          rtbcat_app::popups::analytics::Realtime, rtbcat_app::popups::analytics::RealtimeMinute,
+          rtbcat_app::popups::analytics::RealtimeOffer, rtbcat_app::popups::reports::ScheduleInput,
+          rtbcat_app::popups::reports::ScheduleView, rtbcat_app::popups::reports::DeliveryView,
+          rtbcat_app::popups::reports::SendRound,
           rtbcat_core::popups::PropertyInput, rtbcat_core::popups::NetworkInput)),
     tags((name = "popups", description = "Offers (campaigns), properties and their analytics"),
          (name = "tracking", description = "Public routes the popup script and affiliate networks call"))

@@ -1,9 +1,8 @@
 //! Offer-popup admin pages: offers (list, form with live preview), properties (list, form,
-//! integration snippet, playground) and analytics (daily chart, per-offer table, CSV).
+//! integration snippet, playground). Analytics are in `analytics_pages`.
 //! Forms post JSON to the same API the docs describe (a few lines in app.js).
 
 use crate::error::ApiError;
-use crate::popups::analytics::{analytics_lines, AnalyticsParams};
 use crate::session::PageUser;
 use crate::ui::format;
 use crate::ui::table::{Cell, Column, Table};
@@ -29,7 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/app/properties", get(properties_page))
         .route("/app/properties/{code}", get(property_page))
         .route("/app/properties/{code}/playground", get(playground_page))
-        .route("/app/popups/analytics", get(analytics_page))
 }
 
 #[derive(Deserialize)]
@@ -142,6 +140,8 @@ struct OfferFormPage {
     offer: Option<Offer>,
     payout: String,
     properties: Vec<PropertyChoice>,
+    /// Each device class and whether the offer targets it.
+    devices: Vec<(&'static str, bool)>,
 }
 
 fn offer_form(user: &User, offer: Option<Offer>, properties: Vec<Property>) -> Response {
@@ -164,8 +164,14 @@ fn offer_form(user: &User, offer: Option<Offer>, properties: Vec<Property>) -> R
             chrome.user_role
         ));
     }
+    let targeted: Vec<String> = offer.as_ref().map(|o| o.devices.clone()).unwrap_or_default();
+    let devices = rtbcat_core::popups::DEVICES
+        .iter()
+        .map(|d| (*d, targeted.iter().any(|t| t == d)))
+        .collect();
     render(&OfferFormPage {
         chrome,
+        devices,
         payout: offer
             .as_ref()
             .map(|o| format_micros(o.payout_micros))
@@ -275,6 +281,8 @@ struct PropertyPage {
     domains: String,
     snippet: String,
     snippet_async: String,
+    /// (offer id, name, chosen) for the fallback offer select.
+    fallbacks: Vec<(i64, String, bool)>,
 }
 
 /// The API base as the browser reached us: what the embed snippet must point at.
@@ -317,9 +325,17 @@ async fn property_page(
     let snippet = format!("<script src=\"{src}\"></script>\n<script>ModePopup.init({options});</script>");
     let snippet_async =
         format!("<script>window.ModePopup = {{ q: [{options}] }};</script>\n<script async src=\"{src}\"></script>");
+    let fallbacks = match rtbcat_app::popups::offers::list(&state.store).await {
+        Ok(offers) => offers
+            .into_iter()
+            .map(|o| (o.id, o.name, Some(o.id) == p.fallback_offer_id))
+            .collect(),
+        Err(e) => return error_page(&user, "properties", e.into()),
+    };
     let mut chrome = Chrome::new(&user, "properties");
     chrome.saved_notice(params.saved.as_deref());
     render(&PropertyPage {
+        fallbacks,
         chrome,
         domains: p.domains.join("\n"),
         snippet,
@@ -376,239 +392,5 @@ async fn playground_page(
         frequency,
         options_json,
         script_version: crate::popups::tracking::popup_js_version(),
-    })
-}
-
-#[derive(Template)]
-#[template(path = "popup_analytics.html")]
-struct AnalyticsPage {
-    chrome: Chrome,
-    properties: Vec<Property>,
-    selected: String,
-    from: String,
-    to: String,
-    presets: Vec<(String, &'static str, bool)>,
-    chart_html: String,
-    totals: Vec<(&'static str, String)>,
-    /// (heading, rendered table): by offer, by country, by device.
-    sections: Vec<(&'static str, String)>,
-    csv_query: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct AnalyticsPageParams {
-    property: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-}
-
-fn analytics_table(
-    id: &str,
-    label: &str,
-    lines: &[crate::popups::analytics::AnalyticsLine],
-    key_label: impl Fn(&crate::popups::analytics::AnalyticsLine) -> String,
-) -> String {
-    let mut table = Table::new(
-        id,
-        label,
-        vec![
-            Column::text(label),
-            Column::number("Impressions"),
-            Column::number("Clicks"),
-            Column::number("CTR (95% interval)"),
-            Column::number("Conversions"),
-            Column::number("Revenue"),
-            Column::number("RPM"),
-            Column::number("Bot hits"),
-        ],
-    );
-    let mut sorted: Vec<&crate::popups::analytics::AnalyticsLine> = lines.iter().collect();
-    sorted.sort_by_key(|l| std::cmp::Reverse(l.impressions));
-    for l in sorted {
-        table.row(vec![
-            Cell::text(key_label(l)),
-            Cell::count(l.impressions),
-            Cell::count(l.clicks),
-            match (l.ctr, l.ctr_low, l.ctr_high) {
-                (Some(ctr), Some(low), Some(high)) => Cell::number(
-                    format!("{:.2}% ({:.2}–{:.2}%)", ctr * 100.0, low * 100.0, high * 100.0),
-                    ctr * 100.0,
-                ),
-                _ => Cell::dash(),
-            },
-            Cell::count(l.conversions),
-            Cell::money(l.revenue_micros),
-            Cell::money_or_dash(l.rpm_micros),
-            Cell::count(l.bot_hits),
-        ]);
-    }
-    let sum = |f: fn(&crate::popups::analytics::AnalyticsLine) -> i64| lines.iter().map(f).sum::<i64>();
-    let (impressions, clicks, revenue) = (sum(|l| l.impressions), sum(|l| l.clicks), sum(|l| l.revenue_micros));
-    table.totals(vec![
-        Cell::text("Total"),
-        Cell::count(impressions),
-        Cell::count(clicks),
-        Cell::percent(rtbcat_core::bidder::performance::metrics::ctr(clicks, impressions), 2),
-        Cell::count(sum(|l| l.conversions)),
-        Cell::money(revenue),
-        Cell::money_or_dash(rtbcat_core::popups::rpm_micros(revenue, impressions)),
-        Cell::count(sum(|l| l.bot_hits)),
-    ]);
-    if table.is_empty() {
-        return "<p class=\"muted\">No events in this range.</p>".into();
-    }
-    table.exportable(&format!("{id}.csv")).render()
-}
-
-/// The chart's days: revenue and impressions of each day from `from` to `to`.
-fn analytics_points(
-    lines: &[crate::popups::analytics::AnalyticsLine],
-    from: time::Date,
-    to: time::Date,
-) -> Vec<crate::ui::chart::DailyPoint> {
-    crate::ui::chart::every_day(from, to, |day| {
-        lines
-            .iter()
-            .find(|l| l.key == day)
-            .map_or((0, 0), |l| (l.revenue_micros, l.impressions))
-    })
-}
-
-async fn analytics_page(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    Query(params): Query<AnalyticsPageParams>,
-) -> Response {
-    let properties = match rtbcat_app::popups::properties::list(&state.store).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&user, "analytics", e.into()),
-    };
-    let mut chrome = Chrome::new(&user, "analytics");
-    let mut selected = params
-        .property
-        .clone()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "all".into());
-    let property = properties.iter().find(|p| p.code == selected).cloned();
-    if property.is_none() && selected != "all" {
-        chrome.error(format!("There is no property {selected:?}; showing all properties."));
-        selected = "all".into();
-    }
-    let today = state.clock.now().date();
-    let mut query_range = (params.from.clone(), params.to.clone());
-    let mut views = Vec::new();
-    let mut range = (String::new(), String::new());
-    for group in ["day", "offer", "country", "device"] {
-        let query = AnalyticsParams::new(query_range.0.clone(), query_range.1.clone(), group);
-        match analytics_lines(&state, property.as_ref(), &query).await {
-            Ok((from, to, lines)) => {
-                range = (from, to);
-                views.push(lines);
-            }
-            Err(e) if e.status.is_client_error() && views.is_empty() && query_range != (None, None) => {
-                // A bad range: say why, keep the page, show the default range instead.
-                chrome.error(format!(
-                    "{}. Showing the last 30 days instead.",
-                    capitalised(&e.body.message)
-                ));
-                query_range = (None, None);
-                match analytics_lines(&state, property.as_ref(), &AnalyticsParams::new(None, None, group)).await {
-                    Ok((from, to, lines)) => {
-                        range = (from, to);
-                        views.push(lines);
-                    }
-                    Err(e) => return error_page(&user, "analytics", e),
-                }
-            }
-            Err(e) => return error_page(&user, "analytics", e),
-        }
-    }
-    let [days, offers, countries, devices]: [Vec<_>; 4] = match views.try_into() {
-        Ok(v) => v,
-        Err(_) => return error_page(&user, "analytics", ApiError::internal("analytics groups")),
-    };
-    let sum = |f: fn(&crate::popups::analytics::AnalyticsLine) -> i64| days.iter().map(f).sum::<i64>();
-    let (impressions, clicks) = (sum(|l| l.impressions), sum(|l| l.clicks));
-    let revenue = sum(|l| l.revenue_micros);
-    let totals = vec![
-        ("Impressions", format::count(impressions)),
-        ("Clicks", format::count(clicks)),
-        (
-            "CTR",
-            format::percent_or_dash(rtbcat_core::bidder::performance::metrics::ctr(clicks, impressions), 2),
-        ),
-        ("Conversions", format::count(sum(|l| l.conversions))),
-        ("Revenue", format::money(revenue)),
-        (
-            "RPM",
-            format::money_or_dash(rtbcat_core::popups::rpm_micros(revenue, impressions)),
-        ),
-        ("Bot hits (not counted)", format::count(sum(|l| l.bot_hits))),
-    ];
-    let parse = |d: &str| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok();
-    let mut chart_html = String::new();
-    if let (Some(from), Some(to)) = (parse(&range.0), parse(&range.1)) {
-        if !days.is_empty() {
-            let length = (to - from).whole_days() + 1;
-            let previous_to = from - time::Duration::days(1);
-            let previous_from = previous_to - time::Duration::days(length - 1);
-            let previous = analytics_lines(
-                &state,
-                property.as_ref(),
-                &AnalyticsParams::new(Some(previous_from.to_string()), Some(previous_to.to_string()), "day"),
-            )
-            .await
-            .map(|(_, _, lines)| lines)
-            .unwrap_or_default();
-            let points = analytics_points(&days, from, to);
-            let previous_points = if previous.is_empty() {
-                Vec::new()
-            } else {
-                analytics_points(&previous, previous_from, previous_to)
-            };
-            chart_html = crate::ui::chart::DailyChart {
-                points: &points,
-                previous: &previous_points,
-                series: &crate::ui::chart::REVENUE_AND_IMPRESSIONS,
-                partial_last: to == today,
-            }
-            .render();
-        }
-    }
-    let presets = [(7, "7 days"), (30, "30 days"), (90, "90 days")]
-        .iter()
-        .map(|(days, label)| {
-            let from = today - time::Duration::days(days - 1);
-            let current = range.0 == from.to_string() && range.1 == today.to_string();
-            (format!("?property={selected}&from={from}&to={today}"), *label, current)
-        })
-        .collect();
-    let csv_query = format!("from={}&to={}&group_by=day&format=csv", range.0, range.1);
-    render(&AnalyticsPage {
-        chrome,
-        chart_html,
-        sections: vec![
-            (
-                "By offer",
-                analytics_table("offer-table", "Offer", &offers, |l| {
-                    l.label.clone().unwrap_or_else(|| l.key.clone())
-                }),
-            ),
-            (
-                "By country",
-                analytics_table("country-table", "Country", &countries, |l| format::country(&l.key)),
-            ),
-            (
-                "By device",
-                analytics_table("device-table", "Device", &devices, |l| format::device(&l.key)),
-            ),
-        ],
-        totals,
-        presets,
-        properties,
-        selected,
-        from: range.0,
-        to: range.1,
-        csv_query,
     })
 }

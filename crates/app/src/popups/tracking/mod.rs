@@ -257,6 +257,34 @@ fn remember<T>(cache: &Cached<T>, value: Arc<Vec<T>>) {
     *cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), value));
 }
 
+/// An offer's delivery rules as core reads them.
+pub fn delivery_rules(offer: &rtbcat_store::Offer) -> rules::DeliveryRules {
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(rtbcat_core::bidder::performance::report::parse_report_date)
+    };
+    rules::DeliveryRules {
+        start: date(&offer.start_date),
+        end: date(&offer.end_date),
+        daily_impression_cap: offer.daily_impression_cap,
+        daily_click_cap: offer.daily_click_cap,
+        total_impression_cap: offer.total_impression_cap,
+        total_click_cap: offer.total_click_cap,
+        countries: offer.countries.clone(),
+        devices: offer.devices.clone(),
+    }
+}
+
+/// What a candidate delivered so far, as core's caps read it.
+pub fn delivered(candidate: &OfferCandidate) -> rules::Delivered {
+    rules::Delivered {
+        impressions_today: candidate.impressions_today,
+        clicks_today: candidate.clicks_today,
+        impressions_total: candidate.impressions_total,
+        clicks_total: candidate.clicks_total,
+    }
+}
+
 fn random_token(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buffer);
@@ -448,8 +476,10 @@ impl Tracking {
             .unwrap_or_else(|| "ZZ".into())
     }
 
-    /// Picks the offer to show on a property (active, in dates, under caps, on the
-    /// property, weighted by priority) and signs a token for it. None: nothing to show.
+    /// Picks the offer to show on a property (active, in dates, under its daily and total
+    /// caps, targeted at the visitor's country and device, on the property; else the
+    /// property's fallback offer under the same rules), by the running experiment, the
+    /// learned split or priority, and signs a token for it. None: nothing to show.
     pub async fn serve(
         &self,
         property: &Property,
@@ -461,21 +491,27 @@ impl Tracking {
         }
         let (first, last) = self.today_hours();
         let today = self.clock.now().date();
-        let candidates: Vec<OfferCandidate> = self
+        let (country, device) = (self.country(visit), device_of(&visit.user_agent));
+        let (own, fallback): (Vec<OfferCandidate>, Vec<OfferCandidate>) = self
             .store
             .offer_candidates(property.id, first, last)
             .await?
             .into_iter()
             .filter(|c| {
-                let date = |d: &Option<String>| {
-                    d.as_deref()
-                        .and_then(rtbcat_core::bidder::performance::report::parse_report_date)
-                };
-                rules::within_dates(date(&c.offer.start_date), date(&c.offer.end_date), today)
-                    && c.offer.daily_impression_cap.is_none_or(|cap| c.impressions_today < cap)
-                    && c.offer.daily_click_cap.is_none_or(|cap| c.clicks_today < cap)
+                delivery_rules(&c.offer)
+                    .held_back(&delivered(c), today, &country, device)
+                    .is_none()
             })
-            .collect();
+            .partition(|c| c.on_property);
+        // The fallback offer stands in only when none of the property's own may be shown.
+        let candidates: Vec<OfferCandidate> = if !own.is_empty() {
+            own
+        } else {
+            fallback
+                .into_iter()
+                .filter(|c| Some(c.offer.id) == property.fallback_offer_id)
+                .collect()
+        };
         let weights: Vec<Candidate> = candidates
             .iter()
             .map(|c| Candidate {
@@ -533,8 +569,8 @@ impl Tracking {
             property_id: property.id,
             placement: placement.as_str().into(),
             issued_at: self.clock.unix(),
-            country: self.country(visit),
-            device: device_of(&visit.user_agent).into(),
+            country,
+            device: device.into(),
             arm_id: arm.as_ref().map(|a| a.id),
         });
         Ok(Some(ServedOffer {

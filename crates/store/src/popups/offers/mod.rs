@@ -30,6 +30,12 @@ pub struct Offer {
     pub end_date: Option<String>,
     pub daily_impression_cap: Option<i64>,
     pub daily_click_cap: Option<i64>,
+    pub total_impression_cap: Option<i64>,
+    pub total_click_cap: Option<i64>,
+    /// ISO codes it targets; empty: everywhere.
+    pub countries: Vec<String>,
+    /// Devices it targets; empty: all.
+    pub devices: Vec<String>,
     pub sub_id_param: String,
     pub notes: Option<String>,
     pub created_by: String,
@@ -41,7 +47,8 @@ pub struct Offer {
 
 pub(crate) const OFFER_COLUMNS: &str = "network_campaign_id, affiliate_id, name, display_title, tagline, \
      description, cta_text, image_url, click_url, impression_pixel_url, payout_micros, currency, active, priority, \
-     start_date, end_date, daily_impression_cap, daily_click_cap, sub_id_param, notes";
+     start_date, end_date, daily_impression_cap, daily_click_cap, sub_id_param, notes, total_impression_cap, \
+     total_click_cap, countries, devices";
 
 pub(crate) fn select_offers() -> String {
     format!("SELECT id, {OFFER_COLUMNS}, created_by, created_at, updated_at FROM offers")
@@ -49,20 +56,23 @@ pub(crate) fn select_offers() -> String {
 
 pub(crate) const INSERT_OFFER: &str = "INSERT INTO offers (network_campaign_id, affiliate_id, name, display_title, \
      tagline, description, cta_text, image_url, click_url, impression_pixel_url, payout_micros, currency, active, \
-     priority, start_date, end_date, daily_impression_cap, daily_click_cap, sub_id_param, notes, created_by, \
-     created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-     ?18, ?19, ?20, ?21, ?22, ?22) RETURNING id";
+     priority, start_date, end_date, daily_impression_cap, daily_click_cap, sub_id_param, notes, \
+     total_impression_cap, total_click_cap, countries, devices, created_by, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
+     ?23, ?24, ?25, ?26, ?26) RETURNING id";
 
 pub(crate) const UPDATE_OFFER: &str = "UPDATE offers SET network_campaign_id = ?1, affiliate_id = ?2, name = ?3, \
      display_title = ?4, tagline = ?5, description = ?6, cta_text = ?7, image_url = ?8, click_url = ?9, \
      impression_pixel_url = ?10, payout_micros = ?11, currency = ?12, active = ?13, priority = ?14, \
      start_date = ?15, end_date = ?16, daily_impression_cap = ?17, daily_click_cap = ?18, sub_id_param = ?19, \
-     notes = ?20, updated_at = ?21 WHERE id = ?22 RETURNING id";
+     notes = ?20, total_impression_cap = ?21, total_click_cap = ?22, countries = ?23, devices = ?24, \
+     updated_at = ?25 WHERE id = ?26 RETURNING id";
 
-/// The values of INSERT_OFFER / UPDATE_OFFER parameters ?1..?20 as references, for either
-/// driver: the caller's `Vec<&dyn ToSql>` annotation picks the trait object.
+/// The values of INSERT_OFFER / UPDATE_OFFER parameters ?1..?24 as references, for either
+/// driver: the caller's `Vec<&dyn ToSql>` annotation picks the trait object. The dates and
+/// the lists are passed already as their stored text.
 macro_rules! offer_values {
-    ($spec:expr, $start_date:expr, $end_date:expr) => {
+    ($spec:expr, $start_date:expr, $end_date:expr, $countries:expr, $devices:expr) => {
         vec![
             &$spec.network_campaign_id,
             &$spec.affiliate_id,
@@ -84,6 +94,10 @@ macro_rules! offer_values {
             &$spec.daily_click_cap,
             &$spec.sub_id_param,
             &$spec.notes,
+            &$spec.total_impression_cap,
+            &$spec.total_click_cap,
+            &$countries,
+            &$devices,
         ]
     };
 }
@@ -123,11 +137,23 @@ pub(crate) fn offer_from(row: &impl Columns) -> StoreResult<Offer> {
         daily_click_cap: row.col::<Option<i64>>(18)?,
         sub_id_param: row.col::<String>(19)?,
         notes: row.col::<Option<String>>(20)?,
-        created_by: row.col::<String>(21)?,
-        created_at: row.col::<i64>(22)?,
-        updated_at: row.col::<i64>(23)?,
+        total_impression_cap: row.col::<Option<i64>>(21)?,
+        total_click_cap: row.col::<Option<i64>>(22)?,
+        countries: stored_list(&row.col::<String>(23)?),
+        devices: stored_list(&row.col::<String>(24)?),
+        created_by: row.col::<String>(25)?,
+        created_at: row.col::<i64>(26)?,
+        updated_at: row.col::<i64>(27)?,
         properties: Vec::new(),
     })
+}
+
+/// The columns an offer row has before the ones a query adds after it.
+pub(crate) const OFFER_ROW_WIDTH: usize = 28;
+
+/// A comma-separated stored list (`US,CA`); '' is the empty list.
+fn stored_list(text: &str) -> Vec<String> {
+    text.split(',').filter(|v| !v.is_empty()).map(str::to_string).collect()
 }
 
 /// Puts each offer's property codes on it.

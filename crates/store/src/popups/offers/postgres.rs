@@ -34,7 +34,9 @@ impl OfferStore for PgStore {
         let tx = client.transaction().await?;
         let start_date = spec.start_date.map(|d| d.to_string());
         let end_date = spec.end_date.map(|d| d.to_string());
-        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = offer_values!(spec, start_date, end_date);
+        let (countries, devices) = (spec.countries.join(","), spec.devices.join(","));
+        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            offer_values!(spec, start_date, end_date, countries, devices);
         let sql = match id {
             None => {
                 values.push(&audit.actor);

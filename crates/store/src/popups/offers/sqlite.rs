@@ -36,7 +36,8 @@ impl OfferStore for SqliteStore {
             let tx = conn.transaction()?;
             let start_date = spec.start_date.map(|d| d.to_string());
             let end_date = spec.end_date.map(|d| d.to_string());
-            let mut values: Vec<&dyn rusqlite::ToSql> = offer_values!(spec, start_date, end_date);
+            let (countries, devices) = (spec.countries.join(","), spec.devices.join(","));
+            let mut values: Vec<&dyn rusqlite::ToSql> = offer_values!(spec, start_date, end_date, countries, devices);
             let saved: i64 = match id {
                 None => {
                     values.push(&audit.actor);

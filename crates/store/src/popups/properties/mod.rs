@@ -22,20 +22,22 @@ pub struct Property {
     pub theme_primary: String,
     pub theme_accent: String,
     pub logo_url: Option<String>,
+    /// Shown when none of its offers may be.
+    pub fallback_offer_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 pub(crate) const SELECT_PROPERTIES: &str = "SELECT id, code, name, domains, active, popup_enabled, popup_frequency, \
-     popup_placement, theme_primary, theme_accent, logo_url, created_at, updated_at FROM properties";
+     popup_placement, theme_primary, theme_accent, logo_url, created_at, updated_at, fallback_offer_id FROM properties";
 
 pub(crate) const INSERT_PROPERTY: &str = "INSERT INTO properties (code, name, domains, active, popup_enabled, \
-     popup_frequency, popup_placement, theme_primary, theme_accent, logo_url, created_at, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING id";
+     popup_frequency, popup_placement, theme_primary, theme_accent, logo_url, fallback_offer_id, created_at, \
+     updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id";
 
 pub(crate) const UPDATE_PROPERTY: &str = "UPDATE properties SET code = ?1, name = ?2, domains = ?3, active = ?4, \
      popup_enabled = ?5, popup_frequency = ?6, popup_placement = ?7, theme_primary = ?8, theme_accent = ?9, \
-     logo_url = ?10, updated_at = ?11 WHERE id = ?12 RETURNING id";
+     logo_url = ?10, fallback_offer_id = ?11, updated_at = ?12 WHERE id = ?13 RETURNING id";
 
 pub(crate) fn property_from(row: &impl Columns) -> StoreResult<Property> {
     let domains: Vec<String> = serde_json::from_str(&row.col::<String>(3)?)
@@ -54,6 +56,7 @@ pub(crate) fn property_from(row: &impl Columns) -> StoreResult<Property> {
         logo_url: row.col::<Option<String>>(10)?,
         created_at: row.col::<i64>(11)?,
         updated_at: row.col::<i64>(12)?,
+        fallback_offer_id: row.col::<Option<i64>>(13)?,
     })
 }
 

@@ -27,6 +27,7 @@ impl PropertyStore for PgStore {
             &spec.theme_primary,
             &spec.theme_accent,
             &spec.logo_url,
+            &spec.fallback_offer_id,
             &now,
         ];
         let sql = match id {

@@ -26,6 +26,7 @@ impl PropertyStore for SqliteStore {
                 spec.theme_primary,
                 spec.theme_accent,
                 spec.logo_url,
+                spec.fallback_offer_id,
                 now,
             ];
             let result = match id {

@@ -15,15 +15,7 @@ impl TrackingStore for PgStore {
         let rows = client
             .query(&pg(&offer_candidates_sql()), &[&property_id, &first_hour, &last_hour])
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OfferCandidate {
-                    offer: offer_from(r)?,
-                    impressions_today: r.try_get(24)?,
-                    clicks_today: r.try_get(25)?,
-                })
-            })
-            .collect()
+        rows.iter().map(candidate_from).collect()
     }
 
     async fn record_popup_events(&self, events: Vec<PopupEvent>) -> StoreResult<Vec<bool>> {
@@ -90,6 +82,44 @@ impl TrackingStore for PgStore {
             }
             outcomes.push(new);
         }
+        let minutes = merge_minutes(&changes);
+        if let Some(newest) = minutes.iter().map(|m| m.minute).max() {
+            let number = |f: fn(&MinuteTotals) -> i64| minutes.iter().map(f).collect::<Vec<i64>>();
+            tx.execute(
+                "INSERT INTO popup_minutely (minute, property_id, offer_id, impressions, clicks, conversions, \
+                 revenue_micros) \
+                 SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], \
+                 $6::BIGINT[], $7::BIGINT[]) \
+                 ON CONFLICT (minute, property_id, offer_id) DO UPDATE SET \
+                 impressions = popup_minutely.impressions + excluded.impressions, \
+                 clicks = popup_minutely.clicks + excluded.clicks, \
+                 conversions = popup_minutely.conversions + excluded.conversions, \
+                 revenue_micros = popup_minutely.revenue_micros + excluded.revenue_micros",
+                &[
+                    &number(|m| m.minute),
+                    &number(|m| m.property_id),
+                    &number(|m| m.offer_id),
+                    &number(|m| m.impressions),
+                    &number(|m| m.clicks),
+                    &number(|m| m.conversions),
+                    &number(|m| m.revenue_micros),
+                ],
+            )
+            .await?;
+            tx.execute(&pg(PRUNE_MINUTELY), &[&(newest - MINUTES_KEPT)]).await?;
+        }
+        let totals = merge_offer_totals(&changes);
+        if !totals.is_empty() {
+            let column = |f: fn(&(i64, i64, i64)) -> i64| totals.iter().map(f).collect::<Vec<i64>>();
+            tx.execute(
+                "INSERT INTO offer_totals (offer_id, impressions, clicks) \
+                 SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) \
+                 ON CONFLICT (offer_id) DO UPDATE SET impressions = offer_totals.impressions + excluded.impressions, \
+                 clicks = offer_totals.clicks + excluded.clicks",
+                &[&column(|t| t.0), &column(|t| t.1), &column(|t| t.2)],
+            )
+            .await?;
+        }
         let merged = merge_hourly(changes);
         if !merged.is_empty() {
             let text = |f: fn(&HourlyChange) -> String| merged.iter().map(f).collect::<Vec<String>>();
@@ -122,6 +152,12 @@ impl TrackingStore for PgStore {
         }
         tx.commit().await?;
         Ok(outcomes)
+    }
+
+    async fn popup_minutes(&self, property_id: Option<i64>, since_minute: i64) -> StoreResult<Vec<MinuteTotals>> {
+        let client = self.client().await?;
+        let rows = client.query(&pg(MINUTES_SINCE), &[&since_minute, &property_id]).await?;
+        rows.iter().map(minute_from).collect()
     }
 
     async fn click_record(&self, click_id: String) -> StoreResult<Option<ClickRecord>> {

@@ -14,15 +14,7 @@ impl TrackingStore for SqliteStore {
     ) -> StoreResult<Vec<OfferCandidate>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&offer_candidates_sql())?;
-            let rows = stmt.query_map(params![property_id, first_hour, last_hour], |r| {
-                Ok(offer_from(r).and_then(|offer| {
-                    Ok(OfferCandidate {
-                        offer,
-                        impressions_today: r.get(24)?,
-                        clicks_today: r.get(25)?,
-                    })
-                }))
-            })?;
+            let rows = stmt.query_map(params![property_id, first_hour, last_hour], |r| Ok(candidate_from(r)))?;
             rows.map(|r| r?).collect()
         })
         .await
@@ -60,6 +52,27 @@ impl TrackingStore for SqliteStore {
                     }
                     outcomes.push(new);
                 }
+                let mut minutely = tx.prepare_cached(ADD_TO_MINUTELY)?;
+                let minutes = merge_minutes(&changes);
+                for m in &minutes {
+                    minutely.execute(params![
+                        m.minute,
+                        m.property_id,
+                        m.offer_id,
+                        m.impressions,
+                        m.clicks,
+                        m.conversions,
+                        m.revenue_micros
+                    ])?;
+                }
+                if let Some(newest) = minutes.iter().map(|m| m.minute).max() {
+                    tx.prepare_cached(PRUNE_MINUTELY)?
+                        .execute(params![newest - MINUTES_KEPT])?;
+                }
+                let mut totals = tx.prepare_cached(ADD_TO_OFFER_TOTALS)?;
+                for (offer, impressions, clicks) in merge_offer_totals(&changes) {
+                    totals.execute(params![offer, impressions, clicks])?;
+                }
                 for c in merge_hourly(changes) {
                     hourly.execute(params![
                         c.hour,
@@ -77,6 +90,15 @@ impl TrackingStore for SqliteStore {
             }
             tx.commit()?;
             Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn popup_minutes(&self, property_id: Option<i64>, since_minute: i64) -> StoreResult<Vec<MinuteTotals>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(MINUTES_SINCE)?;
+            let rows = stmt.query_map(params![since_minute, property_id], |r| Ok(minute_from(r)))?;
+            rows.map(|r| r?).collect()
         })
         .await
     }
