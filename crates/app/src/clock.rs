@@ -30,6 +30,12 @@ impl FixedClock {
             OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH),
         ))
     }
+
+    /// Moves the clock forward by `seconds`.
+    pub fn advance(&self, seconds: i64) {
+        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *now += time::Duration::seconds(seconds);
+    }
 }
 
 impl Clock for FixedClock {

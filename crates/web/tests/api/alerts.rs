@@ -2,17 +2,14 @@
 //! to each channel until it clears, clearing is sent too, a failing webhook is retried and
 //! logged, rules are validated; on both engines.
 
-use crate::support::{spawn_app_configured, Backend};
+use crate::support::{smtp_server, spawn_app_configured, Backend, Received};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use rtbcat_core::platform::accounts::Role;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-type Received = Arc<Mutex<Vec<String>>>;
+use std::sync::Arc;
 
 /// A webhook receiver: `/ok` keeps the bodies, `/broken` answers 500.
 async fn webhook_receiver() -> (String, Received) {
@@ -37,52 +34,6 @@ async fn webhook_receiver() -> (String, Received) {
         let _ = axum::serve(listener, app).await;
     });
     (format!("http://{addr}"), received)
-}
-
-/// A minimal SMTP server (RFC 5321's happy path) that keeps each message's DATA.
-async fn smtp_server() -> (String, Received) {
-    let received: Received = Arc::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let messages = received.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let messages = messages.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"220 localhost ESMTP test\r\n").await;
-                let mut data: Option<String> = None;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Some(body) = data.as_mut() {
-                        if line == "." {
-                            messages.lock().expect("lock").push(data.take().unwrap_or_default());
-                            let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
-                        } else {
-                            body.push_str(&line);
-                            body.push('\n');
-                        }
-                        continue;
-                    }
-                    let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" | "HELO" => b"250 localhost\r\n",
-                        "DATA" => {
-                            data = Some(String::new());
-                            b"354 end with .\r\n"
-                        }
-                        "QUIT" => {
-                            let _ = write.write_all(b"221 bye\r\n").await;
-                            break;
-                        }
-                        _ => b"250 OK\r\n",
-                    };
-                    let _ = write.write_all(reply).await;
-                }
-            });
-        }
-    });
-    (format!("smtp://{addr}"), received)
 }
 
 async fn alerts_scenario(backend: Backend) {

@@ -215,6 +215,22 @@ async fn experiments_scenario(backend: Backend) {
     ] {
         assert!(page.contains(text), "{text} on the experiment page");
     }
+    // Its PDF report, read back by a PDF reader.
+    let response = editor
+        .get(app.url(&format!("/api/experiments/{id}/report.pdf")))
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let text = crate::reports::pdf_text(&response.bytes().await.expect("bytes"));
+    for expected in [
+        "urgent",
+        "(control)",
+        "Revenue per 1,000 impressions by arm",
+        "ModeFreeFinds",
+    ] {
+        assert!(text.contains(expected), "{expected} in the PDF: {text}");
+    }
 
     // Stop, declaring the winner by label; an unknown label is named; serving goes back to normal.
     let (status, _) = send(

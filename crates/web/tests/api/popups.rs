@@ -473,6 +473,22 @@ async fn popup_pages_render_for_editors_and_viewers() {
     let (_, analytics) = page(&editor, "/app/popups/analytics?property=mff").await;
     assert!(analytics.contains("<svg class=\"chart\"") && analytics.contains("By offer"));
     assert!(analytics.contains("/api/analytics/mff?from="));
+    assert!(
+        analytics.contains("Last 60 minutes")
+            && analytics.contains("data-refresh=\"/app/popups/analytics/realtime?property=mff\"")
+    );
+    assert!(analytics.contains("/api/analytics/mff/report.pdf?from="));
+    let (_, weekly) = page(&editor, "/app/popups/analytics?property=mff&period=week").await;
+    assert!(
+        weekly.contains(">2026-W47<") && weekly.contains("group_by=week&#38;format=csv"),
+        "the table and CSV by ISO week"
+    );
+    let (_, monthly) = page(&editor, "/app/popups/analytics?property=mff&period=month").await;
+    assert!(monthly.contains(">2026-11<"), "months");
+    let (status, fragment) = page(&editor, "/app/popups/analytics/realtime?property=mff").await;
+    assert!(status == 200 && fragment.contains("As of 12:00:00 UTC"), "{fragment}");
+    let (status, _) = page(&editor, "/app/popups/analytics/realtime?property=nope").await;
+    assert_eq!(status, 404);
 
     let viewer = browser();
     crate::auth::sign_in(&app, &viewer, "viewer@example.com").await;
