@@ -2,6 +2,10 @@
 # Tracking benchmark: sustained durable impressions/s against a running release server,
 # load from wrk (Debian package) with valid, distinct serve tokens, next to the same load on
 # the server's static /ping route (the ceiling). Then counts rows: every 2xx must be one row.
+# Then the same again with an A/B test running on the property's thank-you placement and
+# learning rotation on the property (set up over the API, as a user would): serving
+# (GET /api/offers, visitors spread over both placements so both paths run) and impressions
+# (each carrying its experiment arm), printed next to the plain figures of the same run.
 # SQLite always; PostgreSQL too with BENCH_POSTGRES_URL.
 # Usage: bench/tracking.sh [SECONDS] [CONNECTIONS]   (defaults 10, 64)
 source "$(dirname "$0")/lib.sh"
@@ -38,6 +42,55 @@ function done(summary, latency, requests)
 end
 LUA
 
+cat >"$work/serve.lua" <<'LUA'
+-- Each request is a new visitor (its own id), half on the thank-you placement (the
+-- experiment decides), half on exit intent (the learned split decides).
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("id", counter) end
+function init(args) n, ok = 0, 0 end
+function request()
+  n = n + 1
+  local placement = (n % 2 == 0) and "thankyou" or "exit-intent"
+  return wrk.format("GET", "/api/offers/mff?placement=" .. placement .. "&session=s" .. id .. "x" .. n ..
+    "&visitor=v" .. id .. "x" .. n, {["Origin"] = "https://modefreefinds.com",
+    ["User-Agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"})
+end
+function response(status, headers, body) if status == 200 and body:find('"offer_id"') then ok = ok + 1 end end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d p50_ms=%.2f p99_ms=%.2f seconds=%.3f\n",
+    summary.requests, latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.duration / 1e6))
+end
+LUA
+
+serve_load() { # → "RESULT …" for the serving route
+  wrk -t2 -c"$connections" -d"${seconds}s" -s "$work/serve.lua" "$addr" | grep RESULT
+}
+
+impression_load() { # tokens_file → "RESULT …"
+  wrk -t2 -c"$connections" -d"${seconds}s" -s "$work/impressions.lua" "$addr" -- "$1" 2 | grep RESULT
+}
+
+# learning_on — over the API with a fresh editor token: an experiment (the property's first
+# two offers, 50/50) started on mff's thank-you placement, and learning rotation on mff.
+learning_on() {
+  RTBCAT_PASSWORD='bench password long enough' "$bin" user add bench@example.com --role editor >/dev/null
+  local token property offers
+  token=$("$bin" token create --user bench@example.com --label bench 2>/dev/null | tail -1)
+  property=$(curl -sf -H "Authorization: Bearer $token" "$addr/api/properties" |
+    python3 -c 'import json,sys; print(next(p["id"] for p in json.load(sys.stdin) if p["code"] == "mff"))')
+  offers=$(curl -sf -H "Authorization: Bearer $token" "$addr/api/campaigns" |
+    python3 -c 'import json,sys; print(" ".join(str(o["id"]) for o in json.load(sys.stdin) if "mff" in o["properties"] and o["active"]))')
+  set -- $offers
+  local experiment
+  experiment=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$addr/api/experiments" -d \
+    "{\"name\":\"bench\",\"property_id\":$property,\"placement\":\"thankyou\",\"arms\":[{\"label\":\"control\",\"offer_id\":$1},{\"label\":\"challenger\",\"offer_id\":$2,\"title\":\"Last chance\"}]}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  curl -sf -o /dev/null -H "Authorization: Bearer $token" -X POST "$addr/api/experiments/$experiment/start"
+  curl -sf -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -X PUT \
+    "$addr/api/properties/$property/rotation" -d '{"mode":"learning","floor":0.1,"burn_in":100}'
+  echo "experiment $experiment on offers $1 and $2, learning rotation on property $property"
+}
+
 run_backend() { # label database_url(or empty for SQLite)
   local label=$1 url=$2 dir=$work/$1
   mkdir -p "$dir"
@@ -48,8 +101,14 @@ run_backend() { # label database_url(or empty for SQLite)
   start_server "$dir/serve.log"
   local ping
   ping=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$addr/ping" | awk '/Requests\/sec/ {print $2}')
-  local out
-  out=$(wrk -t2 -c"$connections" -d"${seconds}s" -s "$work/impressions.lua" "$addr" -- "$dir/tokens.txt" 2 | grep RESULT)
+  local out serve_plain serve_learning learning_out note
+  out=$(impression_load "$dir/tokens.txt")
+  serve_plain=$(serve_load)
+  note=$(learning_on)
+  # Enough for 60,000 impressions/s over the run.
+  "$bin" popup tokens --property mff --count $((seconds * 60000)) >"$dir/tokens-arm.txt"
+  serve_learning=$(serve_load)
+  learning_out=$(impression_load "$dir/tokens-arm.txt")
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
   local rows
   if [ -n "$url" ]; then
@@ -57,20 +116,30 @@ run_backend() { # label database_url(or empty for SQLite)
   else
     rows=$(sqlite3 "$dir/rtbcat.db" "SELECT COUNT(*) FROM popup_events WHERE kind = 'impression'")
   fi
-  python3 - "$label" "$ping" "$out" "$rows" "$connections" <<'PY'
+  echo "$label: $note"
+  python3 - "$label" "$ping" "$out" "$rows" "$connections" "$serve_plain" "$serve_learning" "$learning_out" <<'PY'
 import sys
 label, ping, out, rows, connections = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-f = dict(kv.split("=") for kv in out.split()[1:])
+parse = lambda text: dict(kv.split("=") for kv in text.split()[1:])
+f = parse(out)
 rate = int(f["ok"]) / float(f["seconds"])
 print(f"{label}: static /ping {ping:,.0f} req/s; tracked impressions {rate:,.0f}/s durable "
       f"(p50 {float(f['p50_ms']):.2f} ms, p99 {float(f['p99_ms']):.2f} ms); ratio {rate / ping:.2f} "
       f"(aim >= 20,000/s, p99 < 20 ms, ratio >= 0.5)")
+plain, learning, with_arm = parse(sys.argv[6]), parse(sys.argv[7]), parse(sys.argv[8])
+serve = lambda g: int(g["requests"]) / float(g["seconds"])
+arm_rate = int(with_arm["ok"]) / float(with_arm["seconds"])
+print(f"{label}: serving {serve(plain):,.0f}/s (p99 {float(plain['p99_ms']):.2f} ms) plain; "
+      f"{serve(learning):,.0f}/s (p99 {float(learning['p99_ms']):.2f} ms) with the experiment and learning "
+      f"rotation; ratio {serve(learning) / serve(plain):.2f}")
+print(f"{label}: impressions {rate:,.0f}/s (p99 {float(f['p99_ms']):.2f} ms) plain; {arm_rate:,.0f}/s "
+      f"(p99 {float(with_arm['p99_ms']):.2f} ms) each with its experiment arm; ratio {arm_rate / rate:.2f}")
 # wrk stops with up to one request per connection in flight: the server may commit those
 # after wrk stopped listening, so rows may exceed the 2xx count by at most that many.
-ok = int(f["ok"])
-good = ok <= rows <= ok + connections
+ok = int(f["ok"]) + int(with_arm["ok"])
+good = ok <= rows <= ok + 2 * connections
 verdict = "every 2xx is a row" if good else "MISMATCH"
-print(f"{label}: {f['requests']} requests, {ok} answered 2xx, {rows} impression rows "
+print(f"{label}: {int(f['requests']) + int(with_arm['requests'])} impression requests, {ok} answered 2xx, {rows} impression rows "
       f"({rows - ok} committed while wrk was stopping) -> {verdict}")
 sys.exit(0 if good else 1)
 PY
