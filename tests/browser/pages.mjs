@@ -34,6 +34,8 @@ export async function everyPage(app) {
     ["property", "/app/properties/mff"],
     ["playground", "/app/properties/mff/playground?placement=timed"],
     ["analytics", "/app/popups/analytics"],
+    ["analytics-weeks", "/app/popups/analytics?property=mff&period=week"],
+    ["reports", "/app/popups/reports"],
     ["users", "/app/users"],
     ["tokens", "/app/tokens"],
     ["audit", "/app/audit"],

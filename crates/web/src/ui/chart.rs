@@ -386,6 +386,71 @@ pub fn heat_map(label: &str, columns: &[String], rows: &[(String, Vec<HeatCell>)
     svg
 }
 
+/// One minute of the real-time chart.
+pub struct MinuteBar {
+    /// Unix seconds at the start of the minute.
+    pub minute: i64,
+    pub impressions: i64,
+    pub clicks: i64,
+    pub revenue_micros: i64,
+}
+
+/// The last hour as one bar of impressions per minute (the current minute, still filling,
+/// drawn lighter), labelled every ten minutes in UTC; each bar's title has its figures.
+pub fn minute_bars(bars: &[MinuteBar]) -> String {
+    if bars.is_empty() {
+        return String::new();
+    }
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let (top, grid) = ticks(bars.iter().map(|b| b.impressions).max().unwrap_or(0).max(0) as f64);
+    let slot = plot_w / bars.len() as f64;
+    let clock = |unix: i64| {
+        let at = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        format!("{:02}:{:02}", at.hour(), at.minute())
+    };
+    let mut svg = format!(
+        "<svg class=\"chart chart-minutes\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"Impressions per minute, last {} minutes\" xmlns=\"http://www.w3.org/2000/svg\"><defs><pattern id=\"minute-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" class=\"hatch\"/></pattern></defs>",
+        bars.len()
+    );
+    for tick in &grid {
+        let y = TOP + plot_h - tick / top * plot_h;
+        svg.push_str(&format!(
+            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            y + 4.0,
+            format::count(*tick as i64)
+        ));
+    }
+    let last = bars.len() - 1;
+    for (i, bar) in bars.iter().enumerate() {
+        let height = bar.impressions.max(0) as f64 / top * plot_h;
+        let x = LEFT + slot * i as f64 + 1.0;
+        svg.push_str(&format!(
+            "<g class=\"bar{}\"><rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{height:.1}\"/><title>{} UTC{}: {} impressions, {} clicks, {} revenue</title></g>",
+            if i == last { " now" } else { "" },
+            TOP + plot_h - height,
+            (slot - 2.0).max(1.0),
+            clock(bar.minute),
+            if i == last { " (so far)" } else { "" },
+            format::count(bar.impressions),
+            format::count(bar.clicks),
+            format::money(bar.revenue_micros)
+        ));
+        if i % 10 == 0 || i == last {
+            svg.push_str(&format!(
+                "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                x + slot / 2.0,
+                HEIGHT - 8.0,
+                clock(bar.minute)
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    format!("<div class=\"chart-wrap\">{svg}</div>")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,69 +525,24 @@ mod tests {
         };
         assert_eq!(empty.render(), "");
     }
-}
 
-/// One minute of the real-time chart.
-pub struct MinuteBar {
-    /// Unix seconds at the start of the minute.
-    pub minute: i64,
-    pub impressions: i64,
-    pub clicks: i64,
-    pub revenue_micros: i64,
-}
-
-/// The last hour as one bar of impressions per minute (the current minute, still filling,
-/// drawn lighter), labelled every ten minutes in UTC; each bar's title has its figures.
-pub fn minute_bars(bars: &[MinuteBar]) -> String {
-    if bars.is_empty() {
-        return String::new();
+    #[test]
+    fn the_last_hour_has_a_bar_a_minute_and_marks_the_current_one() {
+        let start = 1_795_262_400 - 59 * 60; // 11:01 UTC
+        let bars: Vec<MinuteBar> = (0..60)
+            .map(|i| MinuteBar {
+                minute: start + i * 60,
+                impressions: i,
+                clicks: 0,
+                revenue_micros: 0,
+            })
+            .collect();
+        let svg = minute_bars(&bars);
+        assert_eq!(svg.matches("<g class=\"bar").count(), 60);
+        assert_eq!(svg.matches("<g class=\"bar now\"").count(), 1);
+        assert!(svg.contains("12:00 UTC (so far): 59 impressions"), "{svg}");
+        // Labels every ten minutes and at the current one.
+        assert!(svg.contains(">11:01</text>") && svg.contains(">11:11</text>") && svg.contains(">12:00</text>"));
+        assert_eq!(minute_bars(&[]), "");
     }
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let (top, grid) = ticks(bars.iter().map(|b| b.impressions).max().unwrap_or(0).max(0) as f64);
-    let slot = plot_w / bars.len() as f64;
-    let clock = |unix: i64| {
-        let at = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        format!("{:02}:{:02}", at.hour(), at.minute())
-    };
-    let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"Impressions per minute, last {} minutes\" xmlns=\"http://www.w3.org/2000/svg\"><defs><pattern id=\"minute-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" class=\"hatch\"/></pattern></defs>",
-        bars.len()
-    );
-    for tick in &grid {
-        let y = TOP + plot_h - tick / top * plot_h;
-        svg.push_str(&format!(
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            WIDTH - RIGHT,
-            LEFT - 6.0,
-            y + 4.0,
-            format::count(*tick as i64)
-        ));
-    }
-    let last = bars.len() - 1;
-    for (i, bar) in bars.iter().enumerate() {
-        let height = bar.impressions.max(0) as f64 / top * plot_h;
-        let x = LEFT + slot * i as f64 + 1.0;
-        svg.push_str(&format!(
-            "<g class=\"bar{}\"><rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{height:.1}\"/><title>{} UTC{}: {} impressions, {} clicks, {} revenue</title></g>",
-            if i == last { " now" } else { "" },
-            TOP + plot_h - height,
-            (slot - 2.0).max(1.0),
-            clock(bar.minute),
-            if i == last { " (so far)" } else { "" },
-            format::count(bar.impressions),
-            format::count(bar.clicks),
-            format::money(bar.revenue_micros)
-        ));
-        if i % 10 == 0 || i == last {
-            svg.push_str(&format!(
-                "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                x + slot / 2.0,
-                HEIGHT - 8.0,
-                clock(bar.minute)
-            ));
-        }
-    }
-    svg.push_str("</svg>");
-    format!("<div class=\"chart-wrap\">{svg}</div>")
 }

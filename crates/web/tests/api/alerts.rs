@@ -59,12 +59,7 @@ async fn alerts_scenario(backend: Backend) {
     })))
     .await;
     assert_eq!(status, 422, "{body}");
-    let fields: Vec<&str> = body["details"]["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = crate::popups::error_fields(&body);
     assert_eq!(fields, vec!["name", "kind", "webhook_url", "email"]);
     let viewer = app.client_as(Role::Viewer).await;
     assert_eq!(

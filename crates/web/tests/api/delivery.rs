@@ -2,7 +2,7 @@
 //! daily one would reset, country and device targeting, the property's fallback offer when
 //! nothing else may be shown, validation by field; and the real-time view of the last hour.
 
-use crate::popups::{offer_body, send, setup, visitor};
+use crate::popups::{error_fields, offer_body, send, setup, visitor};
 use crate::support::{spawn_app_configured, Backend, TestApp};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -57,12 +57,7 @@ async fn delivery_scenario(backend: Backend) {
     bad["total_click_cap"] = json!(5);
     let (status, body) = send(editor.post(app.url("/api/campaigns")).json(&bad)).await;
     assert_eq!(status, 422, "{body}");
-    let fields: HashSet<&str> = body["details"]["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields: HashSet<&str> = error_fields(&body).into_iter().collect();
     assert_eq!(
         fields,
         HashSet::from(["countries", "devices", "total_click_cap"]),

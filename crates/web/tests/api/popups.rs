@@ -50,6 +50,14 @@ pub(crate) async fn setup(app: &TestApp) -> (reqwest::Client, i64) {
     (editor, offer["id"].as_i64().expect("offer id"))
 }
 
+/// The fields a 422 answer names, in order.
+pub(crate) fn error_fields(body: &Value) -> Vec<&str> {
+    body["details"]["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 /// A visitor's browser: sends a real user agent and the host page's Origin.
 pub(crate) fn visitor() -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
@@ -77,12 +85,7 @@ async fn popup_scenario(backend: Backend) {
     bad["properties"] = json!(["nope"]);
     let (status, body) = send(editor.post(app.url("/api/campaigns")).json(&bad)).await;
     assert_eq!(status, 422, "{body}");
-    let fields: Vec<&str> = body["details"]["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = error_fields(&body);
     assert!(fields.contains(&"click_url") && fields.contains(&"priority"), "{body}");
     let mut unknown_property = offer_body("Elsewhere", 5);
     unknown_property["properties"] = json!(["zzz"]);

@@ -3,7 +3,7 @@
 //! attached, each period sent once (not again on the next round, nor after a restart, nor
 //! when a send was cut off), retried after a failure; validation by field; the page.
 
-use crate::popups::{send, setup, visitor};
+use crate::popups::{error_fields, send, setup, visitor};
 use crate::support::{config_with, smtp_server, spawn_app_configured, Backend, Received, TestApp, NOW};
 use base64::Engine as _;
 use rtbcat_app::clock::Clock as _;
@@ -88,12 +88,7 @@ async fn reports_scenario(backend: Backend) {
     })))
     .await;
     assert_eq!(status, 422, "{body}");
-    let mut fields: Vec<&str> = body["details"]["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let mut fields = error_fields(&body);
     fields.sort_unstable();
     assert_eq!(fields, ["frequency", "hour_utc", "property", "recipients"]);
     let viewer = app.client_as(Role::Viewer).await;

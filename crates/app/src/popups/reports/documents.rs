@@ -204,7 +204,12 @@ pub async fn property_report(
         );
     }
     doc.heading("By device", 12.0);
-    lines_table(&mut doc, "Device", &ordered(&by_device), |l| l.key.clone());
+    lines_table(&mut doc, "Device", &ordered(&by_device), |l| {
+        let mut chars = l.key.chars();
+        chars
+            .next()
+            .map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+    });
     Ok(doc.finish())
 }
 
@@ -218,10 +223,12 @@ pub fn experiment_report(
     let mut doc = Document::new(&format!("Experiment: {}", experiment.name));
     doc.heading(&format!("Experiment: {}", experiment.name), 18.0);
     let started = experiment.started_at.map_or_else(|| "not started".into(), stamp);
-    let stopped = experiment.stopped_at.map_or_else(|| "running".into(), stamp);
+    let stopped = experiment
+        .stopped_at
+        .map_or_else(|| "not stopped".into(), |at| format!("stopped {}", stamp(at)));
     doc.text(
         &format!(
-            "{property_name}, placement {}. Status: {}. Started {started}; stopped {stopped}. Generated {}.",
+            "{property_name}, placement {}. Status: {}. Started {started}; {stopped}. Generated {}.",
             experiment.placement,
             experiment.status,
             stamp(now)
@@ -250,7 +257,11 @@ pub fn experiment_report(
     for (arm, result) in experiment.arms.iter().zip(&results.arms) {
         let rpm = result.versus_control.iter().find(|c| c.metric == "rpm");
         rows.push(vec![
-            format!("{}{}", arm.label, if arm.control { " (control)" } else { "" }),
+            if arm.control && !arm.label.eq_ignore_ascii_case("control") {
+                format!("{} (control)", arm.label)
+            } else {
+                arm.label.clone()
+            },
             count(result.impressions),
             count(result.clicks),
             estimate(&result.ctr, 100.0, 2, ""),
@@ -265,12 +276,12 @@ pub fn experiment_report(
         &[
             Column {
                 heading: "Arm",
-                width: 2.0,
+                width: 1.7,
                 align: Align::Left,
             },
             Column {
                 heading: "Impressions",
-                width: 1.1,
+                width: 1.3,
                 align: Align::Right,
             },
             Column {
@@ -300,7 +311,7 @@ pub fn experiment_report(
             },
             Column {
                 heading: "Beats control",
-                width: 1.1,
+                width: 1.4,
                 align: Align::Right,
             },
         ],
@@ -313,27 +324,40 @@ pub fn experiment_report(
         .map(|(arm, r)| (arm.label.clone(), r.rpm.as_ref().map_or(0.0, |e| e.value)))
         .collect();
     let best = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max);
-    doc.bar_chart(
-        "Revenue per 1,000 impressions by arm",
-        &bars,
-        &format!("highest: ${best:.2}"),
-        1,
-    );
+    // Below half a cent every bar would read $0.00: no chart until there is revenue.
+    if best >= 0.005 {
+        doc.bar_chart(
+            "Revenue per 1,000 impressions by arm",
+            &bars,
+            &format!("highest: ${best:.2}"),
+            1,
+        );
+    }
     doc.heading("Against control", 12.0);
     let mut comparisons = Vec::new();
     for (arm, result) in experiment.arms.iter().zip(&results.arms) {
         for c in &result.versus_control {
-            let scale = if c.metric == "rpm" { 1.0 } else { 100.0 };
+            let (metric, scale, unit) = match c.metric {
+                "ctr" => ("CTR", 100.0, " points"),
+                "conversion_rate" => ("Conversion rate", 100.0, " points"),
+                _ => ("RPM", 1.0, " $"),
+            };
+            let interval = if c.difference.low.is_finite() && c.difference.high.is_finite() {
+                format!(
+                    "{:+.3}{unit} ({:+.3} to {:+.3}, an interval valid however often you look)",
+                    c.difference.value * scale,
+                    c.difference.low * scale,
+                    c.difference.high * scale
+                )
+            } else {
+                "too little data for an interval yet".to_string()
+            };
             comparisons.push(format!(
-                "{} {}: difference {:+.3} ({:+.3} to {:+.3}, valid however often you look){}; chance to beat control {:.0}%{}",
+                "{} against control, {metric}: {interval}{}; chance to beat control {:.0}%{}",
                 arm.label,
-                c.metric,
-                c.difference.value * scale,
-                c.difference.low * scale,
-                c.difference.high * scale,
                 c.lift.map(|l| format!(", lift {:+.1}%", l * 100.0)).unwrap_or_default(),
                 c.chance_to_beat * 100.0,
-                if c.significant { ", significant" } else { "" }
+                if c.significant { " (significant)" } else { "" }
             ));
         }
     }

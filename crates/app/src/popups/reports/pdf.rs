@@ -123,8 +123,9 @@ impl Document {
             .end_text();
     }
 
+    /// A heading, kept on the page with room for a few lines after it.
     pub fn heading(&mut self, text: &str, size: f32) {
-        self.room_for(size * 2.2);
+        self.room_for(size * 2.2 + 60.0);
         self.y -= size * 1.4;
         self.page.set_fill_rgb(0.07, 0.09, 0.15);
         self.write(MARGIN, self.y, text, size, true);
@@ -235,11 +236,12 @@ impl Document {
         if bars.is_empty() {
             return;
         }
-        self.room_for(HEIGHT + 40.0);
+        self.room_for(HEIGHT + 54.0);
         self.y -= 14.0;
         self.page.set_fill_rgb(0.3, 0.3, 0.3);
         self.write(MARGIN, self.y, caption, 9.0, true);
-        let bottom = self.y - 10.0 - HEIGHT;
+        // The caption, then the axis top label beneath it, then the bars.
+        let bottom = self.y - 24.0 - HEIGHT;
         let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max);
         let right = MARGIN + self.width();
         self.page.set_stroke_rgb(0.8, 0.8, 0.82).set_line_width(0.5);
