@@ -76,6 +76,12 @@ pub struct Config {
     pub alert_interval_minutes: u64,
     /// Google's Real-time Bidding API: keys, addresses, pace and the sync schedule.
     pub google: GoogleConfig,
+    /// A bearer token that may read `/metrics` (a Prometheus scraper); administrators may
+    /// always. None: administrators only.
+    pub metrics_token: Option<Secret>,
+    /// A second address that serves `/metrics` alone, without authentication (bind it to
+    /// loopback or a private network); None: no second listener.
+    pub metrics_addr: Option<String>,
 }
 
 /// How rtbcat reaches Google's Real-time Bidding API.
@@ -162,6 +168,8 @@ struct FileConfig {
     smtp_from: Option<String>,
     alert_interval_minutes: Option<u64>,
     google: Option<FileGoogle>,
+    metrics_token: Option<String>,
+    metrics_addr: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -325,7 +333,13 @@ impl Config {
             None => from_file.alert_interval_minutes.unwrap_or(15),
         };
         let google = google_config(from_file.google.unwrap_or_default(), &env_value)?;
+        let metrics_token = env_value("RTBCAT_METRICS_TOKEN").or(from_file.metrics_token);
+        if metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return Err(env_error("metrics_token", "must be at least 16 characters"));
+        }
         Ok(Config {
+            metrics_token: metrics_token.map(Secret::new),
+            metrics_addr: env_value("RTBCAT_METRICS_ADDR").or(from_file.metrics_addr),
             google,
             llm,
             smtp_url: env_value("RTBCAT_SMTP_URL").or(from_file.smtp_url).map(Secret::new),

@@ -87,13 +87,22 @@ fn load_config(file: Option<&PathBuf>) -> Result<Config> {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,refinery_core=warn,tokio_postgres=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,refinery_core=warn,tokio_postgres=warn".into());
+    // RTBCAT_LOG_FORMAT=json: one JSON object a line, with the request's id and route from
+    // its span, for a log shipper. Otherwise text for people.
+    if std::env::var("RTBCAT_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     if let Err(err) = run(Cli::parse()).await {
         eprintln!("error: {err:#}");
         std::process::exit(1);
@@ -143,6 +152,13 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
     state.start_alert_schedule();
     state.start_sync_schedule();
     state.start_report_schedule();
+    if let Some(metrics_addr) = state.config.metrics_addr.clone() {
+        let bound = state
+            .serve_metrics(&metrics_addr)
+            .await
+            .with_context(|| format!("listening for metrics on {metrics_addr}"))?;
+        println!("metrics on http://{bound}/metrics");
+    }
     let setup_path = state.setup_path();
     let app = rtbcat_web::App::bind(&addr, state)
         .await

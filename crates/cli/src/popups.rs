@@ -28,7 +28,11 @@ pub async fn popup(config: Config, clock: Arc<dyn Clock>, command: PopupCommand)
                 .into_iter()
                 .find(|p| p.code == property)
                 .with_context(|| format!("no property has the code {property:?}"))?;
-            let (writer, _task) = rtbcat_app::popups::tracking::EventWriter::start(store.clone(), 1);
+            let (writer, _task) = rtbcat_app::popups::tracking::EventWriter::start(
+                store.clone(),
+                1,
+                rtbcat_app::platform::metrics::Metrics::new(),
+            );
             let tracking = rtbcat_app::popups::tracking::Tracking::new(store, clock, writer).await?;
             let tokens = tracking.load_test_tokens(&found, count).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -51,6 +51,8 @@ pub struct AppState {
     pub google: Arc<rtbcat_app::bidder::google::GoogleApi>,
     /// This instance's name for the alert evaluator lease.
     pub alert_holder: Arc<String>,
+    /// This server's Prometheus metrics.
+    pub metrics: rtbcat_app::platform::metrics::SharedMetrics,
     /// One-time secret that allows first-run setup from a host name (see `/setup`).
     setup_token: Arc<String>,
     /// The event writer task, awaited at shutdown so queued events are written.
@@ -65,6 +67,7 @@ struct AlertRun {
     holder: Arc<String>,
     clock: Arc<dyn Clock>,
     google: Arc<rtbcat_app::bidder::google::GoogleApi>,
+    metrics: rtbcat_app::platform::metrics::SharedMetrics,
 }
 
 impl AlertRun {
@@ -81,6 +84,7 @@ impl AlertRun {
             self.clock.unix(),
         )
         .await;
+        self.metrics.job("pretargeting_guard", &result);
         if let Err(e) = result {
             tracing::warn!(error = %e, "pretargeting guard failed");
         }
@@ -96,6 +100,7 @@ impl AlertRun {
             self.clock.unix(),
         )
         .await;
+        self.metrics.job("alerts", &result);
         if let Err(e) = result {
             tracing::warn!(error = %e, "alert evaluation failed");
         }
@@ -122,6 +127,7 @@ impl AppState {
             holder: self.alert_holder.clone(),
             clock: self.clock.clone(),
             google: self.google.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 
@@ -147,20 +153,35 @@ impl AppState {
         if hours == 0 {
             return;
         }
-        let (store, config, google, clock) = (
+        let (store, config, google, clock, metrics) = (
             self.store.clone(),
             self.config.clone(),
             self.google.clone(),
             self.clock.clone(),
+            self.metrics.clone(),
         );
         let every = std::time::Duration::from_secs(hours * 3600);
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
                 ticks.tick().await;
-                rtbcat_app::bidder::google::scheduled_sync(&store, &google, &config, clock.as_ref()).await;
+                rtbcat_app::bidder::google::scheduled_sync(&store, &google, &config, clock.as_ref(), &metrics).await;
             }
         });
+    }
+
+    /// Serves `/metrics` alone, without authentication, on `addr` (RTBCAT_METRICS_ADDR: a
+    /// loopback or private address for Prometheus); answers the address it bound.
+    pub async fn serve_metrics(&self, addr: &str) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        let router = platform::observe::metrics_only(self.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+        Ok(bound)
     }
 
     /// Mails the scheduled reports that are due, checking every minute while the server runs.
@@ -192,7 +213,8 @@ impl AppState {
         let postbacks_per_minute = NonZeroU32::new(config.postback_requests_per_minute).unwrap_or(NonZeroU32::MIN);
         let refusals_per_minute =
             NonZeroU32::new(rtbcat_app::config::POSTBACK_REFUSALS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
-        let (writer, writer_task) = EventWriter::start(store.clone(), EVENT_QUEUE);
+        let metrics = rtbcat_app::platform::metrics::Metrics::new();
+        let (writer, writer_task) = EventWriter::start(store.clone(), EVENT_QUEUE, metrics.clone());
         let mut tracking = Tracking::new(store.clone(), clock.clone(), writer).await?;
         if let Some(path) = &config.geoip_database {
             let reader = rtbcat_app::popups::tracking::open_geoip(path).map_err(StoreError::Backend)?;
@@ -200,6 +222,7 @@ impl AppState {
         }
         let google = Arc::new(rtbcat_app::bidder::google::GoogleApi::new(&config.google));
         Ok(AppState {
+            metrics,
             google,
             store,
             config: Arc::new(config),
@@ -264,6 +287,10 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         // Forms and JSON bodies are small; routes that take files set their own limit.
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            platform::observe::observe,
+        ))
         .with_state(state)
         .merge(openapi::docs_routes())
 }

@@ -55,7 +55,7 @@ const DOCS_PAGE: &str = r#"<!doctype html>
 #[derive(OpenApi)]
 #[openapi(
     info(title = "rtbcat API", description = "Creative intelligence and offer popups. Authenticate with a session cookie (sign in at /login) or `Authorization: Bearer <token>` (create one with `rtbcat token create`)."),
-    paths(crate::platform::system::health, stats, sizes, list_creatives, get_creative, import_creatives,
+    paths(crate::platform::system::health, crate::platform::observe::metrics, stats, sizes, list_creatives, get_creative, import_creatives,
           crate::platform::system::me, crate::platform::audit::audit_log,
           crate::bidder::performance::api::import_performance, crate::bidder::performance::api::list_imports,
           crate::bidder::performance::api::creative_metrics, crate::bidder::waste::api::waste,

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod mail;
+pub mod metrics;
 pub mod system;
 
 /// Whether any account exists yet (before that, only first-run setup is open).

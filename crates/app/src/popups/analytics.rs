@@ -6,6 +6,9 @@ use crate::popups::Property;
 use rtbcat_store::{AnalyticsFilter, AnalyticsGroup, SharedStore, StoreError};
 use serde::Serialize;
 
+/// The line, by offer, of bots' requests for an offer (counted under offer 0).
+pub const BOT_REQUESTS_LABEL: &str = "Bots asking for an offer (shown none)";
+
 /// What to report: a window of days and a grouping.
 #[derive(Debug, Clone, Default)]
 pub struct AnalyticsQuery {
@@ -129,6 +132,8 @@ pub async fn report(
         .into_iter()
         .map(|r| {
             let label = match group_by {
+                // Offer 0 holds the bots' requests for an offer: they were shown none.
+                AnalyticsGroup::Offer if r.key == "0" => Some(BOT_REQUESTS_LABEL.to_string()),
                 AnalyticsGroup::Offer => offers
                     .iter()
                     .find(|o| o.id.to_string() == r.key)

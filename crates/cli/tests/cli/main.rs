@@ -1,5 +1,8 @@
 //! The `rtbcat` binary as users run it: real processes on a real SQLite file.
 
+mod instances;
+mod restore;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

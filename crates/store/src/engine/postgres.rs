@@ -83,6 +83,16 @@ pub(crate) async fn applied_schema_version(client: &tokio_postgres::Client) -> S
 }
 
 impl PgStore {
+    pub(crate) fn pool_state(&self) -> crate::PoolStatus {
+        let status = self.pool.status();
+        crate::PoolStatus {
+            open: status.size as i64,
+            idle: status.available as i64,
+            max: status.max_size as i64,
+            waiting: status.waiting as i64,
+        }
+    }
+
     pub async fn open(url: &str) -> StoreResult<Self> {
         let config = tokio_postgres::Config::from_str(url).map_err(|e| {
             StoreError::UnsupportedUrl(format!("{}: {e}", rtbcat_core::shared::secrets::redact_url(url)))

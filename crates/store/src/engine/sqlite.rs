@@ -83,6 +83,16 @@ pub(crate) fn applied_schema_version(conn: &Connection) -> StoreResult<i64> {
 }
 
 impl SqliteStore {
+    pub(crate) fn pool_state(&self) -> crate::PoolStatus {
+        let state = self.readers.state();
+        crate::PoolStatus {
+            open: i64::from(state.connections),
+            idle: i64::from(state.idle_connections),
+            max: i64::from(self.readers.max_size()),
+            waiting: 0,
+        }
+    }
+
     pub async fn open(path: &Path) -> StoreResult<Self> {
         let path: PathBuf = path.to_path_buf();
         tokio::task::spawn_blocking(move || Self::open_blocking(&path))

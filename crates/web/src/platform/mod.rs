@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod observe;
 pub mod pages;
 pub mod sign_in;
 pub mod system;
@@ -13,6 +14,7 @@ use axum::Router;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(system::routes())
+        .merge(observe::routes())
         .merge(audit::routes())
         .merge(accounts::routes())
         .merge(

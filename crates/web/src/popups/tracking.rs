@@ -190,6 +190,11 @@ pub(crate) async fn serve_offer(
     // Bots get nothing to show, so they never fire the offer's pixel either.
     let bot = rules::is_bot_user_agent(&visit.user_agent);
     let offer = if bot {
+        state
+            .tracking
+            .bot_request(&property, placement, &visit)
+            .await
+            .map_err(tracking_error)?;
         None
     } else {
         state

@@ -11,6 +11,8 @@ mod campaigns_llm;
 mod catalog;
 mod delivery;
 mod experiments;
+mod matrix;
+mod observe;
 mod opportunities;
 mod performance;
 mod popups;

@@ -298,12 +298,28 @@ async fn popup_scenario(backend: Backend) {
     );
     assert_eq!(day["revenue_micros"], 7_000_000);
     assert_eq!(day["rpm_micros"], 7_000_000_000i64);
-    assert_eq!(day["bot_hits"], 1);
+    // The bot's request for an offer and the bot's beacon.
+    assert_eq!(day["bot_hits"], 2);
     assert!(day["ctr_low"].as_f64().is_some_and(|low| low < 1.0));
     let (_, by_country) = send(editor.get(app.url("/api/analytics/mff?group_by=country"))).await;
     assert_eq!(by_country[0]["key"], "BR");
     let (_, by_offer) = send(editor.get(app.url("/api/analytics/all?group_by=offer"))).await;
-    assert_eq!(by_offer[0]["label"], "Gift card US");
+    let line = |label: &str| {
+        by_offer
+            .as_array()
+            .and_then(|l| l.iter().find(|o| o["label"] == label))
+            .cloned()
+    };
+    assert_eq!(
+        line("Gift card US").map(|l| l["impressions"].clone()),
+        Some(json!(1)),
+        "{by_offer}"
+    );
+    let bots = line(rtbcat_app::popups::analytics::BOT_REQUESTS_LABEL).expect("the bots' line");
+    assert_eq!(
+        (bots["bot_hits"].as_i64(), bots["impressions"].as_i64()),
+        (Some(1), Some(0))
+    );
     let csv = editor
         .get(app.url("/api/analytics/mff?format=csv"))
         .send()

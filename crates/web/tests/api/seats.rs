@@ -215,7 +215,14 @@ async fn seats_scenario(backend: Backend) {
     );
     let api = rtbcat_app::bidder::google::GoogleApi::new(&config.google);
     let clock = rtbcat_app::clock::FixedClock::at(NOW);
-    rtbcat_app::bidder::google::scheduled_sync(&app.store, &api, &config, &clock).await;
+    rtbcat_app::bidder::google::scheduled_sync(
+        &app.store,
+        &api,
+        &config,
+        &clock,
+        &rtbcat_app::platform::metrics::Metrics::new(),
+    )
+    .await;
     let runs = get(&editor, app.url("/seats/syncs")).await;
     let scheduled: Vec<&str> = runs
         .as_array()

@@ -427,13 +427,21 @@ pub async fn sync_all(
     Ok(out)
 }
 
-/// One scheduled round (inside `rtbcat serve`): every discovered seat, outcomes logged. No
-/// key configured is not an error (nothing to sync); an unreadable key is logged.
-pub async fn scheduled_sync(store: &SharedStore, api: &GoogleApi, config: &crate::Config, clock: &dyn crate::Clock) {
+/// One scheduled round (inside `rtbcat serve`): every discovered seat, outcomes logged and
+/// counted in `metrics` (`sync` ok/error per seat). No key configured is not an error
+/// (nothing to sync); an unreadable key is logged.
+pub async fn scheduled_sync(
+    store: &SharedStore,
+    api: &GoogleApi,
+    config: &crate::Config,
+    clock: &dyn crate::Clock,
+    metrics: &crate::platform::metrics::Metrics,
+) {
     let accounts = match accounts(&config.google, &config.data_dir) {
         Ok(a) if !a.is_empty() => a,
         Ok(_) => return,
         Err(e) => {
+            metrics.jobs.with_label_values(&["sync", "error"]).inc();
             tracing::warn!("scheduled sync skipped: {e}");
             return;
         }
@@ -441,6 +449,7 @@ pub async fn scheduled_sync(store: &SharedStore, api: &GoogleApi, config: &crate
     match sync_all(store, api, &accounts, "schedule", &config.buyers_ui_template, clock).await {
         Ok(outcomes) => {
             for outcome in outcomes {
+                metrics.job("sync", &outcome);
                 match outcome {
                     Ok(run) => tracing::info!(
                         seat = run.buyer_id,
@@ -452,6 +461,9 @@ pub async fn scheduled_sync(store: &SharedStore, api: &GoogleApi, config: &crate
                 }
             }
         }
-        Err(e) => tracing::warn!("scheduled sync: {e}"),
+        Err(e) => {
+            metrics.jobs.with_label_values(&["sync", "error"]).inc();
+            tracing::warn!("scheduled sync: {e}");
+        }
     }
 }

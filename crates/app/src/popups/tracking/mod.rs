@@ -53,7 +53,12 @@ pub struct EventWriter {
 
 impl EventWriter {
     /// Starts the writer; it stops, after writing what is queued, once every handle is dropped.
-    pub fn start(store: SharedStore, capacity: usize) -> (EventWriter, tokio::task::JoinHandle<()>) {
+    /// Batch sizes, commit times and failures go to `metrics`.
+    pub fn start(
+        store: SharedStore,
+        capacity: usize,
+        metrics: crate::platform::metrics::SharedMetrics,
+    ) -> (EventWriter, tokio::task::JoinHandle<()>) {
         let (queue, mut receiver) = mpsc::channel::<Pending>(capacity.max(1));
         let task = tokio::spawn(async move {
             while let Some(first) = receiver.recv().await {
@@ -65,13 +70,19 @@ impl EventWriter {
                     }
                 }
                 let (events, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|p| (p.event, p.reply)).unzip();
-                match store.record_popup_events(events).await {
+                metrics.writer_batch.observe(events.len() as f64);
+                // A duration, not a time of day: the monotonic clock is the right one here.
+                let started = std::time::Instant::now();
+                let written = store.record_popup_events(events).await;
+                metrics.writer_commit_seconds.observe(started.elapsed().as_secs_f64());
+                match written {
                     Ok(outcomes) => {
                         for (reply, new) in replies.into_iter().zip(outcomes) {
                             let _ = reply.send(Ok(new));
                         }
                     }
                     Err(e) => {
+                        metrics.writer_failures.inc();
                         tracing::error!(error = %e, "writing tracking events failed");
                         for reply in replies {
                             let _ = reply.send(Err(e.to_string()));
@@ -81,6 +92,11 @@ impl EventWriter {
             }
         });
         (EventWriter { queue }, task)
+    }
+
+    /// Events queued and not yet taken by the writer.
+    pub fn depth(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
     }
 
     /// Queues an event and waits until it is committed; `Busy` at once when the queue is full.
@@ -349,6 +365,11 @@ impl TokenSigner {
 
 impl Tracking {
     /// Loads the token-signing key, making one on first start.
+    /// Events waiting for the writer.
+    pub fn queue_depth(&self) -> usize {
+        self.writer.depth()
+    }
+
     pub async fn new(store: SharedStore, clock: Arc<dyn Clock>, writer: EventWriter) -> Result<Tracking, StoreError> {
         let key = store
             .server_secret("tracking_key".into(), random_token(32), clock.unix())
@@ -638,6 +659,35 @@ impl Tracking {
             attributed: true,
             arm_id: token.arm_id,
         })
+    }
+
+    /// Counts a bot's request for an offer (it is shown none) in the property's bot hits, under
+    /// offer 0, since no offer was involved. Written like every event: durable when it returns.
+    pub async fn bot_request(
+        &self,
+        property: &Property,
+        placement: Placement,
+        visit: &Visit,
+    ) -> Result<(), TrackError> {
+        let event = PopupEvent {
+            kind: PopupEventKind::Bot,
+            event_key: format!("b:{}", random_token(12)),
+            occurred_at_ms: (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64,
+            property_id: Some(property.id),
+            offer_id: Some(0),
+            placement: placement.as_str().into(),
+            visitor_hash: String::new(),
+            session_id: String::new(),
+            country: self.country(visit),
+            device: device_of(&visit.user_agent).into(),
+            click_id: None,
+            revenue_micros: 0,
+            transaction_id: None,
+            attributed: true,
+            arm_id: None,
+        };
+        self.writer.record(event).await?;
+        Ok(())
     }
 
     /// Records that the popup was shown. Ok(false): this serve's impression was already

@@ -9,6 +9,10 @@ impl SystemStore for PgStore {
         Backend::Postgres
     }
 
+    fn pool_status(&self) -> PoolStatus {
+        self.pool_state()
+    }
+
     async fn health(&self) -> StoreResult<HealthInfo> {
         let client = self.client().await?;
         Ok(HealthInfo {

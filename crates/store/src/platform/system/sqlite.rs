@@ -9,6 +9,10 @@ impl SystemStore for SqliteStore {
         Backend::Sqlite
     }
 
+    fn pool_status(&self) -> PoolStatus {
+        self.pool_state()
+    }
+
     async fn health(&self) -> StoreResult<HealthInfo> {
         self.read(|conn| {
             Ok(HealthInfo {

@@ -82,50 +82,35 @@ impl TrackingStore for PgStore {
             }
             outcomes.push(new);
         }
+        // Every rollup in one statement (data-modifying CTEs): one round trip per batch,
+        // whatever the number of rollups.
         let minutes = merge_minutes(&changes);
-        if let Some(newest) = minutes.iter().map(|m| m.minute).max() {
-            let number = |f: fn(&MinuteTotals) -> i64| minutes.iter().map(f).collect::<Vec<i64>>();
-            tx.execute(
-                "INSERT INTO popup_minutely (minute, property_id, offer_id, impressions, clicks, conversions, \
-                 revenue_micros) \
-                 SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], \
-                 $6::BIGINT[], $7::BIGINT[]) \
-                 ON CONFLICT (minute, property_id, offer_id) DO UPDATE SET \
-                 impressions = popup_minutely.impressions + excluded.impressions, \
-                 clicks = popup_minutely.clicks + excluded.clicks, \
-                 conversions = popup_minutely.conversions + excluded.conversions, \
-                 revenue_micros = popup_minutely.revenue_micros + excluded.revenue_micros",
-                &[
-                    &number(|m| m.minute),
-                    &number(|m| m.property_id),
-                    &number(|m| m.offer_id),
-                    &number(|m| m.impressions),
-                    &number(|m| m.clicks),
-                    &number(|m| m.conversions),
-                    &number(|m| m.revenue_micros),
-                ],
-            )
-            .await?;
-            tx.execute(&pg(PRUNE_MINUTELY), &[&(newest - MINUTES_KEPT)]).await?;
-        }
         let totals = merge_offer_totals(&changes);
-        if !totals.is_empty() {
-            let column = |f: fn(&(i64, i64, i64)) -> i64| totals.iter().map(f).collect::<Vec<i64>>();
-            tx.execute(
-                "INSERT INTO offer_totals (offer_id, impressions, clicks) \
-                 SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) \
-                 ON CONFLICT (offer_id) DO UPDATE SET impressions = offer_totals.impressions + excluded.impressions, \
-                 clicks = offer_totals.clicks + excluded.clicks",
-                &[&column(|t| t.0), &column(|t| t.1), &column(|t| t.2)],
-            )
-            .await?;
-        }
         let merged = merge_hourly(changes);
         if !merged.is_empty() {
             let text = |f: fn(&HourlyChange) -> String| merged.iter().map(f).collect::<Vec<String>>();
             let number = |f: fn(&HourlyChange) -> i64| merged.iter().map(f).collect::<Vec<i64>>();
+            let minute = |f: fn(&MinuteTotals) -> i64| minutes.iter().map(f).collect::<Vec<i64>>();
+            let total = |f: fn(&(i64, i64, i64)) -> i64| totals.iter().map(f).collect::<Vec<i64>>();
+            let newest = minutes.iter().map(|m| m.minute).max().unwrap_or(0);
             tx.execute(
-                "INSERT INTO popup_hourly (hour, property_id, offer_id, country, device, impressions, clicks, \
+                "WITH minutely AS (\
+                   INSERT INTO popup_minutely (minute, property_id, offer_id, impressions, clicks, conversions, \
+                   revenue_micros) \
+                   SELECT * FROM UNNEST($11::BIGINT[], $12::BIGINT[], $13::BIGINT[], $14::BIGINT[], $15::BIGINT[], \
+                   $16::BIGINT[], $17::BIGINT[]) \
+                   ON CONFLICT (minute, property_id, offer_id) DO UPDATE SET \
+                   impressions = popup_minutely.impressions + excluded.impressions, \
+                   clicks = popup_minutely.clicks + excluded.clicks, \
+                   conversions = popup_minutely.conversions + excluded.conversions, \
+                   revenue_micros = popup_minutely.revenue_micros + excluded.revenue_micros), \
+                 pruned AS (DELETE FROM popup_minutely WHERE minute < $18), \
+                 lifetime AS (\
+                   INSERT INTO offer_totals (offer_id, impressions, clicks) \
+                   SELECT * FROM UNNEST($19::BIGINT[], $20::BIGINT[], $21::BIGINT[]) \
+                   ON CONFLICT (offer_id) DO UPDATE SET impressions = offer_totals.impressions + excluded.impressions, \
+                   clicks = offer_totals.clicks + excluded.clicks) \
+                 INSERT INTO popup_hourly (hour, property_id, offer_id, country, device, impressions, clicks, \
                  conversions, revenue_micros, bot_hits) \
                  SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], \
                  $7::BIGINT[], $8::BIGINT[], $9::BIGINT[], $10::BIGINT[]) \
@@ -146,6 +131,17 @@ impl TrackingStore for PgStore {
                     &number(|c| c.conversions),
                     &number(|c| c.revenue_micros),
                     &number(|c| c.bot_hits),
+                    &minute(|m| m.minute),
+                    &minute(|m| m.property_id),
+                    &minute(|m| m.offer_id),
+                    &minute(|m| m.impressions),
+                    &minute(|m| m.clicks),
+                    &minute(|m| m.conversions),
+                    &minute(|m| m.revenue_micros),
+                    &(newest - MINUTES_KEPT),
+                    &total(|t| t.0),
+                    &total(|t| t.1),
+                    &total(|t| t.2),
                 ],
             )
             .await?;

@@ -198,6 +198,8 @@ pub(crate) async fn change_campaign(
     Path(id): Path<i64>,
     bytes: Bytes,
 ) -> Result<Json<CampaignView>, ApiError> {
+    // The role before the body: a viewer learns only that it may not.
+    user.require(Role::Editor)?;
     let change: CampaignChange = json_body(&bytes)?;
     if change.name.is_none() && change.locked.is_none() {
         return Err(crate::error::invalid_fields(vec![rtbcat_core::popups::FieldError {
@@ -226,6 +228,8 @@ pub(crate) async fn move_creatives(
     Path(id): Path<i64>,
     bytes: Bytes,
 ) -> Result<Json<CampaignView>, ApiError> {
+    // The role before the body: a viewer learns only that it may not.
+    user.require(Role::Editor)?;
     let body: CreativeIds = json_body(&bytes)?;
     let members = campaigns::parse_creative_ids(&body.creative_ids)?;
     Ok(Json(edited(&state, &user, CampaignEdit::Move { id, members }).await?))
@@ -241,6 +245,8 @@ pub(crate) async fn merge_campaigns(
     Path(id): Path<i64>,
     bytes: Bytes,
 ) -> Result<Json<CampaignView>, ApiError> {
+    // The role before the body: a viewer learns only that it may not.
+    user.require(Role::Editor)?;
     let body: MergeRequest = json_body(&bytes)?;
     Ok(Json(
         edited(
@@ -263,6 +269,8 @@ pub(crate) async fn split_campaign(
     user: ApiUser,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
+    // The role before the body: a viewer learns only that it may not.
+    user.require(Role::Editor)?;
     let body: SplitRequest = json_body(&bytes)?;
     let members = campaigns::parse_creative_ids(&body.creative_ids)?;
     let view = edited(

@@ -311,7 +311,21 @@ pub(crate) async fn import_creatives(
         &state.config.buyers_ui_template,
         state.clock.unix(),
     )
-    .await?;
+    .await
+    .inspect_err(|e| {
+        if let rtbcat_app::bidder::catalog::ImportError::Invalid { total_errors, .. } = e {
+            state
+                .metrics
+                .import_errors
+                .with_label_values(&["creatives"])
+                .inc_by(*total_errors as u64);
+        }
+    })?;
+    state
+        .metrics
+        .import_rows
+        .with_label_values(&["creatives"])
+        .inc_by(report.inserted + report.updated);
     Ok(Json(ImportSummary {
         source: report.source,
         creatives: report.creatives,

@@ -31,14 +31,18 @@ pub(crate) async fn import_performance(
     State(state): State<AppState>,
     user: ApiUser,
     params: Result<Query<PerformanceImportParams>, axum::extract::rejection::QueryRejection>,
-    mut multipart: axum::extract::Multipart,
+    request: axum::extract::Request,
 ) -> Result<Json<rtbcat_app::bidder::performance::PerformanceImportReport>, ApiError> {
     use rtbcat_app::bidder::performance::{
         import_report, CancelOnDrop, ChannelReader, ImportOptions, ImportProgress, PerformanceImportError, UploadChunk,
     };
+    // The role before the upload is read: a viewer learns only that it may not.
     user.require(Role::Editor)?;
     let Query(params) = params?;
     let bad_upload = |reason: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_upload", reason);
+    let mut multipart = <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(request, &())
+        .await
+        .map_err(|e| bad_upload(e.body_text()))?;
     let mut field = loop {
         match multipart.next_field().await.map_err(|e| bad_upload(e.body_text()))? {
             Some(field) if field.name() == Some("file") => break field,
@@ -81,15 +85,29 @@ pub(crate) async fn import_performance(
     guard.finish();
     match report {
         Ok(report) => {
+            let kind = report.kind_label.as_str();
+            state
+                .metrics
+                .import_rows
+                .with_label_values(&[kind])
+                .inc_by(report.imported + report.updated);
+            state
+                .metrics
+                .import_errors
+                .with_label_values(&[kind])
+                .inc_by(report.errors_total);
             // New data: the alert rules look at it (in the background; the answer does not wait).
             state.evaluate_alerts_soon();
             Ok(Json(report))
         }
-        Err(PerformanceImportError::Unrecognised { message, .. }) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unrecognised_report",
-            message,
-        )),
+        Err(PerformanceImportError::Unrecognised { message, .. }) => {
+            state.metrics.import_errors.with_label_values(&["unrecognised"]).inc();
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unrecognised_report",
+                message,
+            ))
+        }
         Err(PerformanceImportError::Read { message, .. }) => Err(bad_upload(message)),
         Err(PerformanceImportError::Store(err)) => Err(err.into()),
     }
