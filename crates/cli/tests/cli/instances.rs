@@ -3,43 +3,10 @@
 //! instance killed with SIGKILL mid-load, the load carrying on through the other; afterwards
 //! every acknowledged impression is stored exactly once and the rollups agree.
 
-use super::{serve_id, stderr, stdout, Beacon, Workspace};
-use std::io::BufRead;
+use super::{psql, serve, serve_id, stderr, stdout, Beacon, Workspace};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-
-fn psql(url: &str, sql: &str) -> String {
-    let output = Command::new("psql")
-        .args(["-Atq", url, "-c", sql])
-        .output()
-        .expect("psql (PostgreSQL's client) is needed for this test");
-    assert!(output.status.success(), "{sql}: {}", stderr(&output));
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-fn start(workspace: &Workspace, url: &str) -> (Child, String) {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_rtbcat"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("RTBCAT_DATA_DIR", workspace.dir.path())
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .env("RTBCAT_TRACKING_REQUESTS_PER_MINUTE", "100000000")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start server");
-    let mut lines = std::io::BufReader::new(server.stdout.take().expect("stdout")).lines();
-    let addr = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.trim().to_string();
-        }
-    };
-    // Keep reading what it prints: a closed pipe would fail its next line.
-    std::thread::spawn(move || lines.for_each(drop));
-    (server, addr)
-}
 
 /// A round-robin TCP proxy: each connection to it is piped to the next backend; a backend
 /// that refuses is skipped, as a load balancer's health check would.
@@ -89,8 +56,8 @@ fn two_instances_behind_a_proxy_lose_nothing_acknowledged_when_one_is_killed() {
     assert!(tokens.status.success(), "{}", stderr(&tokens));
     let tokens: Vec<String> = stdout(&tokens).lines().map(str::to_string).collect();
 
-    let (mut first, first_addr) = start(&workspace, &url);
-    let (mut second, second_addr) = start(&workspace, &url);
+    let (mut first, first_addr) = serve(&workspace, &env);
+    let (mut second, second_addr) = serve(&workspace, &env);
     let front = proxy(vec![first_addr, second_addr]);
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -279,6 +279,44 @@ impl Beacon {
     }
 }
 
+/// `rtbcat serve` on a free port with the workspace's data dir (and `env`: DATABASE_URL, say),
+/// tracking unthrottled: the process and the address it listens on.
+fn serve(workspace: &Workspace, env: &[(&str, &str)]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rtbcat"));
+    command
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("RTBCAT_DATA_DIR", workspace.dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .env("RTBCAT_TRACKING_REQUESTS_PER_MINUTE", "100000000")
+        .stdout(std::process::Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut server = command.spawn().expect("start server");
+    let mut lines = std::io::BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let addr = loop {
+        let line = lines.next().expect("server output").expect("line");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.trim().to_string();
+        }
+    };
+    // Keep reading what it prints: a closed pipe would fail its next line.
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, addr)
+}
+
+/// `psql -Atq URL -c SQL` (PostgreSQL's client): its output, trimmed.
+fn psql(url: &str, sql: &str) -> String {
+    let output = Command::new("psql")
+        .args(["-Atq", url, "-c", sql])
+        .output()
+        .expect("psql (PostgreSQL's client) is needed for this test");
+    assert!(output.status.success(), "{sql}: {}", stderr(&output));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
 /// The serve id inside a token: the key its impression is stored under.
 fn serve_id(token: &str) -> String {
     use base64::Engine as _;
@@ -294,7 +332,6 @@ fn serve_id(token: &str) -> String {
 /// 2xx is in the database.
 #[test]
 fn impressions_acknowledged_before_a_kill_9_are_all_stored() {
-    use std::io::BufRead;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
     let workspace = Workspace::new();
@@ -305,22 +342,7 @@ fn impressions_acknowledged_before_a_kill_9_are_all_stored() {
     let tokens: Vec<String> = stdout(&tokens).lines().map(str::to_string).collect();
     assert_eq!(tokens.len(), 60_000);
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_rtbcat"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("RTBCAT_DATA_DIR", workspace.dir.path())
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .env("RTBCAT_TRACKING_REQUESTS_PER_MINUTE", "100000000")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start server");
-    let mut lines = std::io::BufReader::new(server.stdout.take().expect("stdout")).lines();
-    let addr = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.trim().to_string();
-        }
-    };
+    let (mut server, addr) = serve(&workspace, &[]);
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let answered = Arc::new(AtomicUsize::new(0));

@@ -2,7 +2,7 @@
 //! `pg_dump`/`pg_restore` (PostgreSQL), the copy put in a fresh place, and the totals of
 //! every wing identical there; the restored database then serves.
 
-use super::{stderr, Workspace};
+use super::{psql, stderr, Workspace};
 use std::process::Command;
 
 /// The figures a restore must keep: rows and money of every wing.
@@ -26,15 +26,6 @@ fn sqlite_totals(path: &std::path::Path) -> Vec<i64> {
         .iter()
         .map(|sql| connection.query_row(sql, [], |r| r.get(0)).expect(sql))
         .collect()
-}
-
-fn psql(url: &str, sql: &str) -> String {
-    let output = Command::new("psql")
-        .args(["-Atq", url, "-c", sql])
-        .output()
-        .expect("psql (PostgreSQL's client) is needed for this test");
-    assert!(output.status.success(), "{sql}: {}", stderr(&output));
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 fn postgres_totals(url: &str) -> Vec<i64> {

@@ -2,7 +2,7 @@
 //! daily one would reset, country and device targeting, the property's fallback offer when
 //! nothing else may be shown, validation by field; and the real-time view of the last hour.
 
-use crate::popups::{error_fields, offer_body, send, setup, visitor};
+use crate::popups::{error_fields, impression, offer_body, send, setup, visitor};
 use crate::support::{spawn_app_configured, Backend, TestApp};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -19,17 +19,6 @@ async fn offers_served(app: &TestApp, client: &reqwest::Client, times: usize) ->
         served.push(body["offer"].clone());
     }
     (seen, served)
-}
-
-async fn impression(app: &TestApp, client: &reqwest::Client, offer: &Value) {
-    let token = offer["token"].as_str().expect("token").to_string();
-    let response = client
-        .post(app.url("/api/impression"))
-        .body(token)
-        .send()
-        .await
-        .expect("beacon");
-    assert_eq!(response.status(), 204);
 }
 
 async fn create(app: &TestApp, editor: &reqwest::Client, body: Value) -> i64 {

@@ -50,6 +50,19 @@ pub(crate) async fn setup(app: &TestApp) -> (reqwest::Client, i64) {
     (editor, offer["id"].as_i64().expect("offer id"))
 }
 
+/// Posts the impression beacon of a served offer as the visitor's browser does; the server
+/// must answer 204.
+pub(crate) async fn impression(app: &TestApp, client: &reqwest::Client, offer: &Value) {
+    let token = offer["token"].as_str().expect("token").to_string();
+    let response = client
+        .post(app.url("/api/impression"))
+        .body(token)
+        .send()
+        .await
+        .expect("beacon");
+    assert_eq!(response.status(), 204);
+}
+
 /// The fields a 422 answer names, in order.
 pub(crate) fn error_fields(body: &Value) -> Vec<&str> {
     body["details"]["errors"]
@@ -399,14 +412,7 @@ async fn serving_respects_priority_caps_and_dates() {
             break answer;
         }
     };
-    let token = served["offer"]["token"].as_str().expect("token").to_string();
-    let response = visitor
-        .post(app.url("/api/impression"))
-        .body(token)
-        .send()
-        .await
-        .expect("beacon");
-    assert_eq!(response.status(), 204);
+    impression(&app, &visitor, &served["offer"]).await;
     for _ in 0..20 {
         let (_, after) = send(visitor.get(app.url("/api/offers/mff"))).await;
         assert_eq!(after["offer"]["offer_id"], first, "capped offer is out for today");

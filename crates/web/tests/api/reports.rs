@@ -3,7 +3,7 @@
 //! attached, each period sent once (not again on the next round, nor after a restart, nor
 //! when a send was cut off), retried after a failure; validation by field; the page.
 
-use crate::popups::{error_fields, send, setup, visitor};
+use crate::popups::{error_fields, impression, send, setup, visitor};
 use crate::support::{config_with, smtp_server, spawn_app_configured, Backend, Received, TestApp, NOW};
 use base64::Engine as _;
 use rtbcat_app::clock::Clock as _;
@@ -35,14 +35,7 @@ async fn some_traffic(app: &TestApp) {
     let client = visitor();
     for _ in 0..3 {
         let (_, served) = send(client.get(app.url("/api/offers/mff?placement=thankyou"))).await;
-        let token = served["offer"]["token"].as_str().expect("token").to_string();
-        let response = client
-            .post(app.url("/api/impression"))
-            .body(token)
-            .send()
-            .await
-            .expect("beacon");
-        assert_eq!(response.status(), 204);
+        impression(app, &client, &served["offer"]).await;
     }
 }
 

@@ -1,7 +1,36 @@
-//! What serving consults before the priority draw: a placement's running experiment (the
-//! visitor's sticky arm) and a learning property's split, each cached briefly.
+//! What serving consults before the draw: each offer's delivery rules, a placement's
+//! running experiment (the visitor's sticky arm) and a learning property's split, each
+//! cached briefly.
 
 use super::*;
+
+/// An offer's delivery rules as core reads them.
+pub fn delivery_rules(offer: &rtbcat_store::Offer) -> rules::DeliveryRules {
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(rtbcat_core::bidder::performance::report::parse_report_date)
+    };
+    rules::DeliveryRules {
+        start: date(&offer.start_date),
+        end: date(&offer.end_date),
+        daily_impression_cap: offer.daily_impression_cap,
+        daily_click_cap: offer.daily_click_cap,
+        total_impression_cap: offer.total_impression_cap,
+        total_click_cap: offer.total_click_cap,
+        countries: offer.countries.clone(),
+        devices: offer.devices.clone(),
+    }
+}
+
+/// What a candidate delivered so far, as core's caps read it.
+pub fn delivered(candidate: &OfferCandidate) -> rules::Delivered {
+    rules::Delivered {
+        impressions_today: candidate.impressions_today,
+        clicks_today: candidate.clicks_today,
+        impressions_total: candidate.impressions_total,
+        clicks_total: candidate.clicks_total,
+    }
+}
 
 impl Tracking {
     /// Forgets the cached running experiments and learned splits (after a change).

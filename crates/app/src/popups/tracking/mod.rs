@@ -273,34 +273,6 @@ fn remember<T>(cache: &Cached<T>, value: Arc<Vec<T>>) {
     *cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), value));
 }
 
-/// An offer's delivery rules as core reads them.
-pub fn delivery_rules(offer: &rtbcat_store::Offer) -> rules::DeliveryRules {
-    let date = |d: &Option<String>| {
-        d.as_deref()
-            .and_then(rtbcat_core::bidder::performance::report::parse_report_date)
-    };
-    rules::DeliveryRules {
-        start: date(&offer.start_date),
-        end: date(&offer.end_date),
-        daily_impression_cap: offer.daily_impression_cap,
-        daily_click_cap: offer.daily_click_cap,
-        total_impression_cap: offer.total_impression_cap,
-        total_click_cap: offer.total_click_cap,
-        countries: offer.countries.clone(),
-        devices: offer.devices.clone(),
-    }
-}
-
-/// What a candidate delivered so far, as core's caps read it.
-pub fn delivered(candidate: &OfferCandidate) -> rules::Delivered {
-    rules::Delivered {
-        impressions_today: candidate.impressions_today,
-        clicks_today: candidate.clicks_today,
-        impressions_total: candidate.impressions_total,
-        clicks_total: candidate.clicks_total,
-    }
-}
-
 fn random_token(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buffer);
@@ -812,5 +784,6 @@ impl Tracking {
 }
 
 mod choice;
+pub use choice::{delivered, delivery_rules};
 #[cfg(test)]
 mod tests;
