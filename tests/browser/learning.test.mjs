@@ -91,7 +91,7 @@ test("delivery rules on the offer form: a bad country is named, targeting and a 
   await page.fill("input[name=countries]", "US, Canada");
   await page.check("input[name=devices][value=mobile]");
   await page.fill("input[name=total_impression_cap]", "50000");
-  await Promise.all([page.waitForURL(/\/app\/offers/), page.click("button:has-text('Save offer')")]);
+  await Promise.all([page.waitForURL(/\/app\/offers\?saved=/), page.click("button:has-text('Save offer')")]);
   const saved = (await api(app, "GET", "/api/campaigns")).find((o) => o.id === offer.id);
   assert.deepEqual([saved.countries, saved.devices, saved.total_impression_cap], [["US", "CA"], ["mobile"], 50000]);
   await page.goto(`${app.baseUrl}/app/offers/${offer.id}`);

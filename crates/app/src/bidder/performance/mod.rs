@@ -45,3 +45,6 @@ pub async fn breakdown(
         .map(Into::into)
         .collect())
 }
+
+#[cfg(test)]
+mod fuzz_tests;
