@@ -54,13 +54,13 @@ pub struct AnalyticsReport {
     pub lines: Vec<AnalyticsLine>,
 }
 
-/// Analytics for one property, or every property (`None`).
-pub async fn report(
-    store: &SharedStore,
+/// A report's days from its `from`/`to` parameters (`YYYY-MM-DD`): `to` defaults to today,
+/// `from` to 29 days before `to`; `from` after `to` is refused.
+pub fn report_range(
     clock: &dyn Clock,
-    property: Option<&Property>,
-    query: &AnalyticsQuery,
-) -> Result<AnalyticsReport, AnalyticsError> {
+    from: &Option<String>,
+    to: &Option<String>,
+) -> Result<(time::Date, time::Date), AnalyticsError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let parse = |name: &'static str, value: &Option<String>| -> Result<Option<time::Date>, AnalyticsError> {
         value
@@ -73,14 +73,25 @@ pub async fn report(
             })
             .transpose()
     };
-    let to = parse("to", &query.to)?.unwrap_or_else(|| clock.now().date());
-    let from = parse("from", &query.from)?.unwrap_or(to - time::Duration::days(29));
+    let to = parse("to", to)?.unwrap_or_else(|| clock.now().date());
+    let from = parse("from", from)?.unwrap_or(to - time::Duration::days(29));
     if from > to {
         return Err(AnalyticsError::BadParameter {
             name: "from",
             reason: "is after `to`",
         });
     }
+    Ok((from, to))
+}
+
+/// Analytics for one property, or every property (`None`).
+pub async fn report(
+    store: &SharedStore,
+    clock: &dyn Clock,
+    property: Option<&Property>,
+    query: &AnalyticsQuery,
+) -> Result<AnalyticsReport, AnalyticsError> {
+    let (from, to) = report_range(clock, &query.from, &query.to)?;
     // Weeks and months are days added up (the same rollup on both engines).
     let period = query.group_by.as_deref().filter(|g| matches!(*g, "week" | "month"));
     let group_by = match query.group_by.as_deref().unwrap_or("day") {

@@ -53,8 +53,7 @@ pub struct Delivered {
 }
 
 /// Why an offer is not served to a visitor now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeldBack {
     NotStarted,
     Ended,
@@ -64,21 +63,6 @@ pub enum HeldBack {
     TotalClickCap,
     Country,
     Device,
-}
-
-impl HeldBack {
-    pub fn describe(self) -> &'static str {
-        match self {
-            HeldBack::NotStarted => "its start date is still ahead",
-            HeldBack::Ended => "its end date has passed",
-            HeldBack::DailyImpressionCap => "today's impression cap is reached",
-            HeldBack::DailyClickCap => "today's click cap is reached",
-            HeldBack::TotalImpressionCap => "its total impression cap is reached",
-            HeldBack::TotalClickCap => "its total click cap is reached",
-            HeldBack::Country => "it does not target the visitor's country",
-            HeldBack::Device => "it does not target the visitor's device",
-        }
-    }
 }
 
 impl DeliveryRules {

@@ -62,20 +62,7 @@ pub(crate) async fn property_pdf(
     Query(params): Query<PdfParams>,
 ) -> Result<Response, ApiError> {
     let property = property_or_all(&state, &code).await?;
-    let day = |name: &'static str, text: &Option<String>| -> Result<Option<time::Date>, ApiError> {
-        text.as_deref()
-            .filter(|t| !t.is_empty())
-            .map(|t| {
-                time::Date::parse(t, time::macros::format_description!("[year]-[month]-[day]"))
-                    .map_err(|_| ApiError::bad_parameter(name, "must be YYYY-MM-DD"))
-            })
-            .transpose()
-    };
-    let to = day("to", &params.to)?.unwrap_or_else(|| state.clock.now().date());
-    let from = day("from", &params.from)?.unwrap_or(to - time::Duration::days(29));
-    if from > to {
-        return Err(ApiError::bad_parameter("from", "is after `to`"));
-    }
+    let (from, to) = rtbcat_app::popups::analytics::report_range(state.clock.as_ref(), &params.from, &params.to)?;
     if (to - from).whole_days() > 366 {
         return Err(ApiError::bad_parameter("from", "a PDF report covers at most 367 days"));
     }
