@@ -5,6 +5,7 @@
 # performance import every 20 seconds. Prints a line a minute (server memory, p99 of
 # tracking and of reads, errors) and a summary: memory growth, p99 drift, errors.
 # Not part of every CI run; run it before a release:  bench/soak.sh [MINUTES]  (default 10)
+# SOAK_BACKENDS=postgres (or sqlite) picks one.
 source "$(dirname "$0")/lib.sh"
 minutes=${1:-10}
 command -v wrk >/dev/null || { echo "FAIL: wrk is required (apt-get install wrk)" >&2; exit 1; }
@@ -111,9 +112,13 @@ sys.exit(0 if errors == 0 and imports_ok == imports else 1)
 PY
 }
 
-echo "== SQLite"
-soak_backend sqlite ""
-if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+# SOAK_BACKENDS=postgres soaks PostgreSQL alone (BENCH_POSTGRES_URL must be set).
+backends=${SOAK_BACKENDS:-sqlite postgres}
+if [[ " $backends " == *" sqlite "* ]]; then
+  echo "== SQLite"
+  soak_backend sqlite ""
+fi
+if [[ " $backends " == *" postgres "* ]] && [ -n "${BENCH_POSTGRES_URL:-}" ]; then
   echo "== PostgreSQL"
   db=rtbcat_soak_$$
   psql -q "$BENCH_POSTGRES_URL" -c "CREATE DATABASE $db"

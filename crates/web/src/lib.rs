@@ -9,6 +9,7 @@ pub mod dev;
 mod error;
 mod export;
 mod openapi;
+mod paging;
 mod platform;
 mod popups;
 mod session;

@@ -66,12 +66,14 @@ pub struct Opportunity {
     /// What it is compared with (the rest of the campaign, portfolio or sizes).
     pub baseline_cpc_micros: Option<i64>,
     pub cpc_ratio: f64,
-    /// The ratio's interval at the configured confidence.
+    /// The ratio's interval at the configured confidence: `[low, high]`.
+    #[schema(value_type = Vec<f64>, min_items = 2, max_items = 2)]
     pub cpc_ratio_interval: (f64, f64),
     /// Spend per week the recommendation moves to the segment.
     pub weekly_shift_micros: i64,
     /// What that saves per week, with its interval.
     pub potential_weekly_micros: i64,
+    #[schema(value_type = Vec<i64>, min_items = 2, max_items = 2)]
     pub potential_weekly_interval: (i64, i64),
     pub recommendation: String,
     pub evidence: String,

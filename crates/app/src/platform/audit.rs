@@ -15,7 +15,8 @@ pub struct AuditEntry {
     pub actor: String,
     pub action: String,
     pub subject: Option<String>,
-    #[schema(value_type = Object)]
+    /// What changed, where the action has details; `null` otherwise.
+    #[schema(value_type = Option<Object>)]
     pub details: serde_json::Value,
 }
 

@@ -25,4 +25,5 @@ mod catalog;
 mod performance;
 mod popups;
 mod support;
+mod upgrades;
 mod waste;

@@ -3,9 +3,12 @@
 
 use crate::error::json_body;
 use crate::error::{ApiError, ErrorBody};
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -39,10 +42,15 @@ fn role_field(field: &'static str, text: &str) -> Result<Role, ApiError> {
 
 /// Every account (administrators only).
 #[utoipa::path(get, path = "/api/users", tag = "account",
-    responses((status = 200, body = [UserAccount]), (status = 403, body = ErrorBody)))]
-async fn list_users(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<UserAccount>>, ApiError> {
+    params(PageParams), responses((status = 200, body = [UserAccount]), (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(state): State<AppState>,
+    user: ApiUser,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<UserAccount>, ApiError> {
     user.require(Role::Admin)?;
-    Ok(Json(rtbcat_app::platform::accounts::list_users(&state.store).await?))
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(rtbcat_app::platform::accounts::list_users(&state.store).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -118,12 +126,15 @@ async fn update_user(
 /// API tokens: your own, or everyone's for administrators. The tokens themselves are
 /// never shown again after creation.
 #[utoipa::path(get, path = "/api/tokens", tag = "account",
-    responses((status = 200, body = [ApiTokenInfo]), (status = 401, body = ErrorBody)))]
-async fn list_tokens(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<ApiTokenInfo>>, ApiError> {
+    params(PageParams), responses((status = 200, body = [ApiTokenInfo]), (status = 401, body = ErrorBody)))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    user: ApiUser,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<ApiTokenInfo>, ApiError> {
     let owner = (!user.0.role.allows(Role::Admin)).then_some(user.0.id);
-    Ok(Json(
-        rtbcat_app::platform::accounts::list_api_tokens(&state.store, owner).await?,
-    ))
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(rtbcat_app::platform::accounts::list_api_tokens(&state.store, owner).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -259,10 +259,15 @@ pub(crate) async fn setup_submit(
     }
 }
 
+/// An e-mail, a password and a CSRF token are well under 1 KB; anyone may post to these
+/// routes, so they take no more than this.
+pub const SIGN_IN_BODY_LIMIT: usize = 16 * 1024;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/setup", get(setup_page).post(setup_submit))
+        .layer(axum::extract::DefaultBodyLimit::max(SIGN_IN_BODY_LIMIT))
 }

@@ -6,13 +6,14 @@
 
 use crate::error::ApiError;
 use crate::export::{csv_attachment, csv_field};
+use crate::paging::{Page, MAX_PAGE_SIZE};
 use crate::popups::properties::find_property;
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use rtbcat_app::popups::Property;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -31,6 +32,10 @@ pub struct AnalyticsParams {
     offer_id: Option<i64>,
     /// `json` (default) or `csv`.
     format: Option<String>,
+    /// Lines in the JSON page, 1–1000 (default 1000); the CSV has them all.
+    limit: Option<i64>,
+    /// Lines to skip in the JSON page (default 0).
+    offset: Option<i64>,
 }
 
 impl AnalyticsParams {
@@ -41,6 +46,8 @@ impl AnalyticsParams {
             group_by: Some(group_by.into()),
             offer_id: None,
             format: None,
+            limit: None,
+            offset: None,
         }
     }
 }
@@ -71,8 +78,10 @@ pub(crate) async fn analytics(
     State(state): State<AppState>,
     _user: ApiUser,
     Path(code): Path<String>,
-    Query(params): Query<AnalyticsParams>,
+    params: Result<Query<AnalyticsParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(params) = params?;
+    let page = Page::parse(params.limit, params.offset, MAX_PAGE_SIZE)?;
     let property = if code == "all" {
         None
     } else {
@@ -103,7 +112,7 @@ pub(crate) async fn analytics(
         }
         return Ok(csv_attachment(out, &format!("rtbcat-popups-{code}-{from}-{to}.csv")));
     }
-    Ok(Json(lines).into_response())
+    Ok(page.of(lines).into_response())
 }
 
 pub fn routes() -> Router<AppState> {

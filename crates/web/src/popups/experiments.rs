@@ -1,9 +1,12 @@
 //! A/B tests of offers over HTTP: create, list, one with its results, start, stop.
 
 use crate::error::{invalid_fields, json_body, ApiError};
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -27,9 +30,14 @@ impl From<ExperimentError> for ApiError {
 }
 
 /// Experiments, newest first.
-#[utoipa::path(get, path = "/api/experiments", tag = "popups", responses((status = 200, body = [ExperimentView])))]
-pub(crate) async fn list(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<ExperimentView>>, ApiError> {
-    Ok(Json(experiments::list(&state.store).await?))
+#[utoipa::path(get, path = "/api/experiments", tag = "popups", params(PageParams), responses((status = 200, body = [ExperimentView])))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<ExperimentView>, ApiError> {
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(experiments::list(&state.store).await?))
 }
 
 /// Creates a draft experiment: 2–6 arms on the property's offers (the first is control),

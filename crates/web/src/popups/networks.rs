@@ -6,9 +6,12 @@
 
 use crate::error::json_body;
 use crate::error::ApiError;
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,13 +22,15 @@ use rtbcat_core::platform::accounts::Role;
 use rtbcat_core::popups::{self as rules};
 
 /// Affiliate networks (no secrets in the answer: `has_secret` says whether one is set).
-#[utoipa::path(get, path = "/api/networks", tag = "popups", responses((status = 200, body = [Network])))]
+#[utoipa::path(get, path = "/api/networks", tag = "popups", params(PageParams), responses((status = 200, body = [Network])))]
 pub(crate) async fn list_networks(
     State(state): State<AppState>,
     user: ApiUser,
-) -> Result<Json<Vec<Network>>, ApiError> {
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<Network>, ApiError> {
     user.require(Role::Editor)?;
-    Ok(Json(rtbcat_app::popups::networks::list(&state.store).await?))
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(rtbcat_app::popups::networks::list(&state.store).await?))
 }
 
 pub(crate) async fn save_network(

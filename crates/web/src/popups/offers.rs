@@ -8,9 +8,12 @@
 
 use crate::error::json_body;
 use crate::error::ApiError;
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -21,12 +24,14 @@ use rtbcat_core::platform::accounts::Role;
 use rtbcat_core::popups::OfferInput;
 
 /// All offers (the spec calls them campaigns), active first.
-#[utoipa::path(get, path = "/api/campaigns", tag = "popups", responses((status = 200, body = [Offer])))]
+#[utoipa::path(get, path = "/api/campaigns", tag = "popups", params(PageParams), responses((status = 200, body = [Offer])))]
 pub(crate) async fn list_campaigns(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> Result<Json<Vec<Offer>>, ApiError> {
-    Ok(Json(rtbcat_app::popups::offers::list(&state.store).await?))
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<Offer>, ApiError> {
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(rtbcat_app::popups::offers::list(&state.store).await?))
 }
 
 pub(crate) async fn save_offer(

@@ -6,9 +6,12 @@
 
 use crate::error::json_body;
 use crate::error::ApiError;
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,12 +22,14 @@ use rtbcat_core::platform::accounts::Role;
 use rtbcat_core::popups::PropertyInput;
 
 /// Properties the popup runs on.
-#[utoipa::path(get, path = "/api/properties", tag = "popups", responses((status = 200, body = [Property])))]
+#[utoipa::path(get, path = "/api/properties", tag = "popups", params(PageParams), responses((status = 200, body = [Property])))]
 pub(crate) async fn list_properties(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> Result<Json<Vec<Property>>, ApiError> {
-    Ok(Json(rtbcat_app::popups::properties::list(&state.store).await?))
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<Property>, ApiError> {
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(rtbcat_app::popups::properties::list(&state.store).await?))
 }
 
 pub(crate) async fn save_property(

@@ -3,12 +3,14 @@
 
 use crate::error::{json_body, ApiError};
 use crate::export::pdf_attachment;
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::popups::properties::find_property;
 use crate::session::{ApiUser, PageUser};
 use crate::ui::*;
 use crate::AppState;
 use askama::Template;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -93,12 +95,14 @@ pub(crate) async fn experiment_pdf(
 }
 
 /// Scheduled e-mail reports with their last ten deliveries.
-#[utoipa::path(get, path = "/api/report-schedules", tag = "popups", responses((status = 200, body = [ScheduleView])))]
+#[utoipa::path(get, path = "/api/report-schedules", tag = "popups", params(PageParams), responses((status = 200, body = [ScheduleView])))]
 pub(crate) async fn list_schedules(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> Result<Json<Vec<ScheduleView>>, ApiError> {
-    Ok(Json(reports::list(&state.store, state.clock.unix()).await?))
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<ScheduleView>, ApiError> {
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(reports::list(&state.store, state.clock.unix()).await?))
 }
 
 /// Schedules a property's PDF report (or every property's), daily or weekly, to the listed

@@ -563,7 +563,7 @@ async fn an_abandoned_upload_commits_nothing() {
 // 11 ------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn public_tracking_routes_take_only_small_bodies() {
+async fn public_routes_take_only_small_bodies() {
     let app = spawn_app(Backend::Sqlite).await;
     let large = "x".repeat(64 * 1024);
     for path in [
@@ -571,6 +571,8 @@ async fn public_tracking_routes_take_only_small_bodies() {
         "/api/click",
         "/api/postback",
         "/api/postback/some-network",
+        "/login",
+        "/setup",
     ] {
         let response = visitor()
             .post(app.url(path))
@@ -581,6 +583,16 @@ async fn public_tracking_routes_take_only_small_bodies() {
             .expect("post");
         assert_eq!(response.status(), 413, "{path}");
     }
+    // Signed-in JSON routes take up to 1 MiB; only the imports take files.
+    let admin = app.client_as(Role::Admin).await;
+    let response = admin
+        .post(app.url("/api/properties"))
+        .header("Content-Type", "application/json")
+        .body(format!("{{\"name\": \"{}\"}}", "x".repeat(1024 * 1024)))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 413);
     // A real beacon still fits.
     let token = served_token(&app).await;
     let (status, _) = send(visitor().post(app.url("/api/impression")).body(token)).await;

@@ -14,6 +14,7 @@ pub const POSTBACK_SECRET: &str = "network-shared-secret";
 
 pub struct TestApp {
     pub base: String,
+    pub database_url: String,
     /// `/setup?token=…`: the one-time first-run link `rtbcat serve` prints.
     pub setup_path: String,
     pub store: SharedStore,
@@ -34,7 +35,12 @@ impl Drop for TestApp {
 
 pub enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another instance's: that one drops it.
+    Shared,
 }
 
 impl Drop for TestDatabase {
@@ -128,6 +134,16 @@ pub async fn spawn_app_configured(
     extra: &[(&str, String)],
 ) -> TestApp {
     let (url, database) = fresh_database(backend).await;
+    start_instance(url, database, login_attempts_per_minute, extra).await
+}
+
+/// One app instance on `url`: its own state (limiters, caches, job holder) and socket.
+async fn start_instance(
+    url: String,
+    database: TestDatabase,
+    login_attempts_per_minute: u32,
+    extra: &[(&str, String)],
+) -> TestApp {
     let store = rtbcat_app::open_store(&url).await.expect("open store");
     let clock = Arc::new(FixedClock::at(NOW));
     let state = rtbcat_web::AppState::new(
@@ -146,6 +162,7 @@ pub async fn spawn_app_configured(
     }));
     TestApp {
         base,
+        database_url: url,
         setup_path,
         store,
         clock,
@@ -155,6 +172,11 @@ pub async fn spawn_app_configured(
 }
 
 impl TestApp {
+    /// A second instance on this one's database, as a second `rtbcat serve` would be.
+    pub async fn another_instance(&self, extra: &[(&str, String)]) -> TestApp {
+        start_instance(self.database_url.clone(), TestDatabase::Shared, 1000, extra).await
+    }
+
     pub async fn add_user(&self, email: &str, role: Role) {
         rtbcat_app::platform::accounts::create_user(&self.store, email, PASSWORD, role, "test", NOW)
             .await

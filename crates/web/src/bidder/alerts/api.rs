@@ -1,9 +1,12 @@
 //! Alert rules and their delivery log as JSON.
 
 use crate::error::{json_body, ApiError};
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,12 +16,14 @@ use rtbcat_app::bidder::alerts::{self as alerts, AlertRuleInput, AlertRuleView, 
 use rtbcat_core::platform::accounts::Role;
 
 /// Alert rules, each with the conditions firing now.
-#[utoipa::path(get, path = "/alerts/rules", tag = "alerts", responses((status = 200, body = [AlertRuleView])))]
+#[utoipa::path(get, path = "/alerts/rules", tag = "alerts", params(PageParams), responses((status = 200, body = [AlertRuleView])))]
 pub(crate) async fn list_rules(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> Result<Json<Vec<AlertRuleView>>, ApiError> {
-    Ok(Json(alerts::rules(&state.store).await?))
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<AlertRuleView>, ApiError> {
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(alerts::rules(&state.store).await?))
 }
 
 /// Adds a rule: CPC spike, spend drop, new opportunity or waste jump, to a webhook
@@ -50,12 +55,14 @@ pub(crate) async fn delete_rule(
 }
 
 /// Every delivery attempt, newest first (fired and cleared, per channel, with errors).
-#[utoipa::path(get, path = "/alerts/deliveries", tag = "alerts", responses((status = 200, body = [DeliveryView])))]
+#[utoipa::path(get, path = "/alerts/deliveries", tag = "alerts", params(PageParams), responses((status = 200, body = [DeliveryView])))]
 pub(crate) async fn list_deliveries(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> Result<Json<Vec<DeliveryView>>, ApiError> {
-    Ok(Json(alerts::deliveries(&state.store, 200).await?))
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<DeliveryView>, ApiError> {
+    let page = Page::from_params(&page?.0, 200)?;
+    Ok(page.of_head(alerts::deliveries(&state.store, page.rows_to_read()?).await?))
 }
 
 /// Evaluates the rules now (they also run after every import and on the schedule).

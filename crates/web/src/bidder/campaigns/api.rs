@@ -2,6 +2,7 @@
 //! clustering (rules or a language model), and a user's edits.
 
 use crate::error::{json_body, ApiError};
+use crate::paging::{Page, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -29,6 +30,10 @@ pub struct CampaignParams {
     pub sort: Option<String>,
     /// `desc` or `asc`; numbers default to biggest first, names to A–Z.
     pub order: Option<String>,
+    /// Campaigns in this page, 1–1000 (default 1000).
+    pub limit: Option<i64>,
+    /// Campaigns to skip (default 0).
+    pub offset: Option<i64>,
 }
 
 pub(crate) struct ListQuery {
@@ -68,19 +73,18 @@ pub(crate) async fn list_campaigns(
     State(state): State<AppState>,
     _user: ApiUser,
     params: Result<Query<CampaignParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<CampaignView>>, ApiError> {
+) -> Result<Paged<CampaignView>, ApiError> {
     let Query(params) = params?;
     let query = parse_list_query(&params)?;
-    Ok(Json(
-        campaigns::list(
-            &state.store,
-            &state.campaigns,
-            query.period,
-            query.sort,
-            query.descending,
-        )
-        .await?,
-    ))
+    let page = Page::parse(params.limit, params.offset, MAX_PAGE_SIZE)?;
+    Ok(page.of(campaigns::list(
+        &state.store,
+        &state.campaigns,
+        query.period,
+        query.sort,
+        query.descending,
+    )
+    .await?))
 }
 
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]

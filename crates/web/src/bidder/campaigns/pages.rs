@@ -194,6 +194,7 @@ async fn campaigns_page(
         period: params.period.clone(),
         sort: params.sort.clone(),
         order: params.order.clone(),
+        ..CampaignParams::default()
     };
     let query = match parse_list_query(&api_params) {
         Ok(q) => q,

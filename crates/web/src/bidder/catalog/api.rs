@@ -3,9 +3,11 @@
 //! The JSON API. Every route but `/health` and the docs needs a session or a bearer token.
 
 use crate::error::{ApiError, ErrorBody};
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -28,9 +30,14 @@ pub(crate) async fn stats(State(state): State<AppState>, _user: ApiUser) -> Resu
 }
 
 /// Canonical sizes in the catalog with their creative counts.
-#[utoipa::path(get, path = "/sizes", tag = "catalog", responses((status = 200, body = Vec<SizeCount>), (status = 401, body = ErrorBody)))]
-pub(crate) async fn sizes(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<SizeCount>>, ApiError> {
-    Ok(Json(rtbcat_app::bidder::catalog::sizes(&state.store).await?))
+#[utoipa::path(get, path = "/sizes", tag = "catalog", params(PageParams), responses((status = 200, body = Vec<SizeCount>), (status = 401, body = ErrorBody)))]
+pub(crate) async fn sizes(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<SizeCount>, ApiError> {
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(rtbcat_app::bidder::catalog::sizes(&state.store).await?))
 }
 
 /// Filters and paging of the creative list.

@@ -2,6 +2,7 @@
 
 use crate::error::{json_body, ApiError};
 use crate::export::{csv_attachment, csv_field};
+use crate::paging::{Page, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -44,6 +45,10 @@ pub struct OpportunityParams {
     pub confidence: Option<String>,
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// Opportunities in the JSON page, 1–1000 (default 1000); the CSV has them all.
+    pub limit: Option<i64>,
+    /// Opportunities to skip in the JSON page (default 0).
+    pub offset: Option<i64>,
 }
 
 pub(crate) fn parse_query(p: &OpportunityParams) -> Result<OpportunityQuery, ApiError> {
@@ -141,11 +146,13 @@ pub(crate) async fn list_opportunities(
         Some("csv") => true,
         Some(other) => return Err(ApiError::bad_parameter("format", format!("{other:?}: use json or csv"))),
     };
-    let list = opportunities::list(&state.store, &state.opportunities, &query, state.clock.unix()).await?;
+    let page = Page::parse(params.limit, params.offset, MAX_PAGE_SIZE)?;
+    let mut list = opportunities::list(&state.store, &state.opportunities, &query, state.clock.unix()).await?;
     Ok(if csv {
         csv_attachment(opportunities_csv(&list), "opportunities.csv")
     } else {
-        Json(list).into_response()
+        page.of(std::mem::take(&mut list.opportunities))
+            .respond_with(|opportunities| Json(OpportunityList { opportunities, ..list }).into_response())
     })
 }
 

@@ -3,6 +3,7 @@
 //! The JSON API. Every route but `/health` and the docs needs a session or a bearer token.
 
 use crate::error::{ApiError, ErrorBody};
+use crate::paging::{Page, PageParams, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -113,16 +114,17 @@ pub(crate) async fn import_performance(
     }
 }
 
-/// The import history, newest first.
-#[utoipa::path(get, path = "/api/performance/imports", tag = "performance",
+/// The import history, newest first (100 by default).
+#[utoipa::path(get, path = "/api/performance/imports", tag = "performance", params(PageParams),
     responses((status = 200, body = Vec<rtbcat_app::bidder::performance::ImportRecord>), (status = 401, body = ErrorBody)))]
 pub(crate) async fn list_imports(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> Result<Json<Vec<rtbcat_app::bidder::performance::ImportRecord>>, ApiError> {
-    Ok(Json(
-        rtbcat_app::bidder::performance::recent_imports(&state.store, 100).await?,
-    ))
+    page: Result<Query<PageParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Paged<rtbcat_app::bidder::performance::ImportRecord>, ApiError> {
+    let page = Page::from_params(&page?.0, 100)?;
+    let head = rtbcat_app::bidder::performance::recent_imports(&state.store, page.rows_to_read()?).await?;
+    Ok(page.of_head(head))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -136,6 +138,10 @@ pub struct MetricsParams {
     pub geography: Option<String>,
     /// `date` (default), `hour`, `country` or `device`.
     pub group_by: Option<String>,
+    /// Groups in this page, 1–1000 (default 1000).
+    pub limit: Option<i64>,
+    /// Groups to skip (default 0).
+    pub offset: Option<i64>,
 }
 
 /// One group of a creative's performance.
@@ -160,11 +166,12 @@ pub(crate) async fn creative_metrics(
     _user: ApiUser,
     Path(creative_id): Path<String>,
     params: Result<Query<MetricsParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<MetricsRow>>, ApiError> {
+) -> Result<Paged<MetricsRow>, ApiError> {
     use rtbcat_app::bidder::performance::Breakdown;
     use rtbcat_app::bidder::performance::FactFilter;
     use rtbcat_core::bidder::performance::metrics;
     let Query(params) = params?;
+    let page = Page::parse(params.limit, params.offset, crate::paging::MAX_PAGE_SIZE)?;
     let date = |name: &str, value: Option<String>| -> Result<Option<String>, ApiError> {
         match value.filter(|v| !v.trim().is_empty()) {
             None => Ok(None),
@@ -201,19 +208,18 @@ pub(crate) async fn creative_metrics(
     };
     let filter = FactFilter { start, end, country };
     let rows = rtbcat_app::bidder::performance::breakdown(&state.store, vec![creative_id], filter, by).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| MetricsRow {
-                ctr: metrics::ctr(r.clicks, r.impressions),
-                cpc_micros: metrics::cpc_micros(r.spend_micros, r.clicks),
-                cpm_micros: metrics::cpm_micros(r.spend_micros, r.impressions),
-                key: r.key,
-                impressions: r.impressions,
-                clicks: r.clicks,
-                spend_micros: r.spend_micros,
-            })
-            .collect(),
-    ))
+    Ok(page.of(rows
+        .into_iter()
+        .map(|r| MetricsRow {
+            ctr: metrics::ctr(r.clicks, r.impressions),
+            cpc_micros: metrics::cpc_micros(r.spend_micros, r.clicks),
+            cpm_micros: metrics::cpm_micros(r.spend_micros, r.impressions),
+            key: r.key,
+            impressions: r.impressions,
+            clicks: r.clicks,
+            spend_micros: r.spend_micros,
+        })
+        .collect::<Vec<_>>()))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -2,9 +2,11 @@
 //! `"approve": true` in the body — without it nothing is sent to Google (dry run).
 
 use crate::error::{json_body, ApiError};
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -45,9 +47,14 @@ fn accounts(state: &AppState) -> Result<Vec<rtbcat_app::bidder::google::Account>
 }
 
 /// Every config as last read from Google, with the waste it could act on.
-#[utoipa::path(get, path = "/pretargeting/configs", tag = "pretargeting", responses((status = 200, body = Vec<ConfigView>)))]
-pub(crate) async fn configs(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<ConfigView>>, ApiError> {
-    Ok(Json(pretargeting::configs(&state.store, today(&state)).await?))
+#[utoipa::path(get, path = "/pretargeting/configs", tag = "pretargeting", params(PageParams), responses((status = 200, body = Vec<ConfigView>)))]
+pub(crate) async fn configs(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<ConfigView>, ApiError> {
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(pretargeting::configs(&state.store, today(&state)).await?))
 }
 
 /// Reads every bidder's configs from Google (`pretargetingConfigs.list`) into snapshots. Editors.
@@ -76,6 +83,8 @@ pub struct SnapshotParams {
     pub config: Option<String>,
     /// Newest first; default 100, at most 1000.
     pub limit: Option<i64>,
+    /// Snapshots to skip (default 0).
+    pub offset: Option<i64>,
 }
 
 /// Snapshots, newest first: every listing that changed, and before/after every change.
@@ -84,13 +93,11 @@ pub struct SnapshotParams {
 pub(crate) async fn snapshots(
     State(state): State<AppState>,
     _user: ApiUser,
-    Query(params): Query<SnapshotParams>,
-) -> Result<Json<Vec<SnapshotView>>, ApiError> {
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_parameter("limit", "must be 1 to 1000"));
-    }
-    Ok(Json(pretargeting::snapshots(&state.store, params.config, limit).await?))
+    params: Result<Query<SnapshotParams>, QueryRejection>,
+) -> Result<Paged<SnapshotView>, ApiError> {
+    let Query(params) = params?;
+    let page = Page::parse(params.limit, params.offset, 100)?;
+    Ok(page.of_head(pretargeting::snapshots(&state.store, params.config, page.rows_to_read()?).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -143,26 +150,16 @@ pub(crate) async fn propose(State(state): State<AppState>, user: ApiUser, bytes:
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Newest first; default 100, at most 500.
-    pub limit: Option<i64>,
-}
-
 /// Proposals, newest first, each proposed one with its dry run against the newest snapshot.
-#[utoipa::path(get, path = "/pretargeting/proposals", tag = "pretargeting", params(ListParams),
+#[utoipa::path(get, path = "/pretargeting/proposals", tag = "pretargeting", params(PageParams),
     responses((status = 200, body = Vec<ProposalView>)))]
 pub(crate) async fn list_proposals(
     State(state): State<AppState>,
     _user: ApiUser,
-    Query(params): Query<ListParams>,
-) -> Result<Json<Vec<ProposalView>>, ApiError> {
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_parameter("limit", "must be 1 to 500"));
-    }
-    Ok(Json(pretargeting::proposals(&state.store, limit, today(&state)).await?))
+    params: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<ProposalView>, ApiError> {
+    let page = Page::from_params(&params?.0, 100)?;
+    Ok(page.of_head(pretargeting::proposals(&state.store, page.rows_to_read()?, today(&state)).await?))
 }
 
 /// One proposal with its dry-run diff, update mask, warnings and QPS effect.

@@ -1,9 +1,12 @@
 //! Custom queries as JSON: run one, save and delete saved ones.
 
 use crate::error::{json_body, ApiError};
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -85,15 +88,18 @@ impl From<rtbcat_app::bidder::queries::SavedQuery> for Saved {
 }
 
 /// Saved queries, by name.
-#[utoipa::path(get, path = "/queries/saved", tag = "queries", responses((status = 200, body = [Saved])))]
-pub(crate) async fn list_saved(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<Saved>>, ApiError> {
-    Ok(Json(
-        queries::saved(&state.store)
-            .await?
-            .into_iter()
-            .map(Saved::from)
-            .collect(),
-    ))
+#[utoipa::path(get, path = "/queries/saved", tag = "queries", params(PageParams), responses((status = 200, body = [Saved])))]
+pub(crate) async fn list_saved(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<Saved>, ApiError> {
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(queries::saved(&state.store)
+        .await?
+        .into_iter()
+        .map(Saved::from)
+        .collect::<Vec<_>>()))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

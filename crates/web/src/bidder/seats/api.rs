@@ -2,9 +2,11 @@
 //! history and the service-account keys (never their private part).
 
 use crate::error::ApiError;
+use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -58,9 +60,14 @@ fn accounts(state: &AppState) -> Result<Vec<google::Account>, ApiError> {
 
 /// Buyer seats: from discovery or imports, with their creatives in the catalog, Google's
 /// active count, the last sync and its error.
-#[utoipa::path(get, path = "/seats", tag = "seats", responses((status = 200, body = Vec<SeatView>), (status = 401, body = crate::error::ErrorBody)))]
-pub(crate) async fn seats(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<SeatView>>, ApiError> {
-    Ok(Json(google::seats(&state.store).await?))
+#[utoipa::path(get, path = "/seats", tag = "seats", params(PageParams), responses((status = 200, body = Vec<SeatView>), (status = 401, body = crate::error::ErrorBody)))]
+pub(crate) async fn seats(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<SeatView>, ApiError> {
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(google::seats(&state.store).await?))
 }
 
 /// Asks Google (`bidders.list`, `buyers.list`) which seats each key can see and records
@@ -113,8 +120,10 @@ pub(crate) async fn sync(
 pub struct SyncParams {
     /// One seat's runs.
     pub buyer_id: Option<String>,
-    /// How many, newest first (default 50, at most 500).
+    /// How many, newest first (default 50, at most 1000).
     pub limit: Option<i64>,
+    /// Runs to skip (default 0).
+    pub offset: Option<i64>,
 }
 
 /// Sync runs, newest first: counts, duration, status and error.
@@ -122,20 +131,23 @@ pub struct SyncParams {
 pub(crate) async fn syncs(
     State(state): State<AppState>,
     _user: ApiUser,
-    Query(params): Query<SyncParams>,
-) -> Result<Json<Vec<SyncView>>, ApiError> {
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_parameter("limit", "must be 1 to 500"));
-    }
-    Ok(Json(google::sync_runs(&state.store, params.buyer_id, limit).await?))
+    params: Result<Query<SyncParams>, QueryRejection>,
+) -> Result<Paged<SyncView>, ApiError> {
+    let Query(params) = params?;
+    let page = Page::parse(params.limit, params.offset, 50)?;
+    Ok(page.of_head(google::sync_runs(&state.store, params.buyer_id, page.rows_to_read()?).await?))
 }
 
 /// The service-account keys rtbcat can use (e-mail and key id; never the key). Admins.
-#[utoipa::path(get, path = "/seats/keys", tag = "seats", responses((status = 200, body = Vec<KeyInfo>), (status = 403, body = crate::error::ErrorBody)))]
-pub(crate) async fn keys(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<KeyInfo>>, ApiError> {
+#[utoipa::path(get, path = "/seats/keys", tag = "seats", params(PageParams), responses((status = 200, body = Vec<KeyInfo>), (status = 403, body = crate::error::ErrorBody)))]
+pub(crate) async fn keys(
+    State(state): State<AppState>,
+    user: ApiUser,
+    page: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Paged<KeyInfo>, ApiError> {
     user.require(Role::Admin)?;
-    Ok(Json(accounts(&state)?.iter().map(google::Account::info).collect()))
+    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    Ok(page.of(accounts(&state)?.iter().map(google::Account::info).collect::<Vec<_>>()))
 }
 
 /// Adds a service-account key (the JSON file from the Cloud console, as the body). It is
