@@ -6,7 +6,7 @@
 //! (`crates/cli/tests/cli/instances.rs` runs two real processes under load and kills one.)
 
 use crate::auth::sign_in;
-use crate::popups::{offer_body, send, setup, visitor};
+use crate::popups::{impression, offer_body, send, setup, visitor};
 use crate::support::{browser, smtp_server, spawn_app_configured, Backend, TestApp};
 use rtbcat_core::platform::accounts::Role;
 use serde_json::json;
@@ -60,14 +60,7 @@ async fn two_instances_share_sessions_visitors_caps_and_jobs() {
         let (status, served) = send(phone.get(serving.url("/api/offers/mff?placement=thankyou"))).await;
         assert_eq!(status, 200, "{served}");
         if served["offer"]["offer_id"].as_i64() == Some(capped_id) {
-            let token = served["offer"]["token"].as_str().expect("token").to_string();
-            let response = phone
-                .post(counting.url("/api/impression"))
-                .body(token)
-                .send()
-                .await
-                .expect("beacon");
-            assert_eq!(response.status(), 204);
+            impression(counting, &phone, &served["offer"]).await;
             counted += 1;
         }
     }
