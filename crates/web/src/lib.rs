@@ -48,6 +48,8 @@ pub struct AppState {
     pub campaigns: Arc<rtbcat_app::bidder::campaigns::CampaignCache>,
     /// Findings, kept until the data changes.
     pub opportunities: Arc<rtbcat_app::bidder::opportunities::OpportunityCache>,
+    /// The creative listing's per-window totals, kept until the data changes.
+    pub listing_totals: Arc<rtbcat_app::bidder::catalog::view::TotalsCache>,
     /// Google's Real-time Bidding API: tokens and the request pace, for the whole process.
     pub google: Arc<rtbcat_app::bidder::google::GoogleApi>,
     /// This instance's name for the alert evaluator lease.
@@ -238,6 +240,7 @@ impl AppState {
             login_guard: Arc::new(rtbcat_app::platform::accounts::LoginGuard::default()),
             campaigns: Arc::default(),
             opportunities: Arc::default(),
+            listing_totals: Arc::default(),
             alert_holder: Arc::new(rtbcat_app::platform::accounts::new_token()),
             setup_token: Arc::new(rtbcat_app::platform::accounts::new_token()),
             writer_task: Arc::new(std::sync::Mutex::new(Some(writer_task))),

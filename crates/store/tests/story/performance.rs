@@ -76,6 +76,51 @@ async fn performance_story(engine: Engine) {
     );
     let stats = store.catalog_stats().await.expect("stats");
     assert_eq!(stats.performance.fact_rows, 500);
+
+    // A new day (no row can conflict: the fast path on PostgreSQL) with a key twice in the
+    // file: the later row wins and counts once.
+    let next_day = |n: i64, clicks: i64| PerformanceFact {
+        date: time::macros::date!(2026 - 01 - 12),
+        ..fact(n, clicks)
+    };
+    let mut rows: Vec<_> = (0..100).map(|n| next_day(n, 1)).collect();
+    rows.push(next_day(7, 9));
+    let counts = import(store, vec![FactBatch::Performance(rows), FactBatch::Commit(None)])
+        .await
+        .expect("new day");
+    assert_eq!(counts.inserted, 100, "one row per key");
+    let day = FactFilter {
+        start: Some("2026-01-12".into()),
+        end: Some("2026-01-12".into()),
+        country: None,
+    };
+    let totals = store.performance_totals(day).await.expect("totals");
+    assert_eq!(
+        totals.iter().map(|t| t.clicks).sum::<i64>(),
+        99 + 9,
+        "the file's last row of a key wins"
+    );
+
+    // Two imports of the same new day at once: both land, one inserts, the other replaces.
+    let third_day = || {
+        FactBatch::Performance(
+            (0..200)
+                .map(|n| PerformanceFact {
+                    date: time::macros::date!(2026 - 01 - 13),
+                    ..fact(n, 3)
+                })
+                .collect(),
+        )
+    };
+    let (first, second) = tokio::join!(
+        import(store, vec![third_day(), FactBatch::Commit(None)]),
+        import(store, vec![third_day(), FactBatch::Commit(None)])
+    );
+    let (first, second) = (first.expect("first"), second.expect("second"));
+    let mut outcomes = [(first.inserted, first.updated), (second.inserted, second.updated)];
+    outcomes.sort_unstable();
+    assert_eq!(outcomes, [(0, 200), (200, 0)]);
+    assert_eq!(store.catalog_stats().await.expect("stats").performance.fact_rows, 800);
 }
 
 stories! {

@@ -225,8 +225,13 @@ pub(crate) async fn list_creatives(
     match listing {
         None => Ok(Json(rtbcat_app::bidder::catalog::list(&state.store, query).await?)),
         Some(listing) => {
-            let (page, _as_of) =
-                rtbcat_app::bidder::catalog::view::list_with_performance(&state.store, query, listing).await?;
+            let (page, _as_of) = rtbcat_app::bidder::catalog::view::list_with_performance(
+                &state.store,
+                &state.listing_totals,
+                query,
+                listing,
+            )
+            .await?;
             Ok(Json(page))
         }
     }

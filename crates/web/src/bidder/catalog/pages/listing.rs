@@ -355,7 +355,15 @@ async fn listing_page(
     let listing = crate::bidder::catalog::api::performance_listing(&list_params)?;
     let query = creative_query(list_params, page_size)?;
     Ok(match listing {
-        Some(listing) => rtbcat_app::bidder::catalog::view::list_with_performance(&state.store, query, listing).await?,
+        Some(listing) => {
+            rtbcat_app::bidder::catalog::view::list_with_performance(
+                &state.store,
+                &state.listing_totals,
+                query,
+                listing,
+            )
+            .await?
+        }
         None => (rtbcat_app::bidder::catalog::list(&state.store, query).await?, None),
     })
 }
