@@ -14,6 +14,7 @@ backends=${1:-both}
 examples=${2:-30}
 seed=${FUZZ_SEED:-$RANDOM$RANDOM}
 pg_url=${RTBCAT_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+export PGOPTIONS="-c client_min_messages=warning" # no NOTICE for DROP … IF EXISTS
 
 command -v st >/dev/null 2>&1 || {
   echo "FAIL: schemathesis is required (pip install schemathesis)" >&2
@@ -72,7 +73,7 @@ run_backend() {
   declare -A tokens
   for role in viewer editor admin; do
     "$bin" user add "$role@fuzz.test" --role "$role" >/dev/null
-    tokens[$role]=$("$bin" token create --user "$role@fuzz.test" --label fuzz | grep -Eo '[A-Za-z0-9_.-]{32,}' | head -1)
+    tokens[$role]=$("$bin" token create --user "$role@fuzz.test" --label fuzz 2>/dev/null | grep -Eo '[A-Za-z0-9_.-]{32,}' | head -1)
     [ -n "${tokens[$role]}" ] || { echo "FAIL: no token for $role" >&2; exit 1; }
   done
   "$bin" serve --addr 127.0.0.1:0 >"$work/server-$backend.log" 2>&1 &

@@ -58,6 +58,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// Text the database cannot hold (PostgreSQL refuses NUL characters).
+    #[error("text the database cannot hold: {0}")]
+    UnstorableText(String),
     #[error("database error: {0}")]
     Backend(String),
 }

@@ -115,6 +115,11 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists"))
             }
             StoreError::Refused(why) => ApiError::new(StatusCode::CONFLICT, "refused", why),
+            StoreError::UnstorableText(why) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_text",
+                format!("the request holds text the database cannot store or search ({why}); remove NUL characters"),
+            ),
             other => ApiError::internal(other),
         }
     }
@@ -196,6 +201,17 @@ pub(crate) fn invalid_fields(errors: Vec<rtbcat_core::popups::FieldError>) -> Ap
 
 /// A JSON request body; a failure names the field it happened at.
 pub(crate) fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // No field means a NUL character; PostgreSQL cannot store one and SQLite would keep it
+    // where it confuses every later reader. Refused by field on both.
+    if let Some(field) = nul_path(bytes) {
+        let reason = "contains a NUL character";
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+            format!("{field}: {reason}"),
+        )
+        .with_details(serde_json::json!({ "errors": [{ "field": field, "reason": reason }] })));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let inner = e.inner().to_string();
@@ -214,6 +230,40 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<
         )
         .with_details(serde_json::json!({ "errors": [{ "field": field, "reason": inner }] }))
     })
+}
+
+/// The path (`name`, `arms[1].title`) of the first text in a JSON document that holds a
+/// NUL character, as key or value. Only documents with a `\u0000` escape are parsed twice.
+fn nul_path(bytes: &[u8]) -> Option<String> {
+    use serde_json::Value;
+    fn walk(value: &Value, path: &str) -> Option<String> {
+        let join = |key: &str| {
+            if path.is_empty() {
+                key.to_string()
+            } else {
+                format!("{path}.{key}")
+            }
+        };
+        match value {
+            Value::String(text) if text.contains('\0') => Some(if path.is_empty() { ".".into() } else { path.into() }),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| walk(item, &format!("{path}[{i}]"))),
+            Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+                if key.contains('\0') {
+                    Some(join(&key.replace('\0', "\\0")))
+                } else {
+                    walk(item, &join(key))
+                }
+            }),
+            _ => None,
+        }
+    }
+    if !bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return None;
+    }
+    walk(&serde_json::from_slice(bytes).ok()?, "")
 }
 
 fn unknown_field(message: &str) -> Option<&str> {

@@ -19,7 +19,14 @@ const MIGRATION_LOCK_KEY: i64 = 0x7274_6263_6174;
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(err: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
         match err.as_db_error() {
+            Some(db)
+                if db.code() == &SqlState::CHARACTER_NOT_IN_REPERTOIRE
+                    || db.code() == &SqlState::UNTRANSLATABLE_CHARACTER =>
+            {
+                StoreError::UnstorableText(db.message().to_string())
+            }
             Some(db) => StoreError::Backend(format!("{}: {}", db.code().code(), db.message())),
             None => StoreError::Backend(err.to_string()),
         }
