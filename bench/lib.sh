@@ -1,7 +1,7 @@
-# Shared by the bench scripts (source it first): the release build, a work dir removed on
-# exit (stopping a server started with start_server), quiet logs.
+# Shared by the bench scripts and the API fuzzing (source it first): the release build, a
+# work dir removed on exit (stopping a server started with start_server), quiet logs.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[1]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build --release --quiet
 bin=$PWD/target/release/rtbcat
 work=$(mktemp -d)

@@ -114,6 +114,10 @@ PY
 
 # SOAK_BACKENDS=postgres soaks PostgreSQL alone (BENCH_POSTGRES_URL must be set).
 backends=${SOAK_BACKENDS:-sqlite postgres}
+if [ -n "${SOAK_BACKENDS:-}" ] && [[ " $backends " == *" postgres "* ]] && [ -z "${BENCH_POSTGRES_URL:-}" ]; then
+  echo "FAIL: SOAK_BACKENDS asks for PostgreSQL; set BENCH_POSTGRES_URL" >&2
+  exit 1
+fi
 if [[ " $backends " == *" sqlite "* ]]; then
   echo "== SQLite"
   soak_backend sqlite ""

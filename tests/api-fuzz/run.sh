@@ -9,7 +9,6 @@
 # random seed (printed on every run, so a failure can be replayed). PostgreSQL comes from
 # RTBCAT_TEST_POSTGRES_URL (a superuser; a scratch database is made and dropped).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
 backends=${1:-both}
 examples=${2:-30}
 seed=${FUZZ_SEED:-$RANDOM$RANDOM}
@@ -20,18 +19,11 @@ command -v st >/dev/null 2>&1 || {
   echo "FAIL: schemathesis is required (pip install schemathesis)" >&2
   exit 1
 }
-cargo build --release --quiet -p rtbcat
-bin=$PWD/target/release/rtbcat
-work=$(mktemp -d)
-server_pid=
+# The release build, $bin, $work, start_server and the cleanup on exit.
+source "$(dirname "$0")/../../bench/lib.sh"
 database=
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-  [ -n "$database" ] && psql -Atq "$pg_url" -c "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export RUST_LOG=warn RTBCAT_TRACKING_REQUESTS_PER_MINUTE=100000000 RTBCAT_PASSWORD="fuzz password 0123456789"
+trap '[ -n "$database" ] && psql -Atq "$pg_url" -c "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1; cleanup' EXIT
+export RTBCAT_TRACKING_REQUESTS_PER_MINUTE=100000000 RTBCAT_PASSWORD="fuzz password 0123456789"
 echo "api fuzz: seed $seed, at most $examples cases per operation and role"
 
 # Operations that would take the fuzzing admin's own access away (revoke its token, disable
@@ -76,10 +68,7 @@ run_backend() {
     tokens[$role]=$("$bin" token create --user "$role@fuzz.test" --label fuzz 2>/dev/null | grep -Eo '[A-Za-z0-9_.-]{32,}' | head -1)
     [ -n "${tokens[$role]}" ] || { echo "FAIL: no token for $role" >&2; exit 1; }
   done
-  "$bin" serve --addr 127.0.0.1:0 >"$work/server-$backend.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 100); do grep -q "listening on" "$work/server-$backend.log" && break; sleep 0.1; done
-  addr=$(grep -o 'http://[0-9.:]*' "$work/server-$backend.log" | head -1)
+  start_server "$work/server-$backend.log"
   [ -n "$addr" ] || { cat "$work/server-$backend.log"; echo "FAIL: the server did not start" >&2; exit 1; }
 
   fuzz "$backend-anonymous" --exclude-path-regex "$account_ops"

@@ -4,6 +4,8 @@
 //! and `X-Next-Offset` is there whenever another page follows.
 
 use crate::error::ApiError;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -28,6 +30,20 @@ pub struct PageParams {
     pub offset: Option<i64>,
 }
 
+/// The page a list without other parameters is asked for, read from the query string;
+/// `DEFAULT` items when no limit is given. Admin-only lists take it as
+/// `Result<PageQuery, ApiError>` and check the role first.
+pub struct PageQuery<const DEFAULT: i64 = MAX_PAGE_SIZE>(pub Page);
+
+impl<S: Send + Sync, const DEFAULT: i64> FromRequestParts<S> for PageQuery<DEFAULT> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(params) = Query::<PageParams>::from_request_parts(parts, state).await?;
+        Ok(PageQuery(Page::parse(params.limit, params.offset, DEFAULT)?))
+    }
+}
+
 /// A validated page request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -50,10 +66,6 @@ impl Page {
             return Err(ApiError::bad_parameter("offset", "must be 0 or more"));
         }
         Ok(Page { limit, offset })
-    }
-
-    pub fn from_params(params: &PageParams, default_limit: i64) -> Result<Page, ApiError> {
-        Page::parse(params.limit, params.offset, default_limit)
     }
 
     /// For a history list read newest first with a row limit: how many rows to read so that

@@ -10,7 +10,7 @@ use rtbcat_store::{OpportunityState, SharedStore, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+
 use time::Date;
 
 pub use rtbcat_core::bidder::opportunities::Kind as OpportunityKind;
@@ -106,10 +106,8 @@ pub enum OpportunityError {
     Store(#[from] StoreError),
 }
 
-#[derive(Default)]
-pub struct OpportunityCache {
-    entries: Mutex<Vec<(String, Arc<Vec<Opportunity>>)>>,
-}
+/// Every finding of a window and settings, kept until the data changes.
+pub type OpportunityCache = crate::platform::cache::VersionedCache<Vec<Opportunity>, 8>;
 
 fn stable_id(key: &str) -> String {
     hex::encode(&Sha256::digest(key.as_bytes())[..8])
@@ -316,24 +314,10 @@ pub async fn list(
     };
     let start = end - time::Duration::days(query.days - 1);
     let version = store.campaign_data_version().await?;
-    let key = format!("{version}|{end}|{}|{:?}", query.days, query.settings);
-    let cached = cache
-        .entries
-        .lock()
-        .ok()
-        .and_then(|entries| entries.iter().find(|e| e.0 == key).map(|e| e.1.clone()));
-    let all = match cached {
-        Some(all) => all,
-        None => {
-            let all = Arc::new(compute(store, start, end, query).await?);
-            if let Ok(mut entries) = cache.entries.lock() {
-                entries.retain(|e| e.0.starts_with(&format!("{version}|")));
-                entries.truncate(7);
-                entries.push((key, all.clone()));
-            }
-            all
-        }
-    };
+    let key = format!("{end}|{}|{:?}", query.days, query.settings);
+    let all = cache
+        .get_or_compute(&version, key, || compute(store, start, end, query))
+        .await?;
     let states: HashMap<String, OpportunityState> = store
         .opportunity_states()
         .await?

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cache;
 pub mod mail;
 pub mod metrics;
 pub mod system;

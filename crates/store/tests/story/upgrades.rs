@@ -18,8 +18,12 @@ mod postgres_migrations {
 /// Tables of the migration runner itself, not of the product.
 const BOOKKEEPING: [&str; 2] = ["refinery_schema_history", "sqlite_sequence"];
 
-fn newest(versions: impl Iterator<Item = i32>) -> i32 {
-    versions.max().expect("at least one migration")
+fn newest(migrations: &[refinery::Migration]) -> i32 {
+    migrations
+        .iter()
+        .map(|m| m.version())
+        .max()
+        .expect("at least one migration")
 }
 
 /// The first quoted literal after `column` in a table's or constraint's SQL: the first value
@@ -145,12 +149,7 @@ fn sqlite_counts(conn: &rusqlite::Connection, tables: &BTreeMap<String, i64>) ->
 
 #[tokio::test]
 async fn sqlite_upgrades_from_every_shipped_version() {
-    let versions = sqlite_migrations::migrations::runner()
-        .get_migrations()
-        .iter()
-        .map(|m| m.version())
-        .collect::<Vec<_>>();
-    let latest = newest(versions.iter().copied());
+    let latest = newest(sqlite_migrations::migrations::runner().get_migrations());
     let dir = tempfile::tempdir().expect("temp dir");
     let fresh_path = dir.path().join("fresh.db");
     rtbcat_store::open(&format!("sqlite://{}", fresh_path.display()))
@@ -309,12 +308,7 @@ async fn postgres_upgrades_from_every_shipped_version() {
         .map_or(admin_url.as_str(), |(b, _)| b)
         .to_string();
     let admin = connect(&admin_url).await;
-    let versions = postgres_migrations::migrations::runner()
-        .get_migrations()
-        .iter()
-        .map(|m| m.version())
-        .collect::<Vec<_>>();
-    let latest = newest(versions.iter().copied());
+    let latest = newest(postgres_migrations::migrations::runner().get_migrations());
     let database = |version: i32| format!("rtbcat_upgrade_{}_{version}", std::process::id());
 
     let fresh_name = database(0);

@@ -3,12 +3,10 @@
 
 use crate::error::json_body;
 use crate::error::{ApiError, ErrorBody};
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -46,10 +44,10 @@ fn role_field(field: &'static str, text: &str) -> Result<Role, ApiError> {
 async fn list_users(
     State(state): State<AppState>,
     user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    page: Result<PageQuery, ApiError>,
 ) -> Result<Paged<UserAccount>, ApiError> {
     user.require(Role::Admin)?;
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    let PageQuery(page) = page?;
     Ok(page.of(rtbcat_app::platform::accounts::list_users(&state.store).await?))
 }
 
@@ -130,10 +128,9 @@ async fn update_user(
 async fn list_tokens(
     State(state): State<AppState>,
     user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<ApiTokenInfo>, ApiError> {
     let owner = (!user.0.role.allows(Role::Admin)).then_some(user.0.id);
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(rtbcat_app::platform::accounts::list_api_tokens(&state.store, owner).await?))
 }
 

@@ -3,10 +3,10 @@
 //! The JSON API. Every route but `/health` and the docs needs a session or a bearer token.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::paging::{Page, PageParams, Paged};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use rtbcat_app::platform::audit::AuditEntry;
@@ -18,11 +18,10 @@ use rtbcat_core::platform::accounts::Role;
 pub(crate) async fn audit_log(
     State(state): State<AppState>,
     user: ApiUser,
-    params: Result<Query<PageParams>, axum::extract::rejection::QueryRejection>,
+    page: Result<PageQuery<100>, ApiError>,
 ) -> Result<Paged<AuditEntry>, ApiError> {
     user.require(Role::Admin)?;
-    let Query(params) = params?;
-    let page = Page::from_params(&params, 100)?;
+    let PageQuery(page) = page?;
     let head = rtbcat_app::platform::audit::recent(&state.store, page.rows_to_read()?).await?;
     Ok(page.of_head(head))
 }

@@ -1,12 +1,10 @@
 //! A/B tests of offers over HTTP: create, list, one with its results, start, stop.
 
 use crate::error::{invalid_fields, json_body, ApiError};
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -34,9 +32,8 @@ impl From<ExperimentError> for ApiError {
 pub(crate) async fn list(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<ExperimentView>, ApiError> {
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(experiments::list(&state.store).await?))
 }
 

@@ -6,12 +6,10 @@
 
 use crate::error::json_body;
 use crate::error::ApiError;
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -26,10 +24,10 @@ use rtbcat_core::popups::{self as rules};
 pub(crate) async fn list_networks(
     State(state): State<AppState>,
     user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    page: Result<PageQuery, ApiError>,
 ) -> Result<Paged<Network>, ApiError> {
     user.require(Role::Editor)?;
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    let PageQuery(page) = page?;
     Ok(page.of(rtbcat_app::popups::networks::list(&state.store).await?))
 }
 

@@ -8,12 +8,10 @@
 
 use crate::error::json_body;
 use crate::error::ApiError;
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -28,9 +26,8 @@ use rtbcat_core::popups::OfferInput;
 pub(crate) async fn list_campaigns(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<Offer>, ApiError> {
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(rtbcat_app::popups::offers::list(&state.store).await?))
 }
 

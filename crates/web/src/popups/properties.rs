@@ -6,12 +6,10 @@
 
 use crate::error::json_body;
 use crate::error::ApiError;
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -26,9 +24,8 @@ use rtbcat_core::popups::PropertyInput;
 pub(crate) async fn list_properties(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<Property>, ApiError> {
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(rtbcat_app::popups::properties::list(&state.store).await?))
 }
 

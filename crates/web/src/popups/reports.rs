@@ -3,14 +3,13 @@
 
 use crate::error::{json_body, ApiError};
 use crate::export::pdf_attachment;
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::popups::properties::find_property;
 use crate::session::{ApiUser, PageUser};
 use crate::ui::*;
 use crate::AppState;
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -99,9 +98,8 @@ pub(crate) async fn experiment_pdf(
 pub(crate) async fn list_schedules(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<ScheduleView>, ApiError> {
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(reports::list(&state.store, state.clock.unix()).await?))
 }
 

@@ -7,7 +7,7 @@ use rtbcat_core::bidder::performance::metrics::{cpc_micros, cpm_micros, ctr, tre
 use rtbcat_store::{CampaignCut, CampaignDimension, CampaignRow, FactFilter, SharedStore, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+
 use time::Date;
 
 /// Spend, impressions and clicks with the rates made from them.
@@ -163,14 +163,8 @@ pub fn sort_views(views: &mut [CampaignView], by: CampaignSort, descending: bool
     });
 }
 
-/// The list, kept per period until the data changes.
-#[derive(Default)]
-pub struct CampaignCache {
-    entries: Mutex<Vec<CachedList>>,
-}
-
-/// (period and end day, data version, the list).
-type CachedList = (String, String, Arc<Vec<CampaignView>>);
+/// The list, kept per period and end day until the data changes.
+pub type CampaignCache = crate::platform::cache::VersionedCache<Vec<CampaignView>, 16>;
 
 /// The period's window ending at `as_of` (the newest imported day when none is given), as
 /// text for the store, and the previous window.
@@ -210,23 +204,9 @@ pub async fn list(
     let window = window(store, period, None).await?;
     let version = store.campaign_data_version().await?;
     let key = format!("{}@{:?}", period.as_str(), window.as_of);
-    let cached = cache.entries.lock().ok().and_then(|entries| {
-        entries
-            .iter()
-            .find(|e| e.0 == key && e.1 == version)
-            .map(|e| e.2.clone())
-    });
-    let views = match cached {
-        Some(views) => views,
-        None => {
-            let views = Arc::new(compute(store, period, &window).await?);
-            if let Ok(mut entries) = cache.entries.lock() {
-                entries.retain(|e| e.0 != key && e.1 == version);
-                entries.push((key, version, views.clone()));
-            }
-            views
-        }
-    };
+    let views = cache
+        .get_or_compute(&version, key, || compute(store, period, &window))
+        .await?;
     let mut views = views.as_ref().clone();
     sort_views(&mut views, sort, descending);
     Ok(views)

@@ -4,7 +4,7 @@
 use rtbcat_core::bidder::performance::metrics::{self, PerformanceSummary, Period, Tier, TierThresholds};
 use rtbcat_store::{Breakdown, CreativePage, CreativeQuery, CreativeTotals, FactFilter, SharedStore, StoreError};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use time::Date;
 
 /// What to sort a performance listing by.
@@ -51,20 +51,12 @@ fn iso(date: Date) -> String {
 
 type WindowTotals = Arc<HashMap<String, CreativeTotals>>;
 
-/// Per-creative totals of recent windows, each kept until the data changes (an import or
-/// any audited edit moves the store's data version). A listing's sort, filters and page
-/// change with every click, its window rarely; summing the daily rollup over the window is
-/// most of a listing's cost on a large fact table (10M facts: 10,000 creatives × 30 days
-/// × countries), so it runs once per window and data version instead of on every request.
-#[derive(Default)]
-pub struct TotalsCache {
-    entries: Mutex<Vec<(String, String, WindowTotals)>>,
-}
-
-impl TotalsCache {
-    /// Windows kept: every period's current and previous window, with and without a country.
-    const WINDOWS: usize = 16;
-}
+/// Per-creative totals of recent windows, each kept until the data changes. A listing's
+/// sort, filters and page change with every click, its window rarely; summing the daily
+/// rollup over the window is most of a listing's cost on a large fact table (10M facts:
+/// 10,000 creatives × 30 days × countries), so it runs once per window and data version.
+/// 16: every period's current and previous window, with and without a country.
+pub type TotalsCache = crate::platform::cache::VersionedCache<HashMap<String, CreativeTotals>, 16>;
 
 /// Sum per creative into a map, from the cache when this window was summed at this version.
 async fn totals(
@@ -74,31 +66,16 @@ async fn totals(
     filter: FactFilter,
 ) -> Result<WindowTotals, StoreError> {
     let key = format!("{:?}|{:?}|{:?}", filter.start, filter.end, filter.country);
-    let cached = cache.entries.lock().ok().and_then(|entries| {
-        entries
-            .iter()
-            .find(|(k, v, _)| *k == key && v == version)
-            .map(|(_, _, totals)| totals.clone())
-    });
-    if let Some(totals) = cached {
-        return Ok(totals);
-    }
-    let totals: WindowTotals = Arc::new(
-        store
-            .performance_totals(filter)
-            .await?
-            .into_iter()
-            .map(|t| (t.creative_id.clone(), t))
-            .collect(),
-    );
-    if let Ok(mut entries) = cache.entries.lock() {
-        entries.retain(|(k, v, _)| v == version && *k != key);
-        if entries.len() >= TotalsCache::WINDOWS {
-            entries.remove(0);
-        }
-        entries.push((key, version.to_string(), totals.clone()));
-    }
-    Ok(totals)
+    cache
+        .get_or_compute(version, key, || async {
+            Ok(store
+                .performance_totals(filter)
+                .await?
+                .into_iter()
+                .map(|t| (t.creative_id.clone(), t))
+                .collect())
+        })
+        .await
 }
 
 /// List creatives with their performance; the catalog filters of `query` apply.
@@ -115,9 +92,9 @@ pub async fn list_with_performance(
             .await?
             .and_then(|d| rtbcat_core::bidder::performance::report::parse_report_date(&d)),
     };
-    let version = store.campaign_data_version().await?;
     let (current, previous) = match as_of {
         Some(as_of) => {
+            let version = store.campaign_data_version().await?;
             let (start, end) = listing.period.window(as_of);
             let current = totals(
                 store,

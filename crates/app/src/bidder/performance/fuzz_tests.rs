@@ -17,6 +17,15 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// A new SQLite file per case (the directory lives as long as the store is used).
+async fn fresh_store() -> (tempfile::TempDir, rtbcat_store::SharedStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = rtbcat_store::open(&format!("sqlite://{}", dir.path().join("f.db").display()))
+        .await
+        .expect("store");
+    (dir, store)
+}
+
 fn field() -> impl Strategy<Value = String> {
     prop_oneof![
         Just(String::new()),
@@ -79,10 +88,7 @@ proptest! {
     ) {
         let runtime = runtime();
         runtime.block_on(async {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let store = rtbcat_store::open(&format!("sqlite://{}", dir.path().join("f.db").display()))
-                .await
-                .expect("store");
+            let (_dir, store) = fresh_store().await;
             let result = import_report(&store, std::io::Cursor::new(bytes), options(), Arc::new(ImportProgress::default())).await;
             let stats = store.catalog_stats().await.expect("stats").performance;
             match result {
@@ -118,10 +124,7 @@ proptest! {
     ) {
         let runtime = runtime();
         runtime.block_on(async {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let store = rtbcat_store::open(&format!("sqlite://{}", dir.path().join("f.db").display()))
-                .await
-                .expect("store");
+            let (_dir, store) = fresh_store().await;
             let result = crate::bidder::catalog::import_creatives(&store, &text, "fuzz.json", "fuzz", "", 1_795_262_400).await;
             let stored = store.catalog_stats().await.expect("stats").creatives;
             match result {

@@ -1,12 +1,10 @@
 //! Alert rules and their delivery log as JSON.
 
 use crate::error::{json_body, ApiError};
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -20,9 +18,8 @@ use rtbcat_core::platform::accounts::Role;
 pub(crate) async fn list_rules(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<AlertRuleView>, ApiError> {
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(alerts::rules(&state.store).await?))
 }
 
@@ -59,9 +56,8 @@ pub(crate) async fn delete_rule(
 pub(crate) async fn list_deliveries(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery<200>,
 ) -> Result<Paged<DeliveryView>, ApiError> {
-    let page = Page::from_params(&page?.0, 200)?;
     Ok(page.of_head(alerts::deliveries(&state.store, page.rows_to_read()?).await?))
 }
 

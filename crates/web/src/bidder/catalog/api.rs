@@ -3,11 +3,10 @@
 //! The JSON API. Every route but `/health` and the docs needs a session or a bearer token.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -34,9 +33,8 @@ pub(crate) async fn stats(State(state): State<AppState>, _user: ApiUser) -> Resu
 pub(crate) async fn sizes(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<SizeCount>, ApiError> {
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(rtbcat_app::bidder::catalog::sizes(&state.store).await?))
 }
 

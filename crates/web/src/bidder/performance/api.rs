@@ -3,7 +3,7 @@
 //! The JSON API. Every route but `/health` and the docs needs a session or a bearer token.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::paging::{Page, PageParams, Paged};
+use crate::paging::{Page, PageParams, PageQuery, Paged, MAX_PAGE_SIZE};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -120,9 +120,8 @@ pub(crate) async fn import_performance(
 pub(crate) async fn list_imports(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, axum::extract::rejection::QueryRejection>,
+    PageQuery(page): PageQuery<100>,
 ) -> Result<Paged<rtbcat_app::bidder::performance::ImportRecord>, ApiError> {
-    let page = Page::from_params(&page?.0, 100)?;
     let head = rtbcat_app::bidder::performance::recent_imports(&state.store, page.rows_to_read()?).await?;
     Ok(page.of_head(head))
 }
@@ -171,7 +170,7 @@ pub(crate) async fn creative_metrics(
     use rtbcat_app::bidder::performance::FactFilter;
     use rtbcat_core::bidder::performance::metrics;
     let Query(params) = params?;
-    let page = Page::parse(params.limit, params.offset, crate::paging::MAX_PAGE_SIZE)?;
+    let page = Page::parse(params.limit, params.offset, MAX_PAGE_SIZE)?;
     let date = |name: &str, value: Option<String>| -> Result<Option<String>, ApiError> {
         match value.filter(|v| !v.trim().is_empty()) {
             None => Ok(None),

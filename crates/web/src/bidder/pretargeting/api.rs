@@ -2,7 +2,7 @@
 //! `"approve": true` in the body — without it nothing is sent to Google (dry run).
 
 use crate::error::{json_body, ApiError};
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{Page, PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -51,9 +51,8 @@ fn accounts(state: &AppState) -> Result<Vec<rtbcat_app::bidder::google::Account>
 pub(crate) async fn configs(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<ConfigView>, ApiError> {
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(pretargeting::configs(&state.store, today(&state)).await?))
 }
 
@@ -156,9 +155,8 @@ pub(crate) async fn propose(State(state): State<AppState>, user: ApiUser, bytes:
 pub(crate) async fn list_proposals(
     State(state): State<AppState>,
     _user: ApiUser,
-    params: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery<100>,
 ) -> Result<Paged<ProposalView>, ApiError> {
-    let page = Page::from_params(&params?.0, 100)?;
     Ok(page.of_head(pretargeting::proposals(&state.store, page.rows_to_read()?, today(&state)).await?))
 }
 

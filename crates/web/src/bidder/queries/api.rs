@@ -1,12 +1,10 @@
 //! Custom queries as JSON: run one, save and delete saved ones.
 
 use crate::error::{json_body, ApiError};
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -92,9 +90,8 @@ impl From<rtbcat_app::bidder::queries::SavedQuery> for Saved {
 pub(crate) async fn list_saved(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<Saved>, ApiError> {
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(queries::saved(&state.store)
         .await?
         .into_iter()

@@ -2,7 +2,7 @@
 //! history and the service-account keys (never their private part).
 
 use crate::error::ApiError;
-use crate::paging::{Page, PageParams, Paged, MAX_PAGE_SIZE};
+use crate::paging::{Page, PageParams, PageQuery, Paged};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -64,9 +64,8 @@ fn accounts(state: &AppState) -> Result<Vec<google::Account>, ApiError> {
 pub(crate) async fn seats(
     State(state): State<AppState>,
     _user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    PageQuery(page): PageQuery,
 ) -> Result<Paged<SeatView>, ApiError> {
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
     Ok(page.of(google::seats(&state.store).await?))
 }
 
@@ -143,10 +142,10 @@ pub(crate) async fn syncs(
 pub(crate) async fn keys(
     State(state): State<AppState>,
     user: ApiUser,
-    page: Result<Query<PageParams>, QueryRejection>,
+    page: Result<PageQuery, ApiError>,
 ) -> Result<Paged<KeyInfo>, ApiError> {
     user.require(Role::Admin)?;
-    let page = Page::from_params(&page?.0, MAX_PAGE_SIZE)?;
+    let PageQuery(page) = page?;
     Ok(page.of(accounts(&state)?.iter().map(google::Account::info).collect::<Vec<_>>()))
 }
 
