@@ -30,9 +30,21 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-/// Everything a handler may need, cheap to clone.
+/// Everything a handler may need. Cloned for every request by every layer that takes state,
+/// so it is one shared pointer (one reference count to touch), not a struct of many.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppServices>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppServices;
+
+    fn deref(&self) -> &AppServices {
+        &self.0
+    }
+}
+
+/// What `AppState` shares.
+pub struct AppServices {
     pub store: SharedStore,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
@@ -224,7 +236,7 @@ impl AppState {
             tracking = tracking.with_geoip(reader);
         }
         let google = Arc::new(rtbcat_app::bidder::google::GoogleApi::new(&config.google));
-        Ok(AppState {
+        Ok(AppState(Arc::new(AppServices {
             metrics,
             google,
             store,
@@ -244,7 +256,7 @@ impl AppState {
             alert_holder: Arc::new(rtbcat_app::platform::accounts::new_token()),
             setup_token: Arc::new(rtbcat_app::platform::accounts::new_token()),
             writer_task: Arc::new(std::sync::Mutex::new(Some(writer_task))),
-        })
+        })))
     }
 }
 
