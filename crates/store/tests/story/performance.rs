@@ -2,7 +2,7 @@
 
 use crate::support::{fresh, Engine};
 use rtbcat_core::bidder::performance::report::{Device, PerformanceFact};
-use rtbcat_store::{FactBatch, FactFilter};
+use rtbcat_store::{Breakdown, FactBatch, FactFilter, SharedStore};
 
 fn fact(n: i64, clicks: i64) -> PerformanceFact {
     PerformanceFact {
@@ -19,6 +19,31 @@ fn fact(n: i64, clicks: i64) -> PerformanceFact {
         reached_queries: None,
         bids: None,
     }
+}
+
+/// Per creative (spend, impressions, clicks) on `day`, summed from the daily rollup and
+/// from the facts: every import keeps the two equal.
+async fn rollup_and_facts(store: &SharedStore, day: &str) -> [Vec<(String, i64, i64, i64)>; 2] {
+    let filter = FactFilter {
+        start: Some(day.into()),
+        end: Some(day.into()),
+        country: None,
+    };
+    let creatives: Vec<String> = (0..50).map(|n| format!("c{n}")).collect();
+    let mut sides = [Vec::new(), Vec::new()];
+    for (side, by) in sides.iter_mut().zip([Breakdown::Country, Breakdown::Hour]) {
+        let rows = store
+            .performance_breakdown(creatives.clone(), filter.clone(), by)
+            .await
+            .expect("breakdown");
+        let mut sums = std::collections::BTreeMap::<String, (i64, i64, i64)>::new();
+        for r in rows {
+            let s = sums.entry(r.creative_id).or_default();
+            *s = (s.0 + r.spend_micros, s.1 + r.impressions, s.2 + r.clicks);
+        }
+        *side = sums.into_iter().map(|(c, (s, i, k))| (c, s, i, k)).collect();
+    }
+    sides
 }
 
 pub(crate) async fn import(
@@ -100,6 +125,9 @@ async fn performance_story(engine: Engine) {
         99 + 9,
         "the file's last row of a key wins"
     );
+    let [rollup, facts] = rollup_and_facts(store, "2026-01-12").await;
+    assert_eq!(rollup.len(), 50);
+    assert_eq!(rollup, facts, "a new day's rollup is its facts summed");
 
     // Two imports of the same new day at once: both land, one inserts, the other replaces.
     let third_day = || {
@@ -120,6 +148,9 @@ async fn performance_story(engine: Engine) {
     let mut outcomes = [(first.inserted, first.updated), (second.inserted, second.updated)];
     outcomes.sort_unstable();
     assert_eq!(outcomes, [(0, 200), (200, 0)]);
+    let [rollup, facts] = rollup_and_facts(store, "2026-01-13").await;
+    assert_eq!(rollup.len(), 50);
+    assert_eq!(rollup, facts, "a replaced day's rollup is its facts summed");
     assert_eq!(store.catalog_stats().await.expect("stats").performance.fact_rows, 800);
 }
 

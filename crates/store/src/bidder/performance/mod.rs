@@ -112,28 +112,34 @@ pub(crate) const PERFORMANCE_UPDATE_BY_KEY: &str = "UPDATE performance_metrics S
 
 /// Rebuilds the daily rollups (by country, by device) for the (creative_id, date) pairs listed by `touched`, a table or
 /// subquery: drop their rollup rows, then sum their facts again. Run inside the import's
-/// transaction, so the rollup never disagrees with the facts.
+/// transaction, so the rollup never disagrees with the facts. PostgreSQL only (`LATERAL`):
+/// each pair's facts are summed in its own subquery, read through the key (creative_id,
+/// date, …); as a plain join the planner hashed the pairs and scanned every fact (0.7 s per
+/// rollup at 1.3M facts for a 100k-row day, and growing with the table).
 pub(crate) fn rebuild_daily_sql(touched: &str) -> [String; 4] {
+    let sums = "CAST(SUM(m.spend_micros) AS BIGINT), CAST(SUM(m.impressions) AS BIGINT), CAST(SUM(m.clicks) AS BIGINT)";
+    let per_pair = |by: &str, extra: &str| {
+        format!(
+            "FROM {touched} t CROSS JOIN LATERAL (SELECT m.{by}, {sums}{extra} FROM performance_metrics m \
+             WHERE m.creative_id = t.creative_id AND m.date = t.date GROUP BY m.{by}) s"
+        )
+    };
     [
         format!(
             "DELETE FROM performance_daily WHERE (date, creative_id) IN (SELECT date, creative_id FROM {touched} t)"
         ),
         format!(
             "INSERT INTO performance_daily (date, creative_id, country, spend_micros, impressions, clicks, fact_rows) \
-             SELECT m.date, m.creative_id, m.country, CAST(SUM(m.spend_micros) AS BIGINT), \
-             CAST(SUM(m.impressions) AS BIGINT), CAST(SUM(m.clicks) AS BIGINT), COUNT(*) \
-             FROM {touched} t JOIN performance_metrics m ON m.creative_id = t.creative_id AND m.date = t.date \
-             GROUP BY m.date, m.creative_id, m.country"
+             SELECT t.date, t.creative_id, s.* {}",
+            per_pair("country", ", COUNT(*)")
         ),
         format!(
             "DELETE FROM performance_device_daily WHERE (date, creative_id) IN (SELECT date, creative_id FROM {touched} t)"
         ),
         format!(
             "INSERT INTO performance_device_daily (date, creative_id, device, spend_micros, impressions, clicks) \
-             SELECT m.date, m.creative_id, m.device, CAST(SUM(m.spend_micros) AS BIGINT), \
-             CAST(SUM(m.impressions) AS BIGINT), CAST(SUM(m.clicks) AS BIGINT) \
-             FROM {touched} t JOIN performance_metrics m ON m.creative_id = t.creative_id AND m.date = t.date \
-             GROUP BY m.date, m.creative_id, m.device"
+             SELECT t.date, t.creative_id, s.* {}",
+            per_pair("device", "")
         ),
     ]
 }
