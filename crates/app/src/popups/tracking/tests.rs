@@ -88,7 +88,11 @@ fn serve_ids_sort_by_issue_time_and_differ_within_one() {
     let clock = crate::clock::FixedClock::at(1_795_262_400);
     let same_moment: Vec<String> = (0..1000).map(|_| time_ordered_id(&clock)).collect();
     let distinct: std::collections::HashSet<&String> = same_moment.iter().collect();
-    assert_eq!(distinct.len(), 1000, "80 random bits tell serves of one millisecond apart");
+    assert_eq!(
+        distinct.len(),
+        1000,
+        "80 random bits tell serves of one millisecond apart"
+    );
     clock.advance(1);
     let later = time_ordered_id(&clock);
     assert!(
