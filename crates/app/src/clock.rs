@@ -8,6 +8,11 @@ pub trait Clock: Send + Sync + 'static {
     fn unix(&self) -> i64 {
         self.now().unix_timestamp()
     }
+
+    /// Milliseconds since the Unix epoch: event times and the time part of serve ids.
+    fn unix_millis(&self) -> i64 {
+        i64::try_from(self.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -110,40 +110,6 @@ pub(crate) const PERFORMANCE_UPDATE_BY_KEY: &str = "UPDATE performance_metrics S
      spend_micros = ?10, reached_queries = ?11, bids = ?12 WHERE seat_id = ?1 AND creative_id = ?2 AND date = ?3 \
      AND hour = ?4 AND country = ?5 AND device = ?6 AND placement = ?7";
 
-/// Rebuilds the daily rollups (by country, by device) for the (creative_id, date) pairs listed by `touched`, a table or
-/// subquery: drop their rollup rows, then sum their facts again. Run inside the import's
-/// transaction, so the rollup never disagrees with the facts. PostgreSQL only (`LATERAL`):
-/// each pair's facts are summed in its own subquery, read through the key (creative_id,
-/// date, …); as a plain join the planner hashed the pairs and scanned every fact (0.7 s per
-/// rollup at 1.3M facts for a 100k-row day, and growing with the table).
-pub(crate) fn rebuild_daily_sql(touched: &str) -> [String; 4] {
-    let sums = "CAST(SUM(m.spend_micros) AS BIGINT), CAST(SUM(m.impressions) AS BIGINT), CAST(SUM(m.clicks) AS BIGINT)";
-    let per_pair = |by: &str, extra: &str| {
-        format!(
-            "FROM {touched} t CROSS JOIN LATERAL (SELECT m.{by}, {sums}{extra} FROM performance_metrics m \
-             WHERE m.creative_id = t.creative_id AND m.date = t.date GROUP BY m.{by}) s"
-        )
-    };
-    [
-        format!(
-            "DELETE FROM performance_daily WHERE (date, creative_id) IN (SELECT date, creative_id FROM {touched} t)"
-        ),
-        format!(
-            "INSERT INTO performance_daily (date, creative_id, country, spend_micros, impressions, clicks, fact_rows) \
-             SELECT t.date, t.creative_id, s.* {}",
-            per_pair("country", ", COUNT(*)")
-        ),
-        format!(
-            "DELETE FROM performance_device_daily WHERE (date, creative_id) IN (SELECT date, creative_id FROM {touched} t)"
-        ),
-        format!(
-            "INSERT INTO performance_device_daily (date, creative_id, device, spend_micros, impressions, clicks) \
-             SELECT t.date, t.creative_id, s.* {}",
-            per_pair("device", "")
-        ),
-    ]
-}
-
 pub(crate) const TRAFFIC_COLUMNS: &str = "kind, date, hour, country, device, seat_id, publisher, size, format, filtering_reason, \
      bid_requests, inventory_matches, successful_responses, reached_queries, bids, bids_in_auction, auctions_won, \
      impressions, clicks, ivt_credited_impressions, billed_impressions, viewable_impressions, measurable_impressions, requests";
