@@ -180,6 +180,77 @@ async fn popups_story(engine: Engine) {
     assert_eq!((key.as_str(), again.as_str()), ("first", "first"));
 }
 
+/// Event batches written at once, as by server instances sharing one database, sharing keys in
+/// opposite orders (a retried beacon lands in two batches): every batch is written, each key
+/// counts once, and the rollup holds exactly the new events.
+async fn concurrent_batches_story(engine: Engine) {
+    let db = fresh(engine).await;
+    let store = &db.store;
+    let site = store
+        .save_property(None, property("mff"), None, 10)
+        .await
+        .expect("property");
+    let gift = store
+        .save_offer(None, offer("Gift", &["mff"]), note("campaign.create"), 11)
+        .await
+        .expect("offer");
+    // A lock-order mistake shows as a deadlock only when the batches interleave badly, so
+    // several rounds, each with its own keys.
+    const ROUNDS: usize = 5;
+    const KEYS: usize = 60;
+    for round in 0..ROUNDS {
+        let keys: Vec<String> = (0..KEYS).map(|n| format!("burst:{round}:{n:02}")).collect();
+        let burst_event = |n: usize| {
+            let mut e = event(PopupEventKind::Impression, &keys[n], site.id, gift.id, 0);
+            // Several rollup rows per batch, so the batches' rollup upserts overlap too.
+            e.country = ["BR", "US", "DE", "FR"][n % 4].into();
+            e.device = ["mobile", "desktop"][n % 2].into();
+            e
+        };
+        let batches: Vec<Vec<usize>> = (0..6)
+            .map(|b| {
+                let mut picked: Vec<usize> = (0..KEYS).filter(|n| (n + b) % 3 != 0).collect();
+                if b % 2 == 1 {
+                    picked.reverse();
+                }
+                picked
+            })
+            .collect();
+        let writes: Vec<_> = batches
+            .iter()
+            .map(|picked| {
+                let store = store.clone();
+                let events: Vec<PopupEvent> = picked.iter().map(|&n| burst_event(n)).collect();
+                tokio::spawn(async move { store.record_popup_events(events).await })
+            })
+            .collect();
+        let mut counted = vec![0; KEYS];
+        for (picked, write) in batches.iter().zip(writes) {
+            let outcomes = write.await.expect("task").expect("a concurrent batch is written");
+            for (&n, new) in picked.iter().zip(outcomes) {
+                counted[n] += i32::from(new);
+            }
+        }
+        assert_eq!(
+            counted,
+            vec![1; KEYS],
+            "round {round}: each key is new in exactly one batch"
+        );
+    }
+    let rows = store
+        .popup_analytics(AnalyticsFilter {
+            property_id: Some(site.id),
+            offer_id: Some(gift.id),
+            from: "2026-11-01".into(),
+            to: "2026-11-30".into(),
+            group_by: AnalyticsGroup::Offer,
+        })
+        .await
+        .expect("analytics");
+    assert_eq!(rows.iter().map(|r| r.impressions).sum::<i64>(), (ROUNDS * KEYS) as i64);
+}
+
 stories! {
     popups_story => popups_on_sqlite, popups_on_postgres;
+    concurrent_batches_story => concurrent_batches_on_sqlite, concurrent_batches_on_postgres;
 }

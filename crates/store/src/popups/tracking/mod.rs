@@ -215,10 +215,11 @@ pub(crate) fn hourly_change(event: &PopupEvent) -> Option<HourlyChange> {
 }
 
 /// Sums the rollup changes of a batch by rollup key: one upsert per key, not per event.
+/// The result is in key order, so concurrent batches lock rollup rows in the same order
+/// and cannot deadlock.
 pub(crate) fn merge_hourly(changes: Vec<HourlyChange>) -> Vec<HourlyChange> {
-    let mut merged: Vec<HourlyChange> = Vec::new();
-    let mut index: std::collections::HashMap<(String, i64, i64, String, String), usize> =
-        std::collections::HashMap::new();
+    let mut merged: std::collections::BTreeMap<(String, i64, i64, String, String), HourlyChange> =
+        std::collections::BTreeMap::new();
     for change in changes {
         let key = (
             change.hour.clone(),
@@ -227,33 +228,31 @@ pub(crate) fn merge_hourly(changes: Vec<HourlyChange>) -> Vec<HourlyChange> {
             change.country.clone(),
             change.device.clone(),
         );
-        match index.get(&key) {
-            Some(&i) => {
-                let into = &mut merged[i];
+        match merged.entry(key) {
+            std::collections::btree_map::Entry::Occupied(mut entry) => {
+                let into = entry.get_mut();
                 into.impressions += change.impressions;
                 into.clicks += change.clicks;
                 into.conversions += change.conversions;
                 into.revenue_micros += change.revenue_micros;
                 into.bot_hits += change.bot_hits;
             }
-            None => {
-                index.insert(key, merged.len());
-                merged.push(change);
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(change);
             }
         }
     }
-    merged
+    merged.into_values().collect()
 }
 
 /// The per-minute rollup changes of a batch (bot hits have none), summed by minute,
-/// property and offer.
+/// property and offer, in key order.
 pub(crate) fn merge_minutes(changes: &[HourlyChange]) -> Vec<MinuteTotals> {
-    let mut merged: Vec<MinuteTotals> = Vec::new();
-    let mut index: std::collections::HashMap<(i64, i64, i64), usize> = std::collections::HashMap::new();
+    let mut merged: std::collections::BTreeMap<(i64, i64, i64), MinuteTotals> = std::collections::BTreeMap::new();
     for c in changes.iter().filter(|c| c.bot_hits == 0) {
-        let key = (c.minute, c.property_id, c.offer_id);
-        let at = *index.entry(key).or_insert_with(|| {
-            merged.push(MinuteTotals {
+        let into = merged
+            .entry((c.minute, c.property_id, c.offer_id))
+            .or_insert_with(|| MinuteTotals {
                 minute: c.minute,
                 property_id: c.property_id,
                 offer_id: c.offer_id,
@@ -262,15 +261,12 @@ pub(crate) fn merge_minutes(changes: &[HourlyChange]) -> Vec<MinuteTotals> {
                 conversions: 0,
                 revenue_micros: 0,
             });
-            merged.len() - 1
-        });
-        let into = &mut merged[at];
         into.impressions += c.impressions;
         into.clicks += c.clicks;
         into.conversions += c.conversions;
         into.revenue_micros += c.revenue_micros;
     }
-    merged
+    merged.into_values().collect()
 }
 
 /// Lifetime impressions and clicks a batch adds per offer: `(offer_id, impressions, clicks)`.
@@ -306,7 +302,8 @@ pub trait TrackingStore: Send + Sync {
     ) -> StoreResult<Vec<OfferCandidate>>;
 
     /// Writes a batch of events and their rollup in one transaction; per event, whether it
-    /// was new (false: its key was already stored, so it counted before).
+    /// was new (false: its key was already stored, so it counted before). Batches from
+    /// several server instances may be written at once.
     async fn record_popup_events(&self, events: Vec<PopupEvent>) -> StoreResult<Vec<bool>>;
 
     async fn click_record(&self, click_id: String) -> StoreResult<Option<ClickRecord>>;
