@@ -21,7 +21,7 @@ impl TrackingStore for SqliteStore {
     }
 
     async fn record_popup_events(&self, events: Vec<PopupEvent>) -> StoreResult<Vec<bool>> {
-        self.write(move |conn| {
+        self.write_events(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut outcomes = Vec::with_capacity(events.len());
             let mut changes = Vec::new();
