@@ -11,9 +11,11 @@ impl TrackingStore for PgStore {
         first_hour: String,
         last_hour: String,
     ) -> StoreResult<Vec<OfferCandidate>> {
+        // Every serve asks this: prepared once per connection, not parsed and planned each time.
         let client = self.client().await?;
+        let statement = client.prepare_cached(&pg(&offer_candidates_sql())).await?;
         let rows = client
-            .query(&pg(&offer_candidates_sql()), &[&property_id, &first_hour, &last_hour])
+            .query(&statement, &[&property_id, &first_hour, &last_hour])
             .await?;
         rows.iter().map(candidate_from).collect()
     }
@@ -44,7 +46,8 @@ impl TrackingStore for PgStore {
 
     async fn click_record(&self, click_id: String) -> StoreResult<Option<ClickRecord>> {
         let client = self.client().await?;
-        let row = client.query_opt(&pg(CLICK_BY_ID), &[&click_id]).await?;
+        let statement = client.prepare_cached(&pg(CLICK_BY_ID)).await?;
+        let row = client.query_opt(&statement, &[&click_id]).await?;
         row.as_ref().map(click_from).transpose()
     }
 }
