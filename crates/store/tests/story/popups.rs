@@ -250,7 +250,43 @@ async fn concurrent_batches_story(engine: Engine) {
     assert_eq!(rows.iter().map(|r| r.impressions).sum::<i64>(), (ROUNDS * KEYS) as i64);
 }
 
+/// A batch the database refuses keeps nothing, and the connection it ran on serves the next
+/// batches (PostgreSQL refuses NUL characters; SQLite stores them).
+async fn refused_batch_story(engine: Engine) {
+    let db = fresh(engine).await;
+    let store = &db.store;
+    let site = store
+        .save_property(None, property("mff"), None, 10)
+        .await
+        .expect("property");
+    let mut refused = event(PopupEventKind::Impression, "bad:1", site.id, 1, 0);
+    refused.session_id = "s\0x".into();
+    let written = store
+        .record_popup_events(vec![event(PopupEventKind::Impression, "ok:1", site.id, 1, 0), refused])
+        .await;
+    let postgres = matches!(engine, Engine::Postgres);
+    assert_eq!(written.is_err(), postgres, "{written:?}");
+    for n in 0..20 {
+        let key = format!("next:{n}");
+        let next = store
+            .record_popup_events(vec![event(PopupEventKind::Impression, &key, site.id, 1, 0)])
+            .await
+            .expect("the batches after a refused one are written");
+        assert_eq!(next, vec![true]);
+    }
+    let again = store
+        .record_popup_events(vec![event(PopupEventKind::Impression, "ok:1", site.id, 1, 0)])
+        .await
+        .expect("events");
+    assert_eq!(
+        again,
+        vec![postgres],
+        "the refused batch kept nothing of its other events"
+    );
+}
+
 stories! {
     popups_story => popups_on_sqlite, popups_on_postgres;
+    refused_batch_story => refused_batch_on_sqlite, refused_batch_on_postgres;
     concurrent_batches_story => concurrent_batches_on_sqlite, concurrent_batches_on_postgres;
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::engine::postgres::*;
+use tokio_postgres::types::ToSql;
 
 #[async_trait]
 impl TrackingStore for PgStore {
@@ -67,7 +68,27 @@ async fn write_event_batch(
     client: &mut deadpool_postgres::Object,
     events: &[PopupEvent],
 ) -> Result<Vec<bool>, tokio_postgres::Error> {
-    let tx = client.transaction().await?;
+    let insert = client.prepare_cached(INSERT_EVENTS).await?;
+    let rollups = client.prepare_cached(ADD_TO_ROLLUPS).await?;
+    let written = pipelined_batch(client, &insert, &rollups, events).await;
+    if written.is_err() {
+        // The pooled connection must not carry an open or failed transaction to its next
+        // user. A ROLLBACK outside a transaction is only a warning.
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    written
+}
+
+/// The batch in two round trips, not four: BEGIN goes out with the insert, and COMMIT with
+/// the rollup statement (tokio-postgres pipelines requests in the order they are first
+/// polled, hence `biased`). A failed statement aborts the transaction, so the COMMIT behind
+/// it ends as a rollback, and the statement's error is what the caller gets.
+async fn pipelined_batch(
+    client: &deadpool_postgres::Object,
+    insert: &tokio_postgres::Statement,
+    rollups: &tokio_postgres::Statement,
+    events: &[PopupEvent],
+) -> Result<Vec<bool>, tokio_postgres::Error> {
     // In key order, so two batches carrying the same retried key wait for each other rather
     // than deadlock.
     let mut stored: Vec<&PopupEvent> = events.iter().filter(|e| e.kind != PopupEventKind::Bot).collect();
@@ -88,31 +109,31 @@ async fn write_event_batch(
     let transactions: Vec<Option<String>> = stored.iter().map(|e| e.transaction_id.clone()).collect();
     let attributed: Vec<bool> = stored.iter().map(|e| e.attributed).collect();
     let arms: Vec<Option<i64>> = stored.iter().map(|e| e.arm_id).collect();
-    let inserted: std::collections::HashSet<String> = tx
-        .query(
-            &tx.prepare_cached(INSERT_EVENTS).await?,
-            &[
-                &keys,
-                &kinds,
-                &times,
-                &properties,
-                &offers,
-                &placements,
-                &visitors,
-                &sessions,
-                &countries,
-                &devices,
-                &clicks,
-                &revenues,
-                &transactions,
-                &attributed,
-                &arms,
-            ],
-        )
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
+    let insert_params: [&(dyn ToSql + Sync); 15] = [
+        &keys,
+        &kinds,
+        &times,
+        &properties,
+        &offers,
+        &placements,
+        &visitors,
+        &sessions,
+        &countries,
+        &devices,
+        &clicks,
+        &revenues,
+        &transactions,
+        &attributed,
+        &arms,
+    ];
+    let (begun, inserted) = tokio::join!(
+        biased;
+        client.batch_execute("BEGIN"),
+        client.query(insert, &insert_params)
+    );
+    begun?;
+    let inserted: std::collections::HashSet<String> =
+        inserted?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
     // A key twice in one batch is new only the first time.
     let mut claimed = std::collections::HashSet::new();
     let mut outcomes = Vec::with_capacity(events.len());
@@ -136,35 +157,41 @@ async fn write_event_batch(
         let minute = |f: fn(&MinuteTotals) -> i64| minutes.iter().map(f).collect::<Vec<i64>>();
         let total = |f: fn(&(i64, i64, i64)) -> i64| totals.iter().map(f).collect::<Vec<i64>>();
         let newest = minutes.iter().map(|m| m.minute).max().unwrap_or(0);
-        tx.execute(
-            &tx.prepare_cached(ADD_TO_ROLLUPS).await?,
-            &[
-                &text(|c| c.hour.clone()),
-                &number(|c| c.property_id),
-                &number(|c| c.offer_id),
-                &text(|c| c.country.clone()),
-                &text(|c| c.device.clone()),
-                &number(|c| c.impressions),
-                &number(|c| c.clicks),
-                &number(|c| c.conversions),
-                &number(|c| c.revenue_micros),
-                &number(|c| c.bot_hits),
-                &minute(|m| m.minute),
-                &minute(|m| m.property_id),
-                &minute(|m| m.offer_id),
-                &minute(|m| m.impressions),
-                &minute(|m| m.clicks),
-                &minute(|m| m.conversions),
-                &minute(|m| m.revenue_micros),
-                &(newest - MINUTES_KEPT),
-                &total(|t| t.0),
-                &total(|t| t.1),
-                &total(|t| t.2),
-            ],
-        )
-        .await?;
+        let columns: Vec<Box<dyn ToSql + Sync + Send>> = vec![
+            Box::new(text(|c| c.hour.clone())),
+            Box::new(number(|c| c.property_id)),
+            Box::new(number(|c| c.offer_id)),
+            Box::new(text(|c| c.country.clone())),
+            Box::new(text(|c| c.device.clone())),
+            Box::new(number(|c| c.impressions)),
+            Box::new(number(|c| c.clicks)),
+            Box::new(number(|c| c.conversions)),
+            Box::new(number(|c| c.revenue_micros)),
+            Box::new(number(|c| c.bot_hits)),
+            Box::new(minute(|m| m.minute)),
+            Box::new(minute(|m| m.property_id)),
+            Box::new(minute(|m| m.offer_id)),
+            Box::new(minute(|m| m.impressions)),
+            Box::new(minute(|m| m.clicks)),
+            Box::new(minute(|m| m.conversions)),
+            Box::new(minute(|m| m.revenue_micros)),
+            Box::new(newest - MINUTES_KEPT),
+            Box::new(total(|t| t.0)),
+            Box::new(total(|t| t.1)),
+            Box::new(total(|t| t.2)),
+        ];
+        let rollup_params: Vec<&(dyn ToSql + Sync)> =
+            columns.iter().map(|c| c.as_ref() as &(dyn ToSql + Sync)).collect();
+        let (rolled_up, committed) = tokio::join!(
+            biased;
+            client.execute(rollups, &rollup_params),
+            client.batch_execute("COMMIT")
+        );
+        rolled_up?;
+        committed?;
+    } else {
+        client.batch_execute("COMMIT").await?;
     }
-    tx.commit().await?;
     Ok(outcomes)
 }
 
