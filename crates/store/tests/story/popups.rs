@@ -180,16 +180,22 @@ async fn popups_story(engine: Engine) {
     assert_eq!((key.as_str(), again.as_str()), ("first", "first"));
 }
 
+/// The property "mff", without an audit line; its id.
+async fn save_site(store: &rtbcat_store::SharedStore) -> i64 {
+    store
+        .save_property(None, property("mff"), None, 10)
+        .await
+        .expect("property")
+        .id
+}
+
 /// Event batches written at once, as by server instances sharing one database, sharing keys in
 /// opposite orders (a retried beacon lands in two batches): every batch is written, each key
 /// counts once, and the rollup holds exactly the new events.
 async fn concurrent_batches_story(engine: Engine) {
     let db = fresh(engine).await;
     let store = &db.store;
-    let site = store
-        .save_property(None, property("mff"), None, 10)
-        .await
-        .expect("property");
+    let site_id = save_site(store).await;
     let gift = store
         .save_offer(None, offer("Gift", &["mff"]), note("campaign.create"), 11)
         .await
@@ -201,7 +207,7 @@ async fn concurrent_batches_story(engine: Engine) {
     for round in 0..ROUNDS {
         let keys: Vec<String> = (0..KEYS).map(|n| format!("burst:{round}:{n:02}")).collect();
         let burst_event = |n: usize| {
-            let mut e = event(PopupEventKind::Impression, &keys[n], site.id, gift.id, 0);
+            let mut e = event(PopupEventKind::Impression, &keys[n], site_id, gift.id, 0);
             // Several rollup rows per batch, so the batches' rollup upserts overlap too.
             e.country = ["BR", "US", "DE", "FR"][n % 4].into();
             e.device = ["mobile", "desktop"][n % 2].into();
@@ -239,7 +245,7 @@ async fn concurrent_batches_story(engine: Engine) {
     }
     let rows = store
         .popup_analytics(AnalyticsFilter {
-            property_id: Some(site.id),
+            property_id: Some(site_id),
             offer_id: Some(gift.id),
             from: "2026-11-01".into(),
             to: "2026-11-30".into(),
@@ -255,27 +261,24 @@ async fn concurrent_batches_story(engine: Engine) {
 async fn refused_batch_story(engine: Engine) {
     let db = fresh(engine).await;
     let store = &db.store;
-    let site = store
-        .save_property(None, property("mff"), None, 10)
-        .await
-        .expect("property");
-    let mut refused = event(PopupEventKind::Impression, "bad:1", site.id, 1, 0);
+    let site_id = save_site(store).await;
+    let mut refused = event(PopupEventKind::Impression, "bad:1", site_id, 1, 0);
     refused.session_id = "s\0x".into();
     let written = store
-        .record_popup_events(vec![event(PopupEventKind::Impression, "ok:1", site.id, 1, 0), refused])
+        .record_popup_events(vec![event(PopupEventKind::Impression, "ok:1", site_id, 1, 0), refused])
         .await;
     let postgres = matches!(engine, Engine::Postgres);
     assert_eq!(written.is_err(), postgres, "{written:?}");
     for n in 0..20 {
         let key = format!("next:{n}");
         let next = store
-            .record_popup_events(vec![event(PopupEventKind::Impression, &key, site.id, 1, 0)])
+            .record_popup_events(vec![event(PopupEventKind::Impression, &key, site_id, 1, 0)])
             .await
             .expect("the batches after a refused one are written");
         assert_eq!(next, vec![true]);
     }
     let again = store
-        .record_popup_events(vec![event(PopupEventKind::Impression, "ok:1", site.id, 1, 0)])
+        .record_popup_events(vec![event(PopupEventKind::Impression, "ok:1", site_id, 1, 0)])
         .await
         .expect("events");
     assert_eq!(
