@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::engine::postgres::*;
-use tokio_postgres::types::ToSql;
 
 #[async_trait]
 impl TrackingStore for PgStore {
@@ -22,21 +21,10 @@ impl TrackingStore for PgStore {
     }
 
     async fn record_popup_events(&self, events: Vec<PopupEvent>) -> StoreResult<Vec<bool>> {
+        // Server instances sharing the database write batches at once; they lock keys and
+        // rollup rows in key order, so they wait for each other rather than deadlock.
         let mut client = self.client().await?;
-        let mut attempt = 1;
-        loop {
-            match write_event_batch(&mut client, &events).await {
-                // Server instances sharing the database write batches at once. They lock keys
-                // and rollup rows in key order, so a deadlock should not happen; if PostgreSQL
-                // still picks this batch as a victim, nothing of it was written and the same
-                // batch can simply go again.
-                Err(e) if attempt < BATCH_ATTEMPTS && is_retryable(&e) => {
-                    tracing::warn!(attempt, error = %e, "tracking batch rolled back; writing it again");
-                    attempt += 1;
-                }
-                written => return Ok(written?),
-            }
-        }
+        Ok(write_event_batch(&mut client, &events).await?)
     }
 
     async fn popup_minutes(&self, property_id: Option<i64>, since_minute: i64) -> StoreResult<Vec<MinuteTotals>> {
@@ -51,14 +39,6 @@ impl TrackingStore for PgStore {
         let row = client.query_opt(&statement, &[&click_id]).await?;
         row.as_ref().map(click_from).transpose()
     }
-}
-
-/// Tries per batch when PostgreSQL rolls it back as a deadlock or serialization victim.
-const BATCH_ATTEMPTS: u32 = 3;
-
-fn is_retryable(error: &tokio_postgres::Error) -> bool {
-    use tokio_postgres::error::SqlState;
-    matches!(error.code(), Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE)
 }
 
 /// One batch in one transaction and two statements: the events go in as arrays and the keys
@@ -109,27 +89,35 @@ async fn pipelined_batch(
     let transactions: Vec<Option<String>> = stored.iter().map(|e| e.transaction_id.clone()).collect();
     let attributed: Vec<bool> = stored.iter().map(|e| e.attributed).collect();
     let arms: Vec<Option<i64>> = stored.iter().map(|e| e.arm_id).collect();
-    let insert_params: [&(dyn ToSql + Sync); 15] = [
-        &keys,
-        &kinds,
-        &times,
-        &properties,
-        &offers,
-        &placements,
-        &visitors,
-        &sessions,
-        &countries,
-        &devices,
-        &clicks,
-        &revenues,
-        &transactions,
-        &attributed,
-        &arms,
-    ];
+    // The parameters are temporaries of the statement inside each async block, so they live
+    // as long as the request they belong to.
     let (begun, inserted) = tokio::join!(
         biased;
         client.batch_execute("BEGIN"),
-        client.query(insert, &insert_params)
+        async {
+            client
+                .query(
+                    insert,
+                    &[
+                        &keys,
+                        &kinds,
+                        &times,
+                        &properties,
+                        &offers,
+                        &placements,
+                        &visitors,
+                        &sessions,
+                        &countries,
+                        &devices,
+                        &clicks,
+                        &revenues,
+                        &transactions,
+                        &attributed,
+                        &arms,
+                    ],
+                )
+                .await
+        }
     );
     begun?;
     let inserted: std::collections::HashSet<String> =
@@ -157,34 +145,38 @@ async fn pipelined_batch(
         let minute = |f: fn(&MinuteTotals) -> i64| minutes.iter().map(f).collect::<Vec<i64>>();
         let total = |f: fn(&(i64, i64, i64)) -> i64| totals.iter().map(f).collect::<Vec<i64>>();
         let newest = minutes.iter().map(|m| m.minute).max().unwrap_or(0);
-        let columns: Vec<Box<dyn ToSql + Sync + Send>> = vec![
-            Box::new(text(|c| c.hour.clone())),
-            Box::new(number(|c| c.property_id)),
-            Box::new(number(|c| c.offer_id)),
-            Box::new(text(|c| c.country.clone())),
-            Box::new(text(|c| c.device.clone())),
-            Box::new(number(|c| c.impressions)),
-            Box::new(number(|c| c.clicks)),
-            Box::new(number(|c| c.conversions)),
-            Box::new(number(|c| c.revenue_micros)),
-            Box::new(number(|c| c.bot_hits)),
-            Box::new(minute(|m| m.minute)),
-            Box::new(minute(|m| m.property_id)),
-            Box::new(minute(|m| m.offer_id)),
-            Box::new(minute(|m| m.impressions)),
-            Box::new(minute(|m| m.clicks)),
-            Box::new(minute(|m| m.conversions)),
-            Box::new(minute(|m| m.revenue_micros)),
-            Box::new(newest - MINUTES_KEPT),
-            Box::new(total(|t| t.0)),
-            Box::new(total(|t| t.1)),
-            Box::new(total(|t| t.2)),
-        ];
-        let rollup_params: Vec<&(dyn ToSql + Sync)> =
-            columns.iter().map(|c| c.as_ref() as &(dyn ToSql + Sync)).collect();
         let (rolled_up, committed) = tokio::join!(
             biased;
-            client.execute(rollups, &rollup_params),
+            async {
+                client
+                    .execute(
+                        rollups,
+                        &[
+                            &text(|c| c.hour.clone()),
+                            &number(|c| c.property_id),
+                            &number(|c| c.offer_id),
+                            &text(|c| c.country.clone()),
+                            &text(|c| c.device.clone()),
+                            &number(|c| c.impressions),
+                            &number(|c| c.clicks),
+                            &number(|c| c.conversions),
+                            &number(|c| c.revenue_micros),
+                            &number(|c| c.bot_hits),
+                            &minute(|m| m.minute),
+                            &minute(|m| m.property_id),
+                            &minute(|m| m.offer_id),
+                            &minute(|m| m.impressions),
+                            &minute(|m| m.clicks),
+                            &minute(|m| m.conversions),
+                            &minute(|m| m.revenue_micros),
+                            &(newest - MINUTES_KEPT),
+                            &total(|t| t.0),
+                            &total(|t| t.1),
+                            &total(|t| t.2),
+                        ],
+                    )
+                    .await
+            },
             client.batch_execute("COMMIT")
         );
         rolled_up?;
