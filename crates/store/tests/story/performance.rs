@@ -113,7 +113,11 @@ async fn performance_story(engine: Engine) {
     let counts = import(store, vec![FactBatch::Performance(rows), FactBatch::Commit(None)])
         .await
         .expect("new day");
-    assert_eq!(counts.inserted, 100, "one row per key");
+    assert_eq!(
+        (counts.inserted, counts.updated),
+        (100, 1),
+        "one row per key; the later row replaced the earlier one"
+    );
     let day = FactFilter {
         start: Some("2026-01-12".into()),
         end: Some("2026-01-12".into()),
@@ -154,6 +158,101 @@ async fn performance_story(engine: Engine) {
     assert_eq!(store.catalog_stats().await.expect("stats").performance.fact_rows, 800);
 }
 
+/// `keys` facts on each of `days` (placements make every key distinct), with `clicks` each.
+fn facts_on(days: &[time::Date], keys: std::ops::Range<i64>, clicks: i64) -> Vec<PerformanceFact> {
+    days.iter()
+        .flat_map(|&date| {
+            keys.clone().map(move |n| PerformanceFact {
+                date,
+                placement: format!("p{n}"),
+                ..fact(n, clicks)
+            })
+        })
+        .collect()
+}
+
+async fn clicks_on(store: &SharedStore, day: &str) -> i64 {
+    let filter = FactFilter {
+        start: Some(day.into()),
+        end: Some(day.into()),
+        country: None,
+    };
+    let totals = store.performance_totals(filter).await.expect("totals");
+    totals.iter().map(|t| t.clicks).sum()
+}
+
+/// Days imported whole, then sent again in part, in small, with a gap filled, with a key
+/// twice: on PostgreSQL each takes its way (a new partition; a partition replaced with the
+/// stored facts the file does not hold; the upsert through the parent), and every way keeps
+/// the same upsert semantics, counts and rollups as on SQLite.
+async fn slices_story(engine: Engine) {
+    use time::macros::date;
+    let db = fresh(engine).await;
+    let store = &db.store;
+    let write = |rows: Vec<PerformanceFact>| import(store, vec![FactBatch::Performance(rows), FactBatch::Commit(None)]);
+    let counted = |c: rtbcat_store::FactCounts| (c.inserted, c.updated);
+    let (first, second, third) = (date!(2026 - 02 - 01), date!(2026 - 02 - 02), date!(2026 - 02 - 03));
+
+    let counts = write(facts_on(&[first, second, third], 0..300, 1))
+        .await
+        .expect("new days");
+    assert_eq!(counted(counts), (900, 0));
+    // Part of a stored day again, with keys new and old: the day's other facts stay.
+    let counts = write(facts_on(&[second], 200..500, 2)).await.expect("again");
+    assert_eq!(counted(counts), (200, 100));
+    assert_eq!(
+        [
+            clicks_on(store, "2026-02-01").await,
+            clicks_on(store, "2026-02-02").await,
+            clicks_on(store, "2026-02-03").await
+        ],
+        [300, 200 + 300 * 2, 300]
+    );
+    // A few facts of a large stored slice.
+    let counts = write(facts_on(&[third], 0..10, 5)).await.expect("a few");
+    assert_eq!(counted(counts), (0, 10));
+    assert_eq!(clicks_on(store, "2026-02-03").await, 290 + 10 * 5);
+
+    // Two days with a gap, then the day between them.
+    let (tenth, eleventh, twelfth) = (date!(2026 - 02 - 10), date!(2026 - 02 - 11), date!(2026 - 02 - 12));
+    let counts = write(facts_on(&[tenth, twelfth], 0..100, 1)).await.expect("gap");
+    assert_eq!(counted(counts), (200, 0));
+    let counts = write(facts_on(&[eleventh], 0..100, 1)).await.expect("between");
+    assert_eq!(counted(counts), (100, 0));
+    // The day again with a key twice: the later row wins.
+    let mut rows = facts_on(&[eleventh], 0..100, 3);
+    rows.push(PerformanceFact {
+        date: eleventh,
+        placement: "p5".into(),
+        ..fact(5, 9)
+    });
+    let counts = write(rows).await.expect("key twice");
+    assert_eq!(counted(counts), (0, 101), "the later row replaced the earlier one");
+    assert_eq!(clicks_on(store, "2026-02-11").await, 99 * 3 + 9);
+    assert_eq!(
+        [
+            clicks_on(store, "2026-02-10").await,
+            clicks_on(store, "2026-02-12").await
+        ],
+        [100, 100]
+    );
+
+    for day in [
+        "2026-02-01",
+        "2026-02-02",
+        "2026-02-03",
+        "2026-02-10",
+        "2026-02-11",
+        "2026-02-12",
+    ] {
+        let [rollup, facts] = rollup_and_facts(store, day).await;
+        assert_eq!(rollup.len(), 50, "{day}");
+        assert_eq!(rollup, facts, "{day}: the rollup is the facts summed");
+    }
+    assert_eq!(store.catalog_stats().await.expect("stats").performance.fact_rows, 1400);
+}
+
 stories! {
     performance_story => performance_on_sqlite, performance_on_postgres;
+    slices_story => slices_on_sqlite, slices_on_postgres;
 }

@@ -1,6 +1,7 @@
 //! Performance and traffic facts: streamed upserts in one transaction, sums and breakdowns, the import history.
 
 mod postgres;
+mod postgres_partitions;
 
 mod sqlite;
 
@@ -100,7 +101,6 @@ pub struct FactFilter {
 
 pub(crate) const PERFORMANCE_COLUMNS: &str =
     "seat_id, creative_id, date, hour, country, device, placement, impressions, clicks, spend_micros, reached_queries, bids";
-pub(crate) const PERFORMANCE_KEY: &str = "seat_id, creative_id, date, hour, country, device, placement";
 
 pub(crate) const PERFORMANCE_UPDATE: &str = "impressions = excluded.impressions, clicks = excluded.clicks, \
      spend_micros = excluded.spend_micros, reached_queries = excluded.reached_queries, bids = excluded.bids";

@@ -1,5 +1,6 @@
 //! Performance and traffic facts: streamed upserts in one transaction, sums and breakdowns, the import history on PostgreSQL.
 
+use super::postgres_partitions::*;
 use super::*;
 use crate::engine::postgres::*;
 
@@ -75,23 +76,145 @@ impl DailyRollup {
     }
 }
 
-/// Facts of days not stored yet, with their rollups, in one statement: the rollups are summed
-/// from the rows the insert returns, so no fact is read back (rebuilding them from the fact
-/// table was a hash join over all of it, 0.7 s each at 1M facts and growing with the table).
-/// No rollup row of these days exists, as no fact does. Answers (inserted, updated = 0).
-fn new_days_with_rollups() -> String {
+/// Facts of days not stored yet from the import's load table, with their rollups, in one
+/// statement: the rollups are summed from the rows the insert returns, so no fact is read
+/// back. No rollup row of these days exists, as no fact does. Answers the facts inserted.
+/// The way when the days cannot be attached whole (a key twice in the file, or a partition
+/// already holding some of the file's span).
+fn new_days_with_rollups(load: &str) -> String {
     let [by_country, by_device] = DAILY_ROLLUPS.map(|rollup| {
         let ((insert, sums), by) = (rollup.insert_and_sums(), rollup.by);
         format!("{insert} SELECT date, creative_id, {by}, {sums} FROM up GROUP BY date, creative_id, {by}")
     });
     format!(
-        "WITH up AS (INSERT INTO performance_metrics ({PERFORMANCE_COLUMNS}) \
-         SELECT DISTINCT ON ({PERFORMANCE_KEY}) {PERFORMANCE_COLUMNS} FROM perf_staging \
-         ORDER BY {PERFORMANCE_KEY}, seq DESC \
+        "WITH up AS (INSERT INTO performance_metrics ({PERFORMANCE_COLUMNS}) {} \
          RETURNING date, creative_id, country, device, spend_micros, impressions, clicks), \
          by_country AS ({by_country}), by_device AS ({by_device}) \
-         SELECT COUNT(*), CAST(0 AS BIGINT) FROM up"
+         SELECT COUNT(*) FROM up",
+        last_row_of_each_key(load)
     )
+}
+
+/// The load table's rows, the file's last of each key only. A table filled by one COPY in
+/// this transaction and never updated keeps its rows in file order, so `ctid` is that order.
+fn last_row_of_each_key(load: &str) -> String {
+    format!(
+        "SELECT DISTINCT ON ({FACT_KEY_IN_INDEX_ORDER}) {PERFORMANCE_COLUMNS} FROM {load} \
+         ORDER BY {FACT_KEY_IN_INDEX_ORDER}, ctid DESC"
+    )
+}
+
+/// The load table's facts over those stored: a key already stored is replaced. (A
+/// partitioned table cannot return `xmax`, which told inserts from updates; the caller
+/// counts the days' facts before and after instead.)
+fn upsert_facts(load: &str) -> String {
+    format!(
+        "INSERT INTO performance_metrics ({PERFORMANCE_COLUMNS}) {} \
+         ON CONFLICT ({FACT_KEY_IN_INDEX_ORDER}) DO UPDATE SET {PERFORMANCE_UPDATE}",
+        last_row_of_each_key(load)
+    )
+}
+
+/// Facts stored on `days`, from the daily rollup (which counts them).
+async fn facts_on(tx: &tokio_postgres::Transaction<'_>, days: &[time::Date]) -> StoreResult<i64> {
+    let row = tx
+        .query_one(
+            "SELECT CAST(COALESCE(SUM(fact_rows), 0) AS BIGINT) FROM performance_daily WHERE date = ANY($1)",
+            &[&days],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// A slice taken whole by the partition way: how many stored facts it kept (stored facts of
+/// its range whose keys the file does not hold).
+struct TakenSlice {
+    kept: u64,
+}
+
+/// Makes the load table the partition of `range`, in place of the `replaced` partitions:
+/// their facts whose keys the file does not hold are copied into it first, then its index is
+/// built in one sorted pass (which is also what finds a key twice in the file), and the
+/// rollups of its days are summed from it again. None, with everything as it was, when the
+/// file holds a key twice: the caller then keeps the last row of each, through the parent.
+///
+/// Replacing detaches partitions, which locks the fact table against readers until the
+/// import commits; what remains after that point is the attach, the rollups and the commit.
+async fn take_slice(
+    tx: &tokio_postgres::Transaction<'_>,
+    load: &str,
+    range: &DayRange,
+    replaced: &[Partition],
+) -> StoreResult<Option<TakenSlice>> {
+    tx.batch_execute("SAVEPOINT slice").await?;
+    let kept = if replaced.is_empty() {
+        0
+    } else {
+        // The statement reads the load table as it was before the statement: the rows it
+        // adds are not compared with themselves.
+        let same_key = FACT_KEY_IN_INDEX_ORDER
+            .split(", ")
+            .map(|column| format!("f.{column} = s.{column}"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        tx.execute(
+            &format!(
+                "INSERT INTO {load} ({PERFORMANCE_COLUMNS}) SELECT {PERFORMANCE_COLUMNS} FROM performance_metrics s \
+                 WHERE s.date >= $1 AND s.date < $2 AND NOT EXISTS (SELECT 1 FROM {load} f WHERE {same_key})"
+            ),
+            &[&range.from, &range.until],
+        )
+        .await?
+    };
+    let index = tx
+        .batch_execute(&format!(
+            "ALTER TABLE {load} ADD PRIMARY KEY ({FACT_KEY_IN_INDEX_ORDER})"
+        ))
+        .await;
+    if let Err(error) = index {
+        if error.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            tx.batch_execute("ROLLBACK TO SAVEPOINT slice").await?;
+            return Ok(None);
+        }
+        return Err(error.into());
+    }
+    let name = range.partition_name();
+    let mut statements = Vec::new();
+    for partition in replaced {
+        statements.push(format!(
+            "ALTER TABLE performance_metrics DETACH PARTITION {0}; DROP TABLE {0}",
+            quoted(&partition.name)
+        ));
+    }
+    statements.extend([
+        attach_sql(load, range),
+        format!("ALTER TABLE {load} RENAME TO {name}"),
+        format!("ALTER INDEX {load}_pkey RENAME TO {name}_pkey"),
+        "RELEASE SAVEPOINT slice".to_string(),
+    ]);
+    for rollup in DAILY_ROLLUPS {
+        let ((insert, sums), table, by) = (rollup.insert_and_sums(), rollup.table, rollup.by);
+        statements.push(format!(
+            "DELETE FROM {table} WHERE date >= '{}' AND date < '{}'",
+            range.from, range.until
+        ));
+        statements.push(format!(
+            "{insert} SELECT date, creative_id, {by}, {sums} FROM {name} GROUP BY date, creative_id, {by}"
+        ));
+    }
+    tx.batch_execute(&statements.join("; ")).await?;
+    Ok(Some(TakenSlice { kept }))
+}
+
+/// Facts stored from `from` until `until`, from the daily rollup (which counts them).
+async fn facts_between(tx: &tokio_postgres::Transaction<'_>, range: &DayRange) -> StoreResult<i64> {
+    let row = tx
+        .query_one(
+            "SELECT CAST(COALESCE(SUM(fact_rows), 0) AS BIGINT) FROM performance_daily WHERE date >= $1 AND date < $2",
+            &[&range.from, &range.until],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
 }
 
 /// Rebuilds the daily rollups for the (creative_id, date) pairs listed by `touched`, a table
@@ -132,17 +255,26 @@ impl PerformanceStore for PgStore {
         use tokio_postgres::types::Type;
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        // Facts stream through binary COPY into staging tables, then one set-based upsert
-        // each; `seq` keeps the file order so the last of duplicate keys wins. The dedup sort
-        // of a large file fits in memory with a larger work_mem for this transaction only.
-        tx.batch_execute(
-            "SET LOCAL work_mem = '256MB'; CREATE TEMP TABLE perf_staging (seq BIGSERIAL, seat_id TEXT COLLATE \"C\", creative_id TEXT COLLATE \"C\", date DATE, hour BIGINT,                country TEXT COLLATE \"C\", device TEXT COLLATE \"C\", placement TEXT COLLATE \"C\", impressions BIGINT, clicks BIGINT, spend_micros BIGINT,                reached_queries BIGINT, bids BIGINT) ON COMMIT DROP;              CREATE TEMP TABLE traffic_staging (seq BIGSERIAL, kind TEXT, date DATE, hour BIGINT, country TEXT, device TEXT,                seat_id TEXT, publisher TEXT, size TEXT, format TEXT, filtering_reason TEXT, bid_requests BIGINT,                inventory_matches BIGINT, successful_responses BIGINT, reached_queries BIGINT, bids BIGINT,                bids_in_auction BIGINT, auctions_won BIGINT, impressions BIGINT, clicks BIGINT, ivt_credited_impressions BIGINT,                billed_impressions BIGINT, viewable_impressions BIGINT, measurable_impressions BIGINT, requests BIGINT) ON COMMIT DROP;",
-        )
+        // Facts stream through binary COPY into a load table of this import's own (a plain
+        // table, as it may become a partition of the facts; it goes with a rollback), and
+        // traffic into a staging table, `seq` keeping its file order so the last of duplicate
+        // keys wins. Sorts and the index build of a large file fit in memory with larger
+        // work_mem and maintenance_work_mem, for this transaction only.
+        let transaction_id: i64 = tx.query_one("SELECT txid_current()", &[]).await?.try_get(0)?;
+        let load = format!("performance_load_{transaction_id}");
+        tx.batch_execute(&format!(
+            "SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '256MB'; \
+             CREATE TABLE {load} (LIKE performance_metrics INCLUDING DEFAULTS INCLUDING CONSTRAINTS); \
+             CREATE TEMP TABLE traffic_staging (seq BIGSERIAL, kind TEXT, date DATE, hour BIGINT, country TEXT, device TEXT, \
+             seat_id TEXT, publisher TEXT, size TEXT, format TEXT, filtering_reason TEXT, bid_requests BIGINT, \
+             inventory_matches BIGINT, successful_responses BIGINT, reached_queries BIGINT, bids BIGINT, \
+             bids_in_auction BIGINT, auctions_won BIGINT, impressions BIGINT, clicks BIGINT, ivt_credited_impressions BIGINT, \
+             billed_impressions BIGINT, viewable_impressions BIGINT, measurable_impressions BIGINT, requests BIGINT) ON COMMIT DROP;"
+        ))
         .await?;
         let perf_sink = tx
             .copy_in(&format!(
-                "COPY perf_staging ({}) FROM STDIN (FORMAT binary)",
-                PERFORMANCE_COLUMNS
+                "COPY {load} ({PERFORMANCE_COLUMNS}) FROM STDIN (FORMAT binary)"
             ))
             .await?;
         let perf_types = [
@@ -195,7 +327,7 @@ impl PerformanceStore for PgStore {
                 }
             }
         }
-        perf_writer.as_mut().finish().await?;
+        let loaded = perf_writer.as_mut().finish().await?;
         let Some(record) = committed else {
             return Err(StoreError::Backend(
                 "the import stopped before its end; nothing was written".into(),
@@ -256,62 +388,83 @@ impl PerformanceStore for PgStore {
             }
             writer.as_mut().finish().await?;
         }
-        // The file's last row of a key wins (DISTINCT ON … seq DESC); a key already stored is
-        // replaced.
-        let upsert = |table: &str, staging: &str, columns: &str, key: &str, update: &str| {
-            format!(
-                "WITH up AS (INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM {staging} \
-                 ORDER BY {key}, seq DESC ON CONFLICT ({key}) DO UPDATE SET {update} RETURNING (xmax = 0) AS inserted) \
-                 SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up"
-            )
-        };
-        // The common case is a report of days not stored yet. Then no row can conflict, and
-        // a plain insert skips the speculative insertion ON CONFLICT makes for every row
-        // (EXPLAIN ANALYZE on 1M rows: 3.1 s instead of 9.2 s), and the rollups come from the
-        // inserted rows (`new_days_with_rollups`). The daily rollup is exact per date and
-        // keyed by it, so it answers the question from its index. Fact writers take turns
-        // from here to their commit, so two imports of one new day cannot both find it absent.
+        // The common cases are a report of days not stored yet, and the same days sent again.
+        // Both are taken as a slice (`take_slice`): the load table becomes the partition of
+        // those days, indexed in one sorted pass, no conflict checked row by row. Sent again,
+        // the slice first takes in the stored facts of its partitions that the file does not
+        // replace, so a key keeps its upsert semantics; that pays while those partitions
+        // hold no more than `SLICE_COPIES_AT_MOST` stored facts per loaded one. Otherwise the
+        // facts go through the parent into the partitions of their days, as new rows
+        // (`new_days_with_rollups`) or over stored ones (`upsert_facts`). Fact writers take
+        // turns from here to their commit, so two imports of one day cannot both find it
+        // absent.
+        const SLICE_COPIES_AT_MOST: u64 = 4;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FACT_WRITER_LOCK_KEY])
             .await?;
-        let days_stored: bool = tx
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM performance_daily WHERE date IN (SELECT DISTINCT date FROM perf_staging))",
-                &[],
-            )
+        let days: Vec<time::Date> = tx
+            .query(&format!("SELECT DISTINCT date FROM {load} ORDER BY 1"), &[])
             .await?
-            .try_get(0)?;
-        let traffic_update = traffic_update();
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let partitions = partitions(&tx).await?;
         let mut counts = FactCounts::default();
-        let facts = if days_stored {
-            upsert(
-                "performance_metrics",
-                "perf_staging",
-                PERFORMANCE_COLUMNS,
-                PERFORMANCE_KEY,
-                PERFORMANCE_UPDATE,
-            )
-        } else {
-            new_days_with_rollups()
+        let slice = match (days.first(), days.last()) {
+            (Some(&first), Some(&last)) => DayRange::spanning(first, last),
+            _ => None,
         };
-        for sql in [
-            facts,
-            upsert(
-                "rtb_traffic",
-                "traffic_staging",
-                TRAFFIC_COLUMNS,
-                TRAFFIC_KEY,
-                &traffic_update,
-            ),
-        ] {
-            let row = tx.query_one(&sql, &[]).await?;
-            counts.inserted += u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0);
-            counts.updated += u64::try_from(row.try_get::<_, i64>(1)?).unwrap_or(0);
-        }
-        if days_stored {
-            for sql in rebuild_daily_sql("(SELECT DISTINCT creative_id, date FROM perf_staging)") {
-                tx.execute(&sql, &[]).await?;
+        let mut taken = false;
+        if let Some(slice) = slice {
+            let (replaced, range) = place_slice(slice, &partitions);
+            let stored = u64::try_from(facts_between(&tx, &range).await?).unwrap_or(0);
+            if stored <= loaded.saturating_mul(SLICE_COPIES_AT_MOST) {
+                if let Some(TakenSlice { kept }) = take_slice(&tx, &load, &range, &replaced).await? {
+                    let updated = stored.saturating_sub(kept);
+                    counts.inserted = loaded.saturating_sub(updated);
+                    counts.updated = updated;
+                    taken = true;
+                }
             }
         }
+        if !taken {
+            attach_missing_days(&tx, &days, &partitions).await?;
+            // The daily rollup is exact per date and keyed by it: it says which days are
+            // stored.
+            let days_stored: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM performance_daily WHERE date = ANY($1))",
+                    &[&days],
+                )
+                .await?
+                .try_get(0)?;
+            let inserted = if days_stored {
+                let before = facts_on(&tx, &days).await?;
+                tx.execute(&upsert_facts(&load), &[]).await?;
+                for sql in rebuild_daily_sql(&format!("(SELECT DISTINCT creative_id, date FROM {load})")) {
+                    tx.execute(&sql, &[]).await?;
+                }
+                facts_on(&tx, &days).await? - before
+            } else {
+                tx.query_one(&new_days_with_rollups(&load), &[]).await?.try_get(0)?
+            };
+            // Every other row replaced a stored fact or an earlier row of its key in the
+            // file, as SQLite counts them row by row.
+            counts.inserted = u64::try_from(inserted).unwrap_or(0);
+            counts.updated = loaded.saturating_sub(counts.inserted);
+            tx.batch_execute(&format!("DROP TABLE {load}")).await?;
+        }
+        // The file's last row of a key wins (DISTINCT ON … seq DESC); a key already stored is
+        // replaced.
+        let traffic = format!(
+            "WITH up AS (INSERT INTO rtb_traffic ({TRAFFIC_COLUMNS}) SELECT DISTINCT ON ({TRAFFIC_KEY}) {TRAFFIC_COLUMNS} \
+             FROM traffic_staging ORDER BY {TRAFFIC_KEY}, seq DESC ON CONFLICT ({TRAFFIC_KEY}) DO UPDATE SET {} \
+             RETURNING (xmax = 0) AS inserted) \
+             SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up",
+            traffic_update()
+        );
+        let row = tx.query_one(&traffic, &[]).await?;
+        counts.inserted += u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0);
+        counts.updated += u64::try_from(row.try_get::<_, i64>(1)?).unwrap_or(0);
         if traffic_rows.iter().any(|f| f.kind == "traffic") {
             for sql in crate::bidder::waste::rebuild_size_daily_sql(
                 "date IN (SELECT DISTINCT date FROM traffic_staging WHERE kind = 'traffic')",
