@@ -193,17 +193,37 @@ async fn take_slice(
         "RELEASE SAVEPOINT slice".to_string(),
     ]);
     for rollup in DAILY_ROLLUPS {
-        let ((insert, sums), table, by) = (rollup.insert_and_sums(), rollup.table, rollup.by);
         statements.push(format!(
-            "DELETE FROM {table} WHERE date >= '{}' AND date < '{}'",
-            range.from, range.until
-        ));
-        statements.push(format!(
-            "{insert} SELECT date, creative_id, {by}, {sums} FROM {name} GROUP BY date, creative_id, {by}"
+            "DELETE FROM {} WHERE date >= '{}' AND date < '{}'",
+            rollup.table, range.from, range.until
         ));
     }
+    statements.push(rollups_summed_from(&name));
     tx.batch_execute(&statements.join("; ")).await?;
     Ok(Some(TakenSlice { kept }))
+}
+
+/// Both daily rollups of a partition's facts in one scan (two took twice as long, 1.2 s at
+/// 1M facts): the facts summed by date, creative, country and device, then each rollup
+/// summed from those cells.
+fn rollups_summed_from(partition: &str) -> String {
+    let [by_country, by_device] = DAILY_ROLLUPS.map(|rollup| {
+        let (insert, by) = (rollup.insert_and_sums().0, rollup.by);
+        let count = if rollup.counts_facts {
+            ", CAST(SUM(facts) AS BIGINT)"
+        } else {
+            ""
+        };
+        format!(
+            "{insert} SELECT date, creative_id, {by}, CAST(SUM(spend_micros) AS BIGINT), CAST(SUM(impressions) AS BIGINT), \
+             CAST(SUM(clicks) AS BIGINT){count} FROM cells GROUP BY date, creative_id, {by}"
+        )
+    });
+    format!(
+        "WITH cells AS (SELECT date, creative_id, country, device, SUM(spend_micros) AS spend_micros, \
+         SUM(impressions) AS impressions, SUM(clicks) AS clicks, COUNT(*) AS facts FROM {partition} \
+         GROUP BY date, creative_id, country, device), by_country AS ({by_country}) {by_device}"
+    )
 }
 
 /// Facts stored from `from` until `until`, from the daily rollup (which counts them).
@@ -294,10 +314,13 @@ impl PerformanceStore for PgStore {
         let mut perf_writer = std::pin::pin!(BinaryCopyInWriter::new(perf_sink, &perf_types));
         let mut traffic_rows: Vec<rtbcat_core::bidder::performance::report::TrafficFact> = Vec::new();
         let mut committed: Option<Option<Box<ImportRecord>>> = None;
+        // The file's days, in order: where its facts go.
+        let mut days = std::collections::BTreeSet::new();
         while let Some(batch) = batches.recv().await {
             match batch {
                 FactBatch::Performance(rows) => {
                     for f in rows {
+                        days.insert(f.date);
                         let hour = stored_hour(f.hour);
                         let seat = f.seat_id.clone().unwrap_or_default();
                         perf_writer
@@ -401,12 +424,7 @@ impl PerformanceStore for PgStore {
         const SLICE_COPIES_AT_MOST: u64 = 4;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FACT_WRITER_LOCK_KEY])
             .await?;
-        let days: Vec<time::Date> = tx
-            .query(&format!("SELECT DISTINCT date FROM {load} ORDER BY 1"), &[])
-            .await?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
+        let days: Vec<time::Date> = days.into_iter().collect();
         let partitions = partitions(&tx).await?;
         let mut counts = FactCounts::default();
         let slice = match (days.first(), days.last()) {
