@@ -115,27 +115,11 @@ fn upsert_facts(load: &str) -> String {
     )
 }
 
-/// Facts stored on `days`, from the daily rollup (which counts them).
-async fn facts_on(tx: &tokio_postgres::Transaction<'_>, days: &[time::Date]) -> StoreResult<i64> {
-    let row = tx
-        .query_one(
-            "SELECT CAST(COALESCE(SUM(fact_rows), 0) AS BIGINT) FROM performance_daily WHERE date = ANY($1)",
-            &[&days],
-        )
-        .await?;
-    Ok(row.try_get(0)?)
-}
-
-/// A slice taken whole by the partition way: how many stored facts it kept (stored facts of
-/// its range whose keys the file does not hold).
-struct TakenSlice {
-    kept: u64,
-}
-
 /// Makes the load table the partition of `range`, in place of the `replaced` partitions:
 /// their facts whose keys the file does not hold are copied into it first, then its index is
 /// built in one sorted pass (which is also what finds a key twice in the file), and the
-/// rollups of its days are summed from it again. None, with everything as it was, when the
+/// rollups of its days are summed from it again. Answers how many stored facts it kept (their
+/// keys not in the file); None, with everything as it was, when the
 /// file holds a key twice: the caller then keeps the last row of each, through the parent.
 ///
 /// Replacing detaches partitions, which locks the fact table against readers until the
@@ -145,7 +129,7 @@ async fn take_slice(
     load: &str,
     range: &DayRange,
     replaced: &[Partition],
-) -> StoreResult<Option<TakenSlice>> {
+) -> StoreResult<Option<u64>> {
     tx.batch_execute("SAVEPOINT slice").await?;
     let kept = if replaced.is_empty() {
         0
@@ -200,7 +184,7 @@ async fn take_slice(
     }
     statements.push(rollups_summed_from(&name));
     tx.batch_execute(&statements.join("; ")).await?;
-    Ok(Some(TakenSlice { kept }))
+    Ok(Some(kept))
 }
 
 /// Both daily rollups of a partition's facts in one scan (two took twice as long, 1.2 s at
@@ -235,6 +219,78 @@ async fn facts_between(tx: &tokio_postgres::Transaction<'_>, range: &DayRange) -
         )
         .await?;
     Ok(row.try_get(0)?)
+}
+
+/// Stored facts per loaded row up to which re-imported days are taken as a slice: copying
+/// the stored facts the file keeps costs less than updating row by row up to there.
+const SLICE_COPIES_AT_MOST: u64 = 4;
+
+/// The load table's `loaded` facts as the partition of `slice` (see `take_slice`), when its
+/// partitions hold few enough stored facts; None when it cannot be (nothing written then).
+async fn write_as_slice(
+    tx: &tokio_postgres::Transaction<'_>,
+    load: &str,
+    slice: DayRange,
+    partitions: &[Partition],
+    loaded: u64,
+) -> StoreResult<Option<FactCounts>> {
+    let (replaced, range) = place_slice(slice, partitions);
+    let stored = u64::try_from(facts_between(tx, &range).await?).unwrap_or(0);
+    if stored > loaded.saturating_mul(SLICE_COPIES_AT_MOST) {
+        return Ok(None);
+    }
+    Ok(take_slice(tx, load, &range, &replaced).await?.map(|kept| {
+        let updated = stored.saturating_sub(kept);
+        FactCounts {
+            inserted: loaded.saturating_sub(updated),
+            updated,
+            import_id: None,
+        }
+    }))
+}
+
+/// The load table's facts through the parent into the partitions of their `days` (an empty
+/// one attached for each day none covers), as new rows or over stored ones; the load table
+/// is dropped after.
+async fn write_through_parent(
+    tx: &tokio_postgres::Transaction<'_>,
+    load: &str,
+    days: &[time::Date],
+    slice: Option<DayRange>,
+    partitions: &[Partition],
+    loaded: u64,
+) -> StoreResult<FactCounts> {
+    attach_missing_days(tx, days, partitions).await?;
+    // The daily rollup is exact per date and keyed by it: it says which days are stored.
+    let days_stored: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM performance_daily WHERE date = ANY($1))",
+            &[&days],
+        )
+        .await?
+        .try_get(0)?;
+    let inserted = match slice.filter(|_| days_stored) {
+        Some(span) => {
+            // Only the file's days change, so the facts of its span before and after differ
+            // by the facts it inserted.
+            let before = facts_between(tx, &span).await?;
+            tx.execute(&upsert_facts(load), &[]).await?;
+            for sql in rebuild_daily_sql(&format!("(SELECT DISTINCT creative_id, date FROM {load})")) {
+                tx.execute(&sql, &[]).await?;
+            }
+            facts_between(tx, &span).await? - before
+        }
+        None => tx.query_one(&new_days_with_rollups(load), &[]).await?.try_get(0)?,
+    };
+    tx.batch_execute(&format!("DROP TABLE {load}")).await?;
+    // Every other row replaced a stored fact or an earlier row of its key in the file, as
+    // SQLite counts them row by row.
+    let inserted = u64::try_from(inserted).unwrap_or(0);
+    Ok(FactCounts {
+        inserted,
+        updated: loaded.saturating_sub(inserted),
+        import_id: None,
+    })
 }
 
 /// Rebuilds the daily rollups for the (creative_id, date) pairs listed by `touched`, a table
@@ -421,56 +477,22 @@ impl PerformanceStore for PgStore {
         // (`new_days_with_rollups`) or over stored ones (`upsert_facts`). Fact writers take
         // turns from here to their commit, so two imports of one day cannot both find it
         // absent.
-        const SLICE_COPIES_AT_MOST: u64 = 4;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FACT_WRITER_LOCK_KEY])
             .await?;
         let days: Vec<time::Date> = days.into_iter().collect();
         let partitions = partitions(&tx).await?;
-        let mut counts = FactCounts::default();
         let slice = match (days.first(), days.last()) {
             (Some(&first), Some(&last)) => DayRange::spanning(first, last),
             _ => None,
         };
-        let mut taken = false;
-        if let Some(slice) = slice {
-            let (replaced, range) = place_slice(slice, &partitions);
-            let stored = u64::try_from(facts_between(&tx, &range).await?).unwrap_or(0);
-            if stored <= loaded.saturating_mul(SLICE_COPIES_AT_MOST) {
-                if let Some(TakenSlice { kept }) = take_slice(&tx, &load, &range, &replaced).await? {
-                    let updated = stored.saturating_sub(kept);
-                    counts.inserted = loaded.saturating_sub(updated);
-                    counts.updated = updated;
-                    taken = true;
-                }
-            }
-        }
-        if !taken {
-            attach_missing_days(&tx, &days, &partitions).await?;
-            // The daily rollup is exact per date and keyed by it: it says which days are
-            // stored.
-            let days_stored: bool = tx
-                .query_one(
-                    "SELECT EXISTS (SELECT 1 FROM performance_daily WHERE date = ANY($1))",
-                    &[&days],
-                )
-                .await?
-                .try_get(0)?;
-            let inserted = if days_stored {
-                let before = facts_on(&tx, &days).await?;
-                tx.execute(&upsert_facts(&load), &[]).await?;
-                for sql in rebuild_daily_sql(&format!("(SELECT DISTINCT creative_id, date FROM {load})")) {
-                    tx.execute(&sql, &[]).await?;
-                }
-                facts_on(&tx, &days).await? - before
-            } else {
-                tx.query_one(&new_days_with_rollups(&load), &[]).await?.try_get(0)?
-            };
-            // Every other row replaced a stored fact or an earlier row of its key in the
-            // file, as SQLite counts them row by row.
-            counts.inserted = u64::try_from(inserted).unwrap_or(0);
-            counts.updated = loaded.saturating_sub(counts.inserted);
-            tx.batch_execute(&format!("DROP TABLE {load}")).await?;
-        }
+        let taken = match slice {
+            Some(slice) => write_as_slice(&tx, &load, slice, &partitions, loaded).await?,
+            None => None,
+        };
+        let mut counts = match taken {
+            Some(counts) => counts,
+            None => write_through_parent(&tx, &load, &days, slice, &partitions, loaded).await?,
+        };
         // The file's last row of a key wins (DISTINCT ON … seq DESC); a key already stored is
         // replaced.
         let traffic = format!(
