@@ -60,12 +60,14 @@ const DAILY_ROLLUPS: [DailyRollup; 2] = [
 
 impl DailyRollup {
     /// `INSERT INTO … (columns)`, and the sums of the SELECT that feeds it, in that order.
-    fn insert_and_sums(&self) -> (String, String) {
+    /// `facts` counts the facts behind a group: `COUNT(*)` over facts, a sum over rows that
+    /// already counted them.
+    fn insert_and_sums(&self, facts: &str) -> (String, String) {
         let (table, by) = (self.table, self.by);
         let (count_column, count) = if self.counts_facts {
-            (", fact_rows", ", COUNT(*)")
+            (", fact_rows", format!(", CAST({facts} AS BIGINT)"))
         } else {
-            ("", "")
+            ("", String::new())
         };
         (
             format!("INSERT INTO {table} (date, creative_id, {by}, spend_micros, impressions, clicks{count_column})"),
@@ -83,7 +85,7 @@ impl DailyRollup {
 /// already holding some of the file's span).
 fn new_days_with_rollups(load: &str) -> String {
     let [by_country, by_device] = DAILY_ROLLUPS.map(|rollup| {
-        let ((insert, sums), by) = (rollup.insert_and_sums(), rollup.by);
+        let ((insert, sums), by) = (rollup.insert_and_sums("COUNT(*)"), rollup.by);
         format!("{insert} SELECT date, creative_id, {by}, {sums} FROM up GROUP BY date, creative_id, {by}")
     });
     format!(
@@ -118,9 +120,9 @@ fn upsert_facts(load: &str) -> String {
 /// Makes the load table the partition of `range`, in place of the `replaced` partitions:
 /// their facts whose keys the file does not hold are copied into it first, then its index is
 /// built in one sorted pass (which is also what finds a key twice in the file), and the
-/// rollups of its days are summed from it again. Answers how many stored facts it kept (their
-/// keys not in the file); None, with everything as it was, when the
-/// file holds a key twice: the caller then keeps the last row of each, through the parent.
+/// rollups of its days are summed from it again. Answers how many stored facts it kept
+/// (their keys not in the file); None, with everything as it was, when the file holds a key
+/// twice: the caller then keeps the last row of each, through the parent.
 ///
 /// Replacing detaches partitions, which locks the fact table against readers until the
 /// import commits; what remains after that point is the attach, the rollups and the commit.
@@ -192,16 +194,8 @@ async fn take_slice(
 /// summed from those cells.
 fn rollups_summed_from(partition: &str) -> String {
     let [by_country, by_device] = DAILY_ROLLUPS.map(|rollup| {
-        let (insert, by) = (rollup.insert_and_sums().0, rollup.by);
-        let count = if rollup.counts_facts {
-            ", CAST(SUM(facts) AS BIGINT)"
-        } else {
-            ""
-        };
-        format!(
-            "{insert} SELECT date, creative_id, {by}, CAST(SUM(spend_micros) AS BIGINT), CAST(SUM(impressions) AS BIGINT), \
-             CAST(SUM(clicks) AS BIGINT){count} FROM cells GROUP BY date, creative_id, {by}"
-        )
+        let ((insert, sums), by) = (rollup.insert_and_sums("SUM(facts)"), rollup.by);
+        format!("{insert} SELECT date, creative_id, {by}, {sums} FROM cells GROUP BY date, creative_id, {by}")
     });
     format!(
         "WITH cells AS (SELECT date, creative_id, country, device, SUM(spend_micros) AS spend_micros, \
@@ -269,8 +263,8 @@ async fn write_through_parent(
         )
         .await?
         .try_get(0)?;
-    let inserted = match slice.filter(|_| days_stored) {
-        Some(span) => {
+    let inserted = match slice {
+        Some(span) if days_stored => {
             // Only the file's days change, so the facts of its span before and after differ
             // by the facts it inserted.
             let before = facts_between(tx, &span).await?;
@@ -280,7 +274,7 @@ async fn write_through_parent(
             }
             facts_between(tx, &span).await? - before
         }
-        None => tx.query_one(&new_days_with_rollups(load), &[]).await?.try_get(0)?,
+        _ => tx.query_one(&new_days_with_rollups(load), &[]).await?.try_get(0)?,
     };
     tx.batch_execute(&format!("DROP TABLE {load}")).await?;
     // Every other row replaced a stored fact or an earlier row of its key in the file, as
@@ -302,7 +296,7 @@ async fn write_through_parent(
 fn rebuild_daily_sql(touched: &str) -> Vec<String> {
     let mut statements = Vec::new();
     for rollup in DAILY_ROLLUPS {
-        let ((insert, sums), table, by) = (rollup.insert_and_sums(), rollup.table, rollup.by);
+        let ((insert, sums), table, by) = (rollup.insert_and_sums("COUNT(*)"), rollup.table, rollup.by);
         statements.push(format!(
             "DELETE FROM {table} WHERE (date, creative_id) IN (SELECT date, creative_id FROM {touched} t)"
         ));
