@@ -152,6 +152,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>) -> Result<()> {
     state.start_alert_schedule();
     state.start_sync_schedule();
     state.start_report_schedule();
+    state.start_listing_warmup();
     if let Some(metrics_addr) = state.config.metrics_addr.clone() {
         let bound = state
             .serve_metrics(&metrics_addr)

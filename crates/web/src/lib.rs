@@ -122,6 +122,27 @@ impl AlertRun {
     }
 }
 
+/// What summing the listing's windows ahead needs: the store and the cache, not the whole
+/// state (which would keep the tracking writer open and stop the server from shutting down).
+struct ListingWarmup {
+    store: SharedStore,
+    cache: Arc<rtbcat_app::bidder::catalog::view::TotalsCache>,
+}
+
+impl ListingWarmup {
+    async fn run(&self) {
+        let started = std::time::Instant::now();
+        match rtbcat_app::bidder::catalog::view::warm_totals(&self.store, &self.cache).await {
+            Ok(0) => {}
+            Ok(windows) => {
+                let elapsed_ms = started.elapsed().as_millis() as u64;
+                tracing::info!(windows, elapsed_ms, "listing windows summed ahead");
+            }
+            Err(e) => tracing::warn!(error = %e, "summing the listing windows ahead failed"),
+        }
+    }
+}
+
 /// Tracking events that may wait for the writer before new ones get 503.
 const EVENT_QUEUE: usize = 65_536;
 
@@ -197,6 +218,35 @@ impl AppState {
             }
         });
         Ok(bound)
+    }
+
+    /// Sums the performance listing's default windows ahead of its first request: now, then
+    /// whenever the data version moved (checked every 15 s: an import or edit on any
+    /// instance), so the first listing after a start or an import is as fast as the next.
+    pub fn start_listing_warmup(&self) {
+        let warmup = self.listing_warmup();
+        let every = std::time::Duration::from_secs(15);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                warmup.run().await;
+            }
+        });
+    }
+
+    /// Warms the listing's windows in the background now (after an import).
+    pub fn warm_listings_soon(&self) {
+        let warmup = self.listing_warmup();
+        tokio::spawn(async move { warmup.run().await });
+    }
+
+    fn listing_warmup(&self) -> ListingWarmup {
+        ListingWarmup {
+            store: self.store.clone(),
+            cache: self.listing_totals.clone(),
+        }
     }
 
     /// Mails the scheduled reports that are due, checking every minute while the server runs.

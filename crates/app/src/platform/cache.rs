@@ -21,6 +21,13 @@ impl<T, const CAPACITY: usize> Default for VersionedCache<T, CAPACITY> {
 }
 
 impl<T, const CAPACITY: usize> VersionedCache<T, CAPACITY> {
+    /// Whether a result for `key` at `version` is kept.
+    pub fn holds(&self, version: &str, key: &str) -> bool {
+        self.entries
+            .lock()
+            .is_ok_and(|entries| entries.iter().any(|(v, k, _)| v == version && k == key))
+    }
+
     /// The result for `key` at `version`, computed by `compute` when not kept. A failed
     /// computation keeps nothing. Two requests that miss at once both compute; the later
     /// one's result is kept.
@@ -74,6 +81,7 @@ mod tests {
         };
         assert_eq!(get("v1", "7d", 1).await, Ok(1));
         assert_eq!(get("v1", "7d", 99).await, Ok(1), "kept");
+        assert!(cache.holds("v1", "7d") && !cache.holds("v2", "7d") && !cache.holds("v1", "30d"));
         assert_eq!(get("v1", "30d", 2).await, Ok(2));
         assert_eq!(computed.get(), 2);
         assert_eq!(get("v1", "all", 3).await, Ok(3), "a third key drops the oldest");

@@ -17,6 +17,9 @@ pub enum Period {
 }
 
 impl Period {
+    /// Every period, in the order the listing offers them.
+    pub const ALL: [Period; 4] = [Period::Yesterday, Period::Week, Period::Month, Period::All];
+
     pub fn parse(text: &str) -> Option<Period> {
         match text.trim() {
             "1d" | "yesterday" => Some(Period::Yesterday),

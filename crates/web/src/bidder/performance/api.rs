@@ -99,6 +99,7 @@ pub(crate) async fn import_performance(
                 .inc_by(report.errors_total);
             // New data: the alert rules look at it (in the background; the answer does not wait).
             state.evaluate_alerts_soon();
+            state.warm_listings_soon();
             Ok(Json(report))
         }
         Err(PerformanceImportError::Unrecognised { message, .. }) => {
