@@ -512,6 +512,18 @@ impl PerformanceStore for PgStore {
             counts.import_id = Some(insert_import(&tx, &record).await?);
         }
         tx.commit().await?;
+        if counts.inserted + counts.updated > 0 {
+            // Fresh statistics for the rollups the listings read: until autovacuum gets to
+            // them (up to a minute or more) the planner would take a large import's new
+            // days for a few rows and scan by date where the creative index is the way.
+            // Small tables, sampled: tens of milliseconds. The import stands if it fails.
+            if let Err(e) = client
+                .batch_execute("ANALYZE performance_daily, performance_device_daily")
+                .await
+            {
+                tracing::warn!(error = %e, "refreshing the rollups' statistics after an import failed");
+            }
+        }
         Ok(counts)
     }
 
