@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rtbcat_app::popups::tracking::{Postback, PostbackOutcome, ServedOffer, TrackError, Visit};
+use rtbcat_app::popups::tracking::{Postback, PostbackOutcome, ServeToken, ServedOffer, TrackError, Visit};
 use rtbcat_app::popups::Property;
 use rtbcat_core::popups::{self as rules, Placement};
 use serde::{Deserialize, Serialize};
@@ -243,12 +243,14 @@ pub(crate) fn token_body(bytes: &Bytes) -> Result<TokenBody, ApiError> {
     }
 }
 
-pub(crate) async fn token_property(state: &AppState, token: &str) -> Result<Property, ApiError> {
+/// The token checked (ours, signed, not expired) and the property it was served on.
+pub(crate) async fn verified_token(state: &AppState, token: &str) -> Result<(ServeToken, Property), ApiError> {
     let served = state
         .tracking
         .verify(token)
         .ok_or_else(|| tracking_error(TrackError::BadToken))?;
-    find_property_by_id(state, served.property_id).await
+    let property = find_property_by_id(state, served.property_id).await?;
+    Ok((served, property))
 }
 
 /// What a beacon from the popup script carries, checked: the address is within its rate,
@@ -258,13 +260,13 @@ async fn beacon(
     peer: &SocketAddr,
     headers: &HeaderMap,
     bytes: &Bytes,
-) -> Result<(TokenBody, Option<HeaderValue>, Visit), ApiError> {
+) -> Result<(ServeToken, Option<HeaderValue>, Visit), ApiError> {
     crate::rate_limit(&state.tracking_limiter, peer.ip(), "tracking requests")?;
     let body = token_body(bytes)?;
-    let property = token_property(state, &body.token).await?;
+    let (token, property) = verified_token(state, &body.token).await?;
     let origin = allowed_origin(headers, &property)?;
     let visit = visit(state, peer, headers, body.session.as_deref());
-    Ok((body, origin, visit))
+    Ok((token, origin, visit))
 }
 
 /// Records that a served popup was shown (the script's `sendBeacon`). 204 once durable;
@@ -276,10 +278,10 @@ pub(crate) async fn impression(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let (body, origin, visit) = beacon(&state, &peer, &headers, &bytes).await?;
+    let (token, origin, visit) = beacon(&state, &peer, &headers, &bytes).await?;
     state
         .tracking
-        .impression(&body.token, &visit)
+        .impression(&token, &visit)
         .await
         .map_err(tracking_error)?;
     Ok(with_cors(StatusCode::NO_CONTENT.into_response(), origin))
@@ -299,10 +301,10 @@ pub(crate) async fn click_json(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let (body, origin, visit) = beacon(&state, &peer, &headers, &bytes).await?;
+    let (token, origin, visit) = beacon(&state, &peer, &headers, &bytes).await?;
     let url = state
         .tracking
-        .click(&body.token, &visit)
+        .click(&token, &visit)
         .await
         .map_err(tracking_error)?;
     Ok(with_cors(Json(ClickAnswer { url }).into_response(), origin))
@@ -319,6 +321,10 @@ pub(crate) async fn click_redirect(
 ) -> Result<Response, ApiError> {
     crate::rate_limit(&state.tracking_limiter, peer.ip(), "tracking requests")?;
     let visit = visit(&state, &peer, &headers, None);
+    let token = state
+        .tracking
+        .verify(&token)
+        .ok_or_else(|| tracking_error(TrackError::BadToken))?;
     let url = state.tracking.click(&token, &visit).await.map_err(tracking_error)?;
     let location = HeaderValue::from_str(&url).map_err(ApiError::internal)?;
     let mut response = StatusCode::FOUND.into_response();

@@ -598,13 +598,13 @@ impl Tracking {
 
     /// Records that the popup was shown. Ok(false): this serve's impression was already
     /// counted (a retried beacon), or the visitor is a bot (counted apart).
-    pub async fn impression(&self, token: &str, visit: &Visit) -> Result<bool, TrackError> {
-        let token = self.verify(token).ok_or(TrackError::BadToken)?;
+    /// `token`: from `verify` (the route checked it to find the property's CORS origin).
+    pub async fn impression(&self, token: &ServeToken, visit: &Visit) -> Result<bool, TrackError> {
         let event = self
             .event(
                 PopupEventKind::Impression,
                 format!("i:{}", token.serve_id),
-                &token,
+                token,
                 visit,
             )
             .await?;
@@ -614,15 +614,15 @@ impl Tracking {
 
     /// Records a click and answers the stored offer URL with our click id in the network's
     /// sub-id parameter. A second click on the same serve is not counted again.
-    pub async fn click(&self, token: &str, visit: &Visit) -> Result<String, TrackError> {
-        let token = self.verify(token).ok_or(TrackError::BadToken)?;
+    /// `token`: from `verify`.
+    pub async fn click(&self, token: &ServeToken, visit: &Visit) -> Result<String, TrackError> {
         let offers = self.offers().await?;
         let offer = offers
             .iter()
             .find(|o| o.id == token.offer_id)
             .ok_or(TrackError::BadToken)?;
         let event = self
-            .event(PopupEventKind::Click, format!("c:{}", token.serve_id), &token, visit)
+            .event(PopupEventKind::Click, format!("c:{}", token.serve_id), token, visit)
             .await?;
         self.writer.record(event).await?;
         Ok(rules::click_url_with_id(
