@@ -3,3 +3,7 @@
 -- window (as on SQLite).
 CREATE INDEX performance_daily_by_creative
     ON performance_daily (creative_id, country, date) INCLUDE (spend_micros, impressions, clicks);
+
+-- The same for the rollup by device (a campaign's device cut).
+CREATE INDEX performance_device_daily_by_creative
+    ON performance_device_daily (creative_id, device, date) INCLUDE (spend_micros, impressions, clicks);

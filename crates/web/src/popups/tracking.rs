@@ -302,11 +302,7 @@ pub(crate) async fn click_json(
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
     let (token, origin, visit) = beacon(&state, &peer, &headers, &bytes).await?;
-    let url = state
-        .tracking
-        .click(&token, &visit)
-        .await
-        .map_err(tracking_error)?;
+    let url = state.tracking.click(&token, &visit).await.map_err(tracking_error)?;
     Ok(with_cors(Json(ClickAnswer { url }).into_response(), origin))
 }
 

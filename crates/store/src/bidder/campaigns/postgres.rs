@@ -202,7 +202,13 @@ impl CampaignStore for PgStore {
         end: Option<String>,
     ) -> StoreResult<Vec<CampaignCut>> {
         let client = self.client().await?;
-        let sql = campaign_cuts_sql(by, "::DATE", "::TEXT", "to_char(date, 'YYYY-MM-DD')");
+        let sql = campaign_cuts_sql(
+            by,
+            campaign.is_some(),
+            "::DATE",
+            "::TEXT",
+            "to_char(date, 'YYYY-MM-DD')",
+        );
         let rows = client.query(&pg(&sql), &[&start, &end, &campaign]).await?;
         rows.iter().map(campaign_cut_from).collect()
     }

@@ -204,7 +204,7 @@ impl CampaignStore for SqliteStore {
         end: Option<String>,
     ) -> StoreResult<Vec<CampaignCut>> {
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&campaign_cuts_sql(by, "", "", "date"))?;
+            let mut stmt = conn.prepare_cached(&campaign_cuts_sql(by, campaign.is_some(), "", "", "date"))?;
             let rows = stmt
                 .query_map(params![start, end, campaign], |r| Ok(campaign_cut_from(r)?))?
                 .collect::<Result<Vec<_>, _>>()?;
