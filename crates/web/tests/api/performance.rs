@@ -47,6 +47,31 @@ pub(crate) async fn upload(app: &TestApp, client: &reqwest::Client, name: &str, 
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// On PostgreSQL an import refreshes the daily rollups' statistics in the background, so
+/// the planner knows the new days before autovacuum comes round.
+async fn rollup_statistics_refreshed(database_url: &str) {
+    let (client, connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    for _ in 0..100 {
+        let analyzed: i64 = client
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname IN ('performance_daily', \
+                 'performance_device_daily') AND last_analyze IS NOT NULL",
+                &[],
+            )
+            .await
+            .expect("statistics")
+            .get(0);
+        if analyzed == 2 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the rollups were not analyzed within 10 s of the import");
+}
+
 async fn performance_import_scenario(backend: Backend) {
     let app = spawn_app(backend).await;
     let editor = app.client_as(Role::Editor).await;
@@ -71,6 +96,9 @@ async fn performance_import_scenario(backend: Backend) {
     let report_bytes = authorized_buyers_report(&first, &second);
     let (status, report) = upload(&app, &editor, "ab-export.csv", report_bytes.clone()).await;
     assert_eq!(status, 200, "{report}");
+    if let Backend::Postgres = backend {
+        rollup_statistics_refreshed(&app.database_url).await;
+    }
     assert_eq!(report["kind"], "performance");
     assert_eq!(report["rows_read"], 6);
     assert_eq!(report["imported"], 3, "{report}");

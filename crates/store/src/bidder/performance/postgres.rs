@@ -514,15 +514,17 @@ impl PerformanceStore for PgStore {
         tx.commit().await?;
         if counts.inserted + counts.updated > 0 {
             // Fresh statistics for the rollups the listings read: until autovacuum gets to
-            // them (up to a minute or more) the planner would take a large import's new
-            // days for a few rows and scan by date where the creative index is the way.
-            // Small tables, sampled: tens of milliseconds. The import stands if it fails.
-            if let Err(e) = client
-                .batch_execute("ANALYZE performance_daily, performance_device_daily")
-                .await
-            {
-                tracing::warn!(error = %e, "refreshing the rollups' statistics after an import failed");
-            }
+            // them (a minute or more) the planner takes a large import's new days for a few
+            // rows and scans by date where the creative index is the way. In the background
+            // (about 0.2 s at 10M facts): the import is done and its caller need not wait.
+            tokio::spawn(async move {
+                if let Err(e) = client
+                    .batch_execute("ANALYZE performance_daily, performance_device_daily")
+                    .await
+                {
+                    tracing::warn!(error = %e, "refreshing the rollups' statistics after an import failed");
+                }
+            });
         }
         Ok(counts)
     }
