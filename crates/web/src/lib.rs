@@ -122,25 +122,48 @@ impl AlertRun {
     }
 }
 
-/// What summing the listing's windows ahead needs: the store and the cache, not the whole
-/// state (which would keep the tracking writer open and stop the server from shutting down).
+/// What summing the listing's windows ahead needs: the store, the cache and the metrics, not
+/// the whole state (which would keep the tracking writer open and stop the server from
+/// shutting down).
+#[derive(Clone)]
 struct ListingWarmup {
     store: SharedStore,
     cache: Arc<rtbcat_app::bidder::catalog::view::TotalsCache>,
+    metrics: rtbcat_app::platform::metrics::SharedMetrics,
 }
 
 impl ListingWarmup {
-    async fn run(&self) {
+    /// One pass; counted as a `listing_warmup` job when it summed something or failed (a pass
+    /// that found every window kept did nothing worth counting).
+    async fn run(self) {
         let started = std::time::Instant::now();
-        match rtbcat_app::bidder::catalog::view::warm_totals(&self.store, &self.cache).await {
-            Ok(0) => {}
+        let result = rtbcat_app::bidder::catalog::view::warm_totals(&self.store, &self.cache).await;
+        match &result {
+            Ok(0) => return,
             Ok(windows) => {
                 let elapsed_ms = started.elapsed().as_millis() as u64;
                 tracing::info!(windows, elapsed_ms, "listing windows summed ahead");
             }
             Err(e) => tracing::warn!(error = %e, "summing the listing windows ahead failed"),
         }
+        self.metrics.job("listing_warmup", &result);
     }
+}
+
+/// Runs `job` every `every` while the server runs, the first time `first_after` from now (a
+/// run that overruns its interval is followed by the next at once).
+fn repeat<F, Fut>(first_after: std::time::Duration, every: std::time::Duration, mut job: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + first_after, every);
+        loop {
+            ticks.tick().await;
+            job().await;
+        }
+    });
 }
 
 /// Tracking events that may wait for the writer before new ones get 503.
@@ -172,13 +195,7 @@ impl AppState {
     pub fn start_alert_schedule(&self) {
         let run = self.alert_run();
         let every = std::time::Duration::from_secs(self.config.alert_interval_minutes * 60);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            loop {
-                ticks.tick().await;
-                run.clone().evaluate().await;
-            }
-        });
+        repeat(every, every, move || run.clone().evaluate());
     }
 
     /// Syncs every discovered seat every `sync_interval_hours` while the server runs (the
@@ -197,10 +214,15 @@ impl AppState {
             self.metrics.clone(),
         );
         let every = std::time::Duration::from_secs(hours * 3600);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            loop {
-                ticks.tick().await;
+        repeat(every, every, move || {
+            let (store, config, google, clock, metrics) = (
+                store.clone(),
+                config.clone(),
+                google.clone(),
+                clock.clone(),
+                metrics.clone(),
+            );
+            async move {
                 rtbcat_app::bidder::google::scheduled_sync(&store, &google, &config, clock.as_ref(), &metrics).await;
             }
         });
@@ -225,27 +247,24 @@ impl AppState {
     /// instance), so the first listing after a start or an import is as fast as the next.
     pub fn start_listing_warmup(&self) {
         let warmup = self.listing_warmup();
-        let every = std::time::Duration::from_secs(15);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                warmup.run().await;
-            }
-        });
+        repeat(
+            std::time::Duration::ZERO,
+            std::time::Duration::from_secs(15),
+            move || warmup.clone().run(),
+        );
     }
 
     /// Warms the listing's windows in the background now (after an import).
     pub fn warm_listings_soon(&self) {
         let warmup = self.listing_warmup();
-        tokio::spawn(async move { warmup.run().await });
+        tokio::spawn(warmup.run());
     }
 
     fn listing_warmup(&self) -> ListingWarmup {
         ListingWarmup {
             store: self.store.clone(),
             cache: self.listing_totals.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 
@@ -260,10 +279,9 @@ impl AppState {
             self.alert_holder.clone(),
         );
         let every = std::time::Duration::from_secs(60);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            loop {
-                ticks.tick().await;
+        repeat(every, every, move || {
+            let (store, config, clock, holder) = (store.clone(), config.clone(), clock.clone(), holder.clone());
+            async move {
                 if let Err(e) = rtbcat_app::popups::reports::send_due(&store, &config, clock.as_ref(), &holder).await {
                     tracing::warn!(error = %e, "scheduled reports failed");
                 }

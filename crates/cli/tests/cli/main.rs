@@ -479,3 +479,51 @@ fn seats_discover_and_sync_against_the_fake_google() {
         stderr(&unknown)
     );
 }
+
+/// `GET path` with a bearer token, `Connection: close`: the whole answer, headers and body.
+fn get_with_bearer(addr: &str, path: &str, token: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: rtbcat\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}
+
+/// `rtbcat serve` sums the performance listing's default windows at start, before anyone
+/// asks (its `listing_warmup` job, counted in /metrics).
+#[test]
+fn serve_sums_the_listing_windows_ahead_at_start() {
+    let workspace = Workspace::new();
+    let demo = workspace.rtbcat(&[
+        "demo",
+        "--creatives",
+        "30",
+        "--rows",
+        "2000",
+        "--popup-impressions",
+        "0",
+    ]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let token = "a metrics scraper token long enough";
+    let (mut server, addr) = serve(&workspace, &[("RTBCAT_METRICS_TOKEN", token)]);
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = get_with_bearer(&addr, "/metrics", token);
+        if metrics.contains(r#"job_runs_total{job="listing_warmup",outcome="ok"} 1"#) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        metrics.contains(r#"job_runs_total{job="listing_warmup",outcome="ok"} 1"#),
+        "no listing warm-up within 10 s of the start:\n{metrics}"
+    );
+}

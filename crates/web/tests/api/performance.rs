@@ -437,25 +437,20 @@ async fn the_import_page_lets_editors_upload_and_shows_history() {
     assert!(!html.contains("id=\"import-form\"") && html.contains("can look at imports but not run them"));
 }
 
-/// The listing's default windows summed ahead (what the server does at start and after each
-/// import) answer exactly what a cold listing does, are summed once per data version, and
-/// are summed again, never served stale, once an import moves the version.
-#[tokio::test]
-async fn listing_windows_summed_ahead_match_a_cold_listing() {
-    use rtbcat_app::bidder::catalog::view::{
-        list_with_performance, warm_totals, PerformanceListing, PerformanceSort, TotalsCache,
+/// A first page of the performance listing, with `cache` for the window totals.
+async fn listing_page(
+    store: &rtbcat_app::SharedStore,
+    cache: &rtbcat_app::bidder::catalog::view::TotalsCache,
+    period: rtbcat_core::bidder::performance::metrics::Period,
+    sort: rtbcat_app::bidder::catalog::view::PerformanceSort,
+) -> Value {
+    let query = rtbcat_app::bidder::catalog::CreativeQuery {
+        slim: true,
+        page: 1,
+        page_size: 25,
+        ..Default::default()
     };
-    use rtbcat_core::bidder::performance::metrics::Period;
-    let app = spawn_app(Backend::Sqlite).await;
-    let empty = TotalsCache::default();
-    assert_eq!(
-        warm_totals(&app.store, &empty).await.expect("warm"),
-        0,
-        "no facts: nothing to sum"
-    );
-    app.load_demo(11, 40, 4000).await;
-
-    let listing = |period, sort| PerformanceListing {
+    let listing = rtbcat_app::bidder::catalog::view::PerformanceListing {
         period,
         as_of: None,
         geo: None,
@@ -463,50 +458,83 @@ async fn listing_windows_summed_ahead_match_a_cold_listing() {
         sort,
         descending: true,
     };
-    let page = |cache: &'static TotalsCache, period, sort| {
-        let store = app.store.clone();
-        async move {
-            let query = rtbcat_app::bidder::catalog::CreativeQuery {
-                slim: true,
-                page: 1,
-                page_size: 25,
-                ..Default::default()
-            };
-            let (page, _) = list_with_performance(&store, cache, query, listing(period, sort))
-                .await
-                .expect("listing");
-            serde_json::to_value(page).expect("json")
-        }
-    };
-    let agree = |warmed: &'static TotalsCache| async move {
-        for period in Period::ALL {
-            for sort in [PerformanceSort::Spend, PerformanceSort::Cpc, PerformanceSort::Ctr] {
-                let cold: &'static TotalsCache = Box::leak(Box::default());
-                let expected = page(cold, period, sort).await;
-                assert_eq!(page(warmed, period, sort).await, expected, "{period:?} by {sort:?}");
-            }
-        }
-    };
+    let (page, _) = rtbcat_app::bidder::catalog::view::list_with_performance(store, cache, query, listing)
+        .await
+        .expect("listing");
+    serde_json::to_value(page).expect("json")
+}
 
-    let warmed: &'static TotalsCache = Box::leak(Box::default());
+/// Every period, by spend, CPC and CTR: `cache` answers exactly what a cold cache does.
+async fn listings_agree(store: &rtbcat_app::SharedStore, cache: &rtbcat_app::bidder::catalog::view::TotalsCache) {
+    use rtbcat_app::bidder::catalog::view::{PerformanceSort, TotalsCache};
+    for period in rtbcat_core::bidder::performance::metrics::Period::ALL {
+        for sort in [PerformanceSort::Spend, PerformanceSort::Cpc, PerformanceSort::Ctr] {
+            let expected = listing_page(store, &TotalsCache::default(), period, sort).await;
+            assert_eq!(
+                listing_page(store, cache, period, sort).await,
+                expected,
+                "{period:?} by {sort:?}"
+            );
+        }
+    }
+}
+
+/// The listing's default windows summed ahead (what the server does at start and after each
+/// import) answer exactly what a cold listing does, are summed once per data version, and
+/// are summed again, never served stale, once an import moves the version. The server sums
+/// them after an HTTP import by itself (its `listing_warmup` job).
+#[tokio::test]
+async fn listing_windows_summed_ahead_match_a_cold_listing() {
+    use rtbcat_app::bidder::catalog::view::{warm_totals, PerformanceSort, TotalsCache};
+    use rtbcat_core::bidder::performance::metrics::Period;
+    let app = spawn_app(Backend::Sqlite).await;
+    let warmed = TotalsCache::default();
+    assert_eq!(
+        warm_totals(&app.store, &warmed).await.expect("warm"),
+        0,
+        "no facts: nothing to sum"
+    );
+    app.load_demo(11, 40, 4000).await;
+
     // Four periods, each with the window before it for the trend except `all`.
-    assert_eq!(warm_totals(&app.store, warmed).await.expect("warm"), 7);
-    assert_eq!(warm_totals(&app.store, warmed).await.expect("warm"), 0, "kept");
-    agree(warmed).await;
+    assert_eq!(warm_totals(&app.store, &warmed).await.expect("warm"), 7);
+    assert_eq!(warm_totals(&app.store, &warmed).await.expect("warm"), 0, "kept");
+    listings_agree(&app.store, &warmed).await;
     // The same windows as the listings': after listing every period, nothing is left to sum.
-    let listed: &'static TotalsCache = Box::leak(Box::default());
-    agree(listed).await;
-    assert_eq!(warm_totals(&app.store, listed).await.expect("warm"), 0);
+    let listed = TotalsCache::default();
+    listings_agree(&app.store, &listed).await;
+    assert_eq!(warm_totals(&app.store, &listed).await.expect("warm"), 0);
 
     // An import on the newest day moves the data version: everything is summed again.
     let newest = app.store.latest_fact_date().await.expect("date").expect("facts");
-    let top = page(warmed, Period::Yesterday, PerformanceSort::Spend).await;
+    let top = listing_page(&app.store, &warmed, Period::Yesterday, PerformanceSort::Spend).await;
     let creative = top["items"][0]["creative_id"].as_str().expect("creative").to_string();
     let report =
         format!("Day,Creative ID,Country,Impressions,Clicks,Spend\n{newest},{creative},Iceland,1000,50,$987.65\n");
     let editor = app.client_as(Role::Editor).await;
     let (status, body) = upload(&app, &editor, "late.csv", report.into_bytes()).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(warm_totals(&app.store, warmed).await.expect("warm"), 7);
-    agree(warmed).await;
+    assert_eq!(warm_totals(&app.store, &warmed).await.expect("warm"), 7);
+    listings_agree(&app.store, &warmed).await;
+
+    // The server itself summed them after that import.
+    let admin = app.client_as(Role::Admin).await;
+    for attempt in 0.. {
+        let metrics = admin
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        if metrics.contains(r#"job_runs_total{job="listing_warmup",outcome="ok"} 1"#) {
+            break;
+        }
+        assert!(
+            attempt < 100,
+            "no listing warm-up within 10 s of the import:\n{metrics}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -288,6 +288,7 @@ pub(crate) fn campaign_cuts_sql(
             format!("m.campaign_id = ?3{bigint}"),
         )
     } else {
+        // Still names ?3 (NULL here), so both texts take the same three parameters.
         (format!("?3{bigint} IS NULL"), format!("?3{bigint} IS NULL"))
     };
     format!(
