@@ -10,27 +10,7 @@ source "$(dirname "$0")/lib.sh"
 rows=${1:-1000000}
 unset DATABASE_URL
 
-python3 - "$work" "$rows" <<'PY'
-import random, sys
-work, rows = sys.argv[1], int(sys.argv[2])
-rng = random.Random(7)
-countries = [("BR", "Brazil"), ("US", "United States"), ("IE", "Ireland"), ("IN", "India"), ("AO", "Angola"), ("DE", "Germany")]
-devices = [("mobile", "High-end mobile devices"), ("desktop", "Desktop"), ("tablet", "Tablets")]
-with open(f"{work}/seed.csv", "w") as seed, open(f"{work}/ab.csv", "w", newline="") as ab:
-    seed.write("creative_id,date,hour,impressions,clicks,spend,geography,device_type\n")
-    ab.write("\ufeff#Day,Hour,Creative ID,Creative size,Country,Platform,Impressions,Clicks,Spend (buyer currency)\r\n")
-    for n in range(rows):
-        creative = 70000 + (n % 652) * 37
-        day = 1 + (n // 652 // 24 // 18) % 28
-        hour = (n // 652) % 24
-        cc, country = countries[(n // (652 * 24)) % len(countries)]
-        dev, platform = devices[(n // (652 * 24 * 6)) % len(devices)]
-        imps = rng.randint(100, 50000)
-        clicks = rng.randint(0, imps // 50)
-        spend = imps * rng.randint(50, 400) / 100000
-        seed.write(f"{creative},2026-10-{day:02d},{hour},{imps},{clicks},{spend:.2f},{cc},{dev}\n")
-        ab.write(f'10/{day}/26,{hour},{creative},300 X 250,{country},{platform},"{imps:,}",{clicks},"${spend:,.2f}"\r\n')
-PY
+python3 bench/seed_facts.py "$work" "$rows"
 echo "files: $rows rows each; seed $(du -h "$work/seed.csv" | cut -f1), Authorized Buyers $(du -h "$work/ab.csv" | cut -f1)"
 
 RTBCAT_DATA_DIR=$work/catalog "$bin" demo >/dev/null
