@@ -150,8 +150,10 @@ impl ListingWarmup {
     }
 }
 
-/// Runs `job` every `every` while the server runs, the first time `first_after` from now (a
-/// run that overruns its interval is followed by the next at once).
+/// Runs `job` every `every` while the server runs, the first time `first_after` from now. A
+/// run that overruns its interval is followed by the next at once, and only one: missed runs
+/// are not made up in a burst (a stalled process would otherwise sync or alert several times
+/// in a row), and the interval counts again from there.
 fn repeat<F, Fut>(first_after: std::time::Duration, every: std::time::Duration, mut job: F)
 where
     F: FnMut() -> Fut + Send + 'static,
@@ -159,6 +161,7 @@ where
 {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + first_after, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
             job().await;
@@ -428,5 +431,32 @@ impl App {
             let _ = task.await;
         }
         served
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A first run that overruns three intervals is followed by one run at once, then the
+    /// interval again: the missed runs are not made up (that would be four runs by 36 s).
+    #[tokio::test(start_paused = true)]
+    async fn a_run_that_overruns_is_not_made_up_in_a_burst() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = runs.clone();
+        super::repeat(Duration::ZERO, Duration::from_secs(10), move || {
+            let counted = counted.clone();
+            async move {
+                if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                    tokio::time::sleep(Duration::from_secs(35)).await;
+                }
+            }
+        });
+        tokio::time::sleep(Duration::from_secs(36)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "the overrun is followed by one run");
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "then one per interval");
     }
 }
