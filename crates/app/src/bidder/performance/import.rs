@@ -5,8 +5,10 @@
 //! commits only after the last row. Bad rows are skipped and reported with line, column and
 //! reason; an interrupted import leaves nothing behind and re-running it completes it.
 
-use rtbcat_core::bidder::performance::report::{ParsedRow, ReportKind, ReportLayout, RowError};
-use rtbcat_store::{FactBatch, ImportRecord, NewAuditEntry, SharedStore, StoreError};
+use rtbcat_core::bidder::performance::report::{
+    sort_by_key, ParsedRow, PerformanceFact, ReportKind, ReportLayout, RowError,
+};
+use rtbcat_store::{FactBatch, FactBatching, ImportRecord, NewAuditEntry, SharedStore, StoreError};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -15,10 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use time::Date;
 
-/// Facts per batch sent to the store; bounds memory whatever the file size.
-const BATCH_ROWS: usize = 10_000;
-/// Batches in flight between parser and store.
-const BATCHES_IN_FLIGHT: usize = 4;
+/// Traffic facts per batch sent to the store; bounds memory whatever the file size.
+/// Performance facts go in the batches the store asks for ([`FactBatching`]).
+const TRAFFIC_BATCH_ROWS: usize = 10_000;
 /// Row errors listed in the report; the rest are counted.
 pub const MAX_LISTED_ROW_ERRORS: usize = 100;
 /// The longest row (or header) a report may have, in bytes. Real rows are a few hundred
@@ -125,6 +126,7 @@ fn parse_into_batches<R: Read>(
     reader: R,
     options: &ImportOptions,
     known: &FxHashMap<String, Option<String>>,
+    batching: FactBatching,
     progress: Arc<ImportProgress>,
     batches: tokio::sync::mpsc::Sender<FactBatch>,
     started: std::time::Instant,
@@ -179,7 +181,7 @@ fn parse_into_batches<R: Read>(
         size_bytes: 0,
     };
     let mut unknown: FxHashSet<String> = FxHashSet::default();
-    let mut performance = Vec::with_capacity(BATCH_ROWS);
+    let mut performance = Vec::with_capacity(batching.rows);
     let mut traffic = Vec::new();
     let note_error = |outcome: &mut ParseOutcome, error: RowError| {
         outcome.skipped += 1;
@@ -197,6 +199,12 @@ fn parse_into_batches<R: Read>(
         batches
             .blocking_send(batch)
             .map_err(|_| read_error(file, "the database writer stopped"))
+    };
+    let performance_batch = |mut rows: Vec<PerformanceFact>| {
+        if batching.key_order {
+            sort_by_key(&mut rows);
+        }
+        FactBatch::Performance(rows)
     };
     loop {
         if progress.cancelled.load(Ordering::Relaxed) {
@@ -258,16 +266,16 @@ fn parse_into_batches<R: Read>(
                     }
                 }
                 performance.push(fact);
-                if performance.len() >= BATCH_ROWS {
-                    send(FactBatch::Performance(std::mem::replace(
+                if performance.len() >= batching.rows {
+                    send(performance_batch(std::mem::replace(
                         &mut performance,
-                        Vec::with_capacity(BATCH_ROWS),
+                        Vec::with_capacity(batching.rows),
                     )))?;
                 }
             }
             Ok(ParsedRow::Traffic(fact)) => {
                 traffic.push(*fact);
-                if traffic.len() >= BATCH_ROWS {
+                if traffic.len() >= TRAFFIC_BATCH_ROWS {
                     send(FactBatch::Traffic(std::mem::take(&mut traffic)))?;
                 }
             }
@@ -275,7 +283,7 @@ fn parse_into_batches<R: Read>(
         }
     }
     if !performance.is_empty() {
-        send(FactBatch::Performance(performance))?;
+        send(performance_batch(performance))?;
     }
     if !traffic.is_empty() {
         send(FactBatch::Traffic(traffic))?;
@@ -332,10 +340,11 @@ pub async fn import_report<R: Read + Send + 'static>(
             })
             .or_insert(Some(seat));
     }
-    let (batch_tx, batch_rx) = tokio::sync::mpsc::channel(BATCHES_IN_FLIGHT);
+    let batching = store.fact_batching();
+    let (batch_tx, batch_rx) = tokio::sync::mpsc::channel(batching.in_flight.max(1));
     let parser_options = options.clone();
     let parser = tokio::task::spawn_blocking(move || {
-        parse_into_batches(reader, &parser_options, &known, progress, batch_tx, started)
+        parse_into_batches(reader, &parser_options, &known, batching, progress, batch_tx, started)
     });
     let writer = store.write_facts(batch_rx);
     let (parsed, written) = tokio::join!(parser, writer);
@@ -636,6 +645,59 @@ mod tests {
         assert!(error.to_string().contains("cancelled"), "{error}");
         assert!(store.recent_imports(10).await.expect("imports").is_empty());
         assert_eq!(store.catalog_stats().await.expect("stats").performance.fact_rows, 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rows_out_of_key_order_keep_the_last_row_of_a_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = rtbcat_store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .expect("store");
+        // The SQLite store takes facts sorted by key: the key (b, 11-02, US) comes three times
+        // among rows of other keys, and its last row (60) must be what stays.
+        let file = "creative_id,date,hour,impressions,clicks,spend,geography,device_type\n\
+            b,2026-11-02,0,10,1,1.00,US,mobile\n\
+            a,2026-11-01,0,20,2,2.00,US,mobile\n\
+            b,2026-11-01,0,30,3,3.00,US,mobile\n\
+            b,2026-11-02,0,40,4,4.00,US,mobile\n\
+            a,2026-11-01,0,50,5,5.00,DE,mobile\n\
+            b,2026-11-02,0,60,6,6.00,US,mobile\n";
+        let options = ImportOptions {
+            file_name: "scrambled.csv".into(),
+            actor: "test".into(),
+            strict: false,
+            now_unix: 1_795_262_400,
+            today: time::macros::date!(2026 - 11 - 20),
+        };
+        let report = import_report(
+            &store,
+            std::io::Cursor::new(file.as_bytes().to_vec()),
+            options,
+            Arc::new(ImportProgress::default()),
+        )
+        .await
+        .expect("import");
+        assert_eq!(
+            (report.imported, report.updated),
+            (4, 2),
+            "four keys, two rows replaced"
+        );
+        let mut totals: Vec<(String, i64, i64)> = store
+            .performance_totals(rtbcat_store::FactFilter {
+                start: None,
+                end: None,
+                country: None,
+            })
+            .await
+            .expect("totals")
+            .into_iter()
+            .map(|t| (t.creative_id, t.impressions, t.spend_micros))
+            .collect();
+        totals.sort();
+        assert_eq!(
+            totals,
+            vec![("a".to_string(), 70, 7_000_000), ("b".to_string(), 90, 9_000_000)]
+        );
     }
 
     #[test]

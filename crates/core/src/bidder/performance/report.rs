@@ -442,6 +442,44 @@ pub struct PerformanceFact {
     pub bids: Option<i64>,
 }
 
+/// A fact's key as the stores order it: creative first, so a creative's facts are one range.
+/// No hour sorts before hour 0, as the stores keep it (-1).
+pub type FactKey<'a> = (&'a str, Date, Option<u8>, &'a str, &'a str, &'a str, &'a str);
+
+impl PerformanceFact {
+    pub fn key(&self) -> FactKey<'_> {
+        (
+            &self.creative_id,
+            self.date,
+            self.hour,
+            &self.country,
+            self.device.as_str(),
+            &self.placement,
+            self.seat_id.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+/// Puts facts in key order, in place. Stable: of two rows with one key, the file's later one
+/// stays later, so it still wins when the rows are upserted in this order. The sort moves
+/// indices; each fact then moves once, along the permutation's cycles, with no second copy.
+pub fn sort_by_key(facts: &mut [PerformanceFact]) {
+    let mut order: Vec<usize> = (0..facts.len()).collect();
+    order.sort_by(|&a, &b| facts[a].key().cmp(&facts[b].key()));
+    // order[k] is the fact that belongs at k. Follow each cycle from its first position,
+    // marking every position filled by pointing it at itself.
+    for start in 0..facts.len() {
+        let mut current = start;
+        while order[current] != start {
+            let next = order[current];
+            facts.swap(current, next);
+            order[current] = current;
+            current = next;
+        }
+        order[current] = current;
+    }
+}
+
 /// A traffic or quality fact: funnel, bid filtering, quality reports and the bidder's own
 /// request counts. Only the metrics the report carries are set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]

@@ -437,3 +437,51 @@ fn a_log_timestamp_is_a_day_and_an_hour() {
     );
     assert_eq!(split_timestamp("1/11/26"), ("1/11/26", None));
 }
+
+#[test]
+fn facts_sort_by_key_keeping_the_file_order_of_a_key() {
+    // 1,000 rows over 12 keys in a scrambled order; each fact's impressions is its row number.
+    let creatives = ["b", "a", "c"];
+    let countries = ["US", "DE"];
+    let mut facts: Vec<PerformanceFact> = (0..1000i64)
+        .map(|row| {
+            let scramble = usize::try_from(row * 7919 % 1000).expect("small");
+            PerformanceFact {
+                seat_id: None,
+                creative_id: creatives[scramble % 3].to_string(),
+                date: date!(2026 - 10 - 01).saturating_add(time::Duration::days((scramble % 2) as i64)),
+                hour: None,
+                country: countries[(scramble / 3) % 2].to_string(),
+                device: Device::Mobile,
+                placement: String::new(),
+                impressions: row,
+                clicks: 0,
+                spend_micros: 0,
+                reached_queries: None,
+                bids: None,
+            }
+        })
+        .collect();
+    let mut before: Vec<i64> = facts.iter().map(|f| f.impressions).collect();
+    sort_by_key(&mut facts);
+    for pair in facts.windows(2) {
+        let (earlier, later) = (&pair[0], &pair[1]);
+        assert!(
+            earlier.key() <= later.key(),
+            "{:?} before {:?}",
+            earlier.key(),
+            later.key()
+        );
+        if earlier.key() == later.key() {
+            assert!(
+                earlier.impressions < later.impressions,
+                "rows of one key keep their file order"
+            );
+        }
+    }
+    let mut after: Vec<i64> = facts.iter().map(|f| f.impressions).collect();
+    before.sort_unstable();
+    after.sort_unstable();
+    assert_eq!(before, after, "every fact once, none lost or repeated");
+    assert_eq!(facts[0].key().0, "a");
+}

@@ -32,6 +32,19 @@ pub enum FactBatch {
     Commit(Option<Box<ImportRecord>>),
 }
 
+/// How a store takes an import's facts fastest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactBatching {
+    /// Performance facts per batch.
+    pub rows: usize,
+    /// Batches queued between the parser and the store.
+    pub in_flight: usize,
+    /// Each batch sorted by the fact key first (stably, so the file's last row of a key still
+    /// wins): a b-tree keyed by it then takes the batch in one ordered pass instead of a
+    /// random descent per row.
+    pub key_order: bool,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FactCounts {
     /// Rows that were new.
@@ -161,6 +174,9 @@ pub trait PerformanceStore: Send + Sync {
     /// (creative id, seat) of every creative in the catalog: facts for unknown creatives are
     /// flagged, and facts are filed under the creative's seat.
     async fn creative_seats(&self) -> StoreResult<Vec<(String, String)>>;
+
+    /// The batches [`write_facts`](Self::write_facts) takes fastest.
+    fn fact_batching(&self) -> FactBatching;
 
     /// Upsert streamed facts in one transaction (see [`FactBatch`]).
     async fn write_facts(&self, batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts>;

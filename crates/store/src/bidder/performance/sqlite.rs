@@ -138,6 +138,20 @@ impl PerformanceStore for SqliteStore {
         .await
     }
 
+    fn fact_batching(&self) -> FactBatching {
+        // Rows in key order walk the facts' b-tree in one pass per batch instead of descending
+        // it at random for each row. 1M rows, 4 rounds side by side: 2.02-2.16 s in file order
+        // (10k-row batches) against 1.74-1.81 s in sorted 50k-row batches into an empty table,
+        // 2.24-2.28 against 1.77-1.87 s for new days of the same creatives; peak memory 95-102
+        // → 130-139 MB (100k-row batches were no faster and took 175 MB). One batch queued is
+        // enough: the parser fills and sorts the next while the writer writes.
+        FactBatching {
+            rows: 50_000,
+            in_flight: 1,
+            key_order: true,
+        }
+    }
+
     async fn write_facts(&self, mut batches: tokio::sync::mpsc::Receiver<FactBatch>) -> StoreResult<FactCounts> {
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
