@@ -156,6 +156,25 @@ async fn performance_story(engine: Engine) {
     assert_eq!(rollup.len(), 50);
     assert_eq!(rollup, facts, "a replaced day's rollup is its facts summed");
     assert_eq!(store.catalog_stats().await.expect("stats").performance.fact_rows, 800);
+
+    // Stored and new keys in turn (SQLite's writer guesses each row from the one before, so
+    // this makes every guess wrong): each row is still counted, written and rolled up once.
+    let fourth_day = |n: i64| PerformanceFact {
+        date: time::macros::date!(2026 - 01 - 14),
+        ..fact(n, 4)
+    };
+    let rows: Vec<_> = (0..100).flat_map(|n| [fact(n, 5), fourth_day(n)]).collect();
+    let counts = import(store, vec![FactBatch::Performance(rows), FactBatch::Commit(None)])
+        .await
+        .expect("stored and new in turn");
+    assert_eq!((counts.inserted, counts.updated), (100, 100));
+    assert_eq!(clicks_on(store, "2026-01-11").await, 100 * 5 + 400 * 2);
+    assert_eq!(clicks_on(store, "2026-01-14").await, 100 * 4);
+    for day in ["2026-01-11", "2026-01-14"] {
+        let [rollup, facts] = rollup_and_facts(store, day).await;
+        assert_eq!(rollup, facts, "{day}: the rollup is its facts summed");
+    }
+    assert_eq!(store.catalog_stats().await.expect("stats").performance.fact_rows, 900);
 }
 
 /// `keys` facts on each of `days` (placements make every key distinct), with `clicks` each.

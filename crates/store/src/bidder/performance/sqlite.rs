@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::engine::sqlite::*;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
 
@@ -162,8 +162,9 @@ impl PerformanceStore for SqliteStore {
             let mut rollup = RollupDelta::default();
             let mut traffic_days: std::collections::BTreeSet<time::Date> = std::collections::BTreeSet::new();
             {
-                // Insert first and update only on a conflict: a fresh row costs one b-tree descent,
-                // and `changes()` tells new from replaced without a RETURNING round trip.
+                // A new fact costs one statement, the insert (`changes()` tells new from
+                // replaced); a stored one two, the read of its old values (for the rollups'
+                // deltas) and the update, once the previous row was a stored one too.
                 let mut insert_perf = tx.prepare_cached(&format!(
                     "INSERT INTO performance_metrics ({}) VALUES ({}) ON CONFLICT DO NOTHING",
                     PERFORMANCE_COLUMNS,
@@ -182,6 +183,9 @@ impl PerformanceStore for SqliteStore {
                     traffic_update()
                 ))?;
                 let mut date_text = String::with_capacity(10);
+                // Rows come in runs: all new (days not stored yet) or all stored (a report
+                // imported again, or a "last 7 days" export taken daily).
+                let mut expect_stored = false;
                 while let Some(batch) = batches.blocking_recv() {
                     match batch {
                         FactBatch::Performance(rows) => {
@@ -208,11 +212,22 @@ impl PerformanceStore for SqliteStore {
                                     clicks: f.clicks,
                                     fact_rows: 1,
                                 };
-                                if insert_perf.execute(values)? == 1 {
-                                    counts.inserted += 1;
+                                let read_stored = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+                                // Try first what the previous row was: one statement for a new
+                                // fact (the insert), two for a stored one (read, update).
+                                let stored: Option<(i64, i64, i64)> = if expect_stored {
+                                    let stored = previous_perf.query_row(&values[..7], read_stored).optional()?;
+                                    if stored.is_none() {
+                                        insert_perf.execute(values)?;
+                                    }
+                                    stored
+                                } else if insert_perf.execute(values)? == 1 {
+                                    None
                                 } else {
-                                    let (impressions, clicks, spend_micros): (i64, i64, i64) = previous_perf
-                                        .query_row(&values[..7], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                                    Some(previous_perf.query_row(&values[..7], read_stored)?)
+                                };
+                                expect_stored = stored.is_some();
+                                if let Some((impressions, clicks, spend_micros)) = stored {
                                     update_perf.execute(values)?;
                                     counts.updated += 1;
                                     change = DailyTotals {
@@ -221,6 +236,8 @@ impl PerformanceStore for SqliteStore {
                                         clicks: f.clicks - clicks,
                                         fact_rows: 0,
                                     };
+                                } else {
+                                    counts.inserted += 1;
                                 }
                                 rollup.add(&f.creative_id, f.date, Cut::country(&f.country), change);
                                 rollup.add(&f.creative_id, f.date, Cut::Device(f.device.as_str()), change);
