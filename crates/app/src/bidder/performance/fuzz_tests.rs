@@ -18,7 +18,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// A new SQLite file per case (the directory lives as long as the store is used).
-async fn fresh_store() -> (tempfile::TempDir, rtbcat_store::SharedStore) {
+pub(super) async fn fresh_store() -> (tempfile::TempDir, rtbcat_store::SharedStore) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = rtbcat_store::open(&format!("sqlite://{}", dir.path().join("f.db").display()))
         .await

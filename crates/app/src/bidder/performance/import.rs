@@ -564,6 +564,7 @@ impl Drop for CancelOnDrop {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fuzz_tests::fresh_store;
     use super::*;
 
     #[test]
@@ -579,6 +580,16 @@ mod tests {
             let slow = std::io::BufReader::with_capacity(1, input);
             CrlfToLf::new(slow).read_to_end(&mut out).expect("read");
             assert_eq!(out, expected, "{input:?}");
+        }
+    }
+
+    fn test_options(file_name: &str) -> ImportOptions {
+        ImportOptions {
+            file_name: file_name.into(),
+            actor: "test".into(),
+            strict: false,
+            now_unix: 1_795_262_400,
+            today: time::macros::date!(2026 - 11 - 20),
         }
     }
 
@@ -607,10 +618,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_import_whose_caller_went_away_commits_nothing() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = rtbcat_store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .expect("store");
+        let (_dir, store) = fresh_store().await;
         let progress = Arc::new(ImportProgress::default());
         let guard = CancelOnDrop::new(progress.clone());
         let watcher = {
@@ -623,13 +631,7 @@ mod tests {
                 drop(guard);
             })
         };
-        let options = ImportOptions {
-            file_name: "endless.csv".into(),
-            actor: "test".into(),
-            strict: false,
-            now_unix: 1_795_262_400,
-            today: time::macros::date!(2026 - 11 - 20),
-        };
+        let options = test_options("endless.csv");
         let result = import_report(
             &store,
             EndlessRows {
@@ -649,10 +651,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn rows_out_of_key_order_keep_the_last_row_of_a_key() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = rtbcat_store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .expect("store");
+        let (_dir, store) = fresh_store().await;
         // The SQLite store takes facts sorted by key: the key (b, 11-02, US) comes three times
         // among rows of other keys, and its last row (60) must be what stays.
         let file = "creative_id,date,hour,impressions,clicks,spend,geography,device_type\n\
@@ -662,13 +661,7 @@ mod tests {
             b,2026-11-02,0,40,4,4.00,US,mobile\n\
             a,2026-11-01,0,50,5,5.00,DE,mobile\n\
             b,2026-11-02,0,60,6,6.00,US,mobile\n";
-        let options = ImportOptions {
-            file_name: "scrambled.csv".into(),
-            actor: "test".into(),
-            strict: false,
-            now_unix: 1_795_262_400,
-            today: time::macros::date!(2026 - 11 - 20),
-        };
+        let options = test_options("scrambled.csv");
         let report = import_report(
             &store,
             std::io::Cursor::new(file.as_bytes().to_vec()),
@@ -683,11 +676,7 @@ mod tests {
             "four keys, two rows replaced"
         );
         let mut totals: Vec<(String, i64, i64)> = store
-            .performance_totals(rtbcat_store::FactFilter {
-                start: None,
-                end: None,
-                country: None,
-            })
+            .performance_totals(rtbcat_store::FactFilter::default())
             .await
             .expect("totals")
             .into_iter()
