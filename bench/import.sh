@@ -52,7 +52,11 @@ python3 -c "print(f\"{'sqlite3 .import into a keyed table':<40} {$keyed_baseline
 # the plain load above, then one INSERT … SELECT. Its time is the plain load's plus the
 # insert's, so it is what sqlite3 itself needs to get these rows keyed, CSV parsing included.
 sqlite3 "$work/baseline.db" "CREATE TABLE perf_facts (creative_id TEXT NOT NULL, date TEXT NOT NULL, hour INTEGER NOT NULL, country TEXT NOT NULL, device TEXT NOT NULL, placement TEXT NOT NULL DEFAULT '', seat_id TEXT NOT NULL DEFAULT '', impressions INTEGER NOT NULL, clicks INTEGER NOT NULL, spend_micros INTEGER NOT NULL, reached_queries INTEGER, bids INTEGER, PRIMARY KEY (creative_id, date, hour, country, device, placement, seat_id)) WITHOUT ROWID"
-insert_rate=$(rate_of sqlite3 "$work/baseline.db" "PRAGMA cache_size = -65536; INSERT INTO perf_facts SELECT creative_id, date, CAST(hour AS INTEGER), geography, device_type, '', '', impressions, clicks, CAST(ROUND(spend * 1000000) AS INTEGER), NULL, NULL FROM perf_plain WHERE true ON CONFLICT DO NOTHING")
+# The plain table's rows into the keyed one, as ours are converted (spend to micros).
+into_our_key() { # SOURCE_TABLE
+  echo "PRAGMA cache_size = -65536; INSERT INTO perf_facts SELECT creative_id, date, CAST(hour AS INTEGER), geography, device_type, '', '', impressions, clicks, CAST(ROUND(spend * 1000000) AS INTEGER), NULL, NULL FROM $1 WHERE true ON CONFLICT DO NOTHING"
+}
+insert_rate=$(rate_of sqlite3 "$work/baseline.db" "$(into_our_key perf_plain)")
 facts_baseline=$(python3 -c "print(1 / (1 / $baseline + 1 / $insert_rate))")
 python3 -c "print(f\"{'sqlite3 .import + INSERT…SELECT, our key':<40} {$facts_baseline:>10,.0f} rows/s  (the INSERT alone {$insert_rate:,.0f} rows/s)\")"
 # A larger page (fewer, wider b-tree nodes) for the same rows, in file order, into the same
@@ -60,7 +64,7 @@ python3 -c "print(f\"{'sqlite3 .import + INSERT…SELECT, our key':<40} {$facts_
 facts_table=$(sqlite3 "$work/baseline.db" "SELECT sql FROM sqlite_schema WHERE name = 'perf_facts'")
 for page in 4096 16384 65536; do
   sqlite3 "$work/page$page.db" "PRAGMA page_size = $page; PRAGMA journal_mode = WAL; $facts_table" >/dev/null
-  page_rate=$(rate_of sqlite3 "$work/page$page.db" "ATTACH '$work/baseline.db' AS plain; PRAGMA cache_size = -65536; INSERT INTO perf_facts SELECT creative_id, date, CAST(hour AS INTEGER), geography, device_type, '', '', impressions, clicks, CAST(ROUND(spend * 1000000) AS INTEGER), NULL, NULL FROM plain.perf_plain WHERE true ON CONFLICT DO NOTHING")
+  page_rate=$(rate_of sqlite3 "$work/page$page.db" "ATTACH '$work/baseline.db' AS plain; $(into_our_key plain.perf_plain)")
   [ "$page" = 4096 ] && default_page_rate=$page_rate
   python3 -c "print(f\"{'  INSERT…SELECT, $page-byte pages':<40} {$page_rate:>10,.0f} rows/s  ({$page_rate / $default_page_rate:.2f} x 4096-byte pages)\")"
 done

@@ -6,7 +6,7 @@
 //! reason; an interrupted import leaves nothing behind and re-running it completes it.
 
 use rtbcat_core::bidder::performance::report::{
-    sort_by_key, ParsedRow, PerformanceFact, ReportKind, ReportLayout, RowError,
+    sort_by_fact_key, ParsedRow, PerformanceFact, ReportKind, ReportLayout, RowError,
 };
 use rtbcat_store::{FactBatch, FactBatching, ImportRecord, NewAuditEntry, SharedStore, StoreError};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -202,7 +202,7 @@ fn parse_into_batches<R: Read>(
     };
     let performance_batch = |mut rows: Vec<PerformanceFact>| {
         if batching.key_order {
-            sort_by_key(&mut rows);
+            sort_by_fact_key(&mut rows);
         }
         FactBatch::Performance(rows)
     };

@@ -463,7 +463,7 @@ impl PerformanceFact {
 /// Puts facts in key order, in place. Stable: of two rows with one key, the file's later one
 /// stays later, so it still wins when the rows are upserted in this order. The sort moves
 /// indices; each fact then moves once, along the permutation's cycles, with no second copy.
-pub fn sort_by_key(facts: &mut [PerformanceFact]) {
+pub fn sort_by_fact_key(facts: &mut [PerformanceFact]) {
     let mut order: Vec<usize> = (0..facts.len()).collect();
     order.sort_by(|&a, &b| facts[a].key().cmp(&facts[b].key()));
     // order[k] is the fact that belongs at k. Follow each cycle from its first position,

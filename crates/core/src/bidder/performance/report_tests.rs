@@ -439,7 +439,7 @@ fn a_log_timestamp_is_a_day_and_an_hour() {
 }
 
 #[test]
-fn facts_sort_by_key_keeping_the_file_order_of_a_key() {
+fn facts_sort_by_fact_key_keeping_the_file_order_of_a_key() {
     // 1,000 rows over 12 keys in a scrambled order; each fact's impressions is its row number.
     let creatives = ["b", "a", "c"];
     let countries = ["US", "DE"];
@@ -463,7 +463,7 @@ fn facts_sort_by_key_keeping_the_file_order_of_a_key() {
         })
         .collect();
     let mut before: Vec<i64> = facts.iter().map(|f| f.impressions).collect();
-    sort_by_key(&mut facts);
+    sort_by_fact_key(&mut facts);
     for pair in facts.windows(2) {
         let (earlier, later) = (&pair[0], &pair[1]);
         assert!(

@@ -186,6 +186,9 @@ impl PerformanceStore for SqliteStore {
                 // Rows come in runs: all new (days not stored yet) or all stored (a report
                 // imported again, or a "last 7 days" export taken daily).
                 let mut expect_stored = false;
+                let read_stored = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, i64)> {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                };
                 while let Some(batch) = batches.blocking_recv() {
                     match batch {
                         FactBatch::Performance(rows) => {
@@ -212,19 +215,17 @@ impl PerformanceStore for SqliteStore {
                                     clicks: f.clicks,
                                     fact_rows: 1,
                                 };
-                                let read_stored = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
                                 // Try first what the previous row was: one statement for a new
                                 // fact (the insert), two for a stored one (read, update).
-                                let stored: Option<(i64, i64, i64)> = if expect_stored {
-                                    let stored = previous_perf.query_row(&values[..7], read_stored).optional()?;
-                                    if stored.is_none() {
-                                        insert_perf.execute(values)?;
-                                    }
-                                    stored
-                                } else if insert_perf.execute(values)? == 1 {
-                                    None
+                                let read_first = if expect_stored {
+                                    previous_perf.query_row(&values[..7], read_stored).optional()?
                                 } else {
-                                    Some(previous_perf.query_row(&values[..7], read_stored)?)
+                                    None
+                                };
+                                let stored = match read_first {
+                                    Some(stored) => Some(stored),
+                                    None if insert_perf.execute(values)? == 1 => None,
+                                    None => Some(previous_perf.query_row(&values[..7], read_stored)?),
                                 };
                                 expect_stored = stored.is_some();
                                 if let Some((impressions, clicks, spend_micros)) = stored {
