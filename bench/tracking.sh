@@ -100,6 +100,9 @@ run_backend() { # label database_url(or empty for SQLite)
   export RTBCAT_DATA_DIR=$dir
   "$bin" demo --rows 0 --popup-impressions 0 >/dev/null
   "$bin" popup tokens --property mff --count 1500000 >"$dir/tokens.txt"
+  # The token files (230 MB here) and the previous backend's database are still in the page
+  # cache, unwritten: written back during a load, they stall its log flushes (see docs/popups.md).
+  sync
   start_server "$dir/serve.log"
   local ping
   ping=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$addr/ping" | awk '/Requests\/sec/ {print $2}')
@@ -109,6 +112,7 @@ run_backend() { # label database_url(or empty for SQLite)
   note=$(learning_on)
   # Enough for 60,000 impressions/s over the run.
   "$bin" popup tokens --property mff --count $((seconds * 60000)) >"$dir/tokens-arm.txt"
+  sync
   serve_learning=$(serve_load)
   learning_out=$(impression_load "$dir/tokens-arm.txt")
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
