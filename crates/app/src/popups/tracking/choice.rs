@@ -35,8 +35,8 @@ pub fn delivered(candidate: &OfferCandidate) -> rules::Delivered {
 impl Tracking {
     /// Forgets the cached running experiments and learned splits (after a change).
     pub fn forget_experiments(&self) {
-        self.experiments.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        self.allocations.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.experiments.forget();
+        self.allocations.forget();
     }
 
     /// The learned split of a property in learning mode (cached); none in priority mode.
@@ -44,23 +44,15 @@ impl Tracking {
         &self,
         property_id: i64,
     ) -> Result<Option<Vec<rtbcat_core::popups::rotation::Allocation>>, TrackError> {
-        let now = self.clock.unix();
-        let cached = self
+        let split = self
             .allocations
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&property_id)
-            .filter(|(at, _)| now - at < ALLOCATION_CACHE_SECONDS)
-            .map(|(_, a)| a.clone());
-        if let Some(hit) = cached {
-            return Ok(hit);
-        }
-        let split =
-            crate::popups::experiments::learning_allocation(&self.store, property_id, self.clock.now().date()).await?;
-        self.allocations
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(property_id, (now, split.clone()));
+            .get(
+                property_id,
+                self.clock.unix_millis(),
+                ALLOCATION_CACHE_SECONDS * 1000,
+                || crate::popups::experiments::learning_allocation(&self.store, property_id, self.clock.now().date()),
+            )
+            .await?;
         Ok(split)
     }
 
@@ -74,26 +66,14 @@ impl Tracking {
         visit: &Visit,
         candidates: &[OfferCandidate],
     ) -> Result<Option<rtbcat_store::Arm>, TrackError> {
-        let now = self.clock.unix();
         let key = (property.id, placement.as_str().to_string());
-        let cached = self
+        let experiment = self
             .experiments
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .filter(|(at, _)| now - at < EXPERIMENT_CACHE_SECONDS)
-            .map(|(_, e)| e.clone());
-        let experiment = match cached {
-            Some(e) => e,
-            None => {
-                let e = self.store.running_experiment(property.id, key.1.clone()).await?;
-                self.experiments
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(key, (now, e.clone()));
-                e
-            }
-        };
+            .get(key, self.clock.unix_millis(), EXPERIMENT_CACHE_SECONDS * 1000, || {
+                self.store
+                    .running_experiment(property.id, placement.as_str().to_string())
+            })
+            .await?;
         let Some(experiment) = experiment else {
             return Ok(None);
         };

@@ -3,6 +3,7 @@
 //! group-commit event writer (`writer`).
 
 use crate::clock::Clock;
+use crate::platform::cache::{Refreshing, RefreshingMap};
 use crate::popups::{Offer, Property};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -113,9 +114,16 @@ pub struct PostbackOutcome {
 
 /// How long the tracking routes may use a cached copy of properties and offers. Saves in
 /// this process drop the cache at once; the TTL bounds staleness from other processes.
-const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+const CACHE_TTL_MS: i64 = 2000;
 
-type Cached<T> = std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<T>>)>>;
+type Cached<T> = Refreshing<Arc<Vec<T>>>;
+
+/// Milliseconds since this process started: the clock of the property and offer copies,
+/// which age in real time whatever the app's clock says.
+fn monotonic_ms() -> i64 {
+    static START: std::sync::LazyLock<std::time::Instant> = std::sync::LazyLock::new(std::time::Instant::now);
+    i64::try_from(START.elapsed().as_millis()).unwrap_or(i64::MAX)
+}
 
 pub struct Tracking {
     store: SharedStore,
@@ -124,20 +132,17 @@ pub struct Tracking {
     writer: EventWriter,
     /// Today's visitor salt, so a hash costs no database round trip.
     salt: std::sync::Mutex<Option<(time::Date, String)>>,
+    /// Held while the day's salt is read or made, so the requests of a new day (or of a cold
+    /// start) wait for one read instead of each writing the salt row at once.
+    salt_loading: tokio::sync::Mutex<()>,
     properties: Cached<Property>,
     offers: Cached<Offer>,
     /// The running experiment per (property, placement), kept a few seconds.
-    experiments: std::sync::Mutex<std::collections::HashMap<(i64, String), CachedExperiment>>,
+    experiments: RefreshingMap<(i64, String), Option<rtbcat_store::Experiment>>,
     /// A learning property's split, recomputed at most every `ALLOCATION_CACHE_SECONDS`.
-    allocations: std::sync::Mutex<std::collections::HashMap<i64, CachedAllocation>>,
+    allocations: RefreshingMap<i64, Option<Vec<rtbcat_core::popups::rotation::Allocation>>>,
     geoip: Option<maxminddb::Reader<Vec<u8>>>,
 }
-
-/// When a placement's running experiment (or its absence) was read.
-type CachedExperiment = (i64, Option<rtbcat_store::Experiment>);
-
-/// When a property's learning split (or its priority mode) was computed.
-type CachedAllocation = (i64, Option<Vec<rtbcat_core::popups::rotation::Allocation>>);
 
 /// How long serving keeps a learning split: sampling is too costly for every request, and
 /// a minute of traffic changes little.
@@ -173,28 +178,6 @@ pub fn country_in(reader: &maxminddb::Reader<Vec<u8>>, ip: &str) -> Option<Strin
 /// Opens a MaxMind-format country database, saying which file failed and why.
 pub fn open_geoip(path: &std::path::Path) -> Result<maxminddb::Reader<Vec<u8>>, String> {
     maxminddb::Reader::open_readfile(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-trait Forget {
-    fn forget(&self);
-}
-
-impl<T> Forget for Cached<T> {
-    fn forget(&self) {
-        *self.lock().unwrap_or_else(|p| p.into_inner()) = None;
-    }
-}
-
-fn fresh<T>(cache: &Cached<T>) -> Option<Arc<Vec<T>>> {
-    let guard = cache.lock().unwrap_or_else(|p| p.into_inner());
-    guard
-        .as_ref()
-        .filter(|(at, _)| at.elapsed() < CACHE_TTL)
-        .map(|(_, value)| value.clone())
-}
-
-fn remember<T>(cache: &Cached<T>, value: Arc<Vec<T>>) {
-    *cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), value));
 }
 
 /// A new serve's id (also its click id): a ULID, milliseconds first, then 80 random bits.
@@ -286,10 +269,11 @@ impl Tracking {
             signer: TokenSigner::new(key.into_bytes()),
             writer,
             salt: std::sync::Mutex::new(None),
-            properties: std::sync::Mutex::new(None),
-            offers: std::sync::Mutex::new(None),
-            experiments: std::sync::Mutex::new(std::collections::HashMap::new()),
-            allocations: std::sync::Mutex::new(std::collections::HashMap::new()),
+            salt_loading: tokio::sync::Mutex::new(()),
+            properties: Refreshing::default(),
+            offers: Refreshing::default(),
+            experiments: RefreshingMap::default(),
+            allocations: RefreshingMap::default(),
             geoip: None,
         })
     }
@@ -307,36 +291,30 @@ impl Tracking {
 
     /// Drops cached properties and offers: call after saving either.
     pub fn forget_cached(&self) {
-        for cache in [&self.properties as &dyn Forget, &self.offers as &dyn Forget] {
-            cache.forget();
-        }
+        self.properties.forget();
+        self.offers.forget();
     }
 
-    /// Properties, from a cache at most `CACHE_TTL` old.
+    /// Properties, from a copy at most `CACHE_TTL` old (or, while one caller reloads it, a
+    /// little older).
     pub async fn properties(&self) -> Result<Arc<Vec<Property>>, StoreError> {
-        if let Some(hit) = fresh(&self.properties) {
-            return Ok(hit);
-        }
-        let loaded: Arc<Vec<Property>> = Arc::new(
-            self.store
-                .list_properties()
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        );
-        remember(&self.properties, loaded.clone());
-        Ok(loaded)
+        self.properties
+            .get(monotonic_ms(), CACHE_TTL_MS, || async {
+                let stored = self.store.list_properties().await?;
+                Ok(Arc::new(stored.into_iter().map(Into::into).collect()))
+            })
+            .await
     }
 
-    /// Offers, from a cache at most `CACHE_TTL` old.
+    /// Offers, from a copy at most `CACHE_TTL` old (or, while one caller reloads it, a
+    /// little older).
     pub async fn offers(&self) -> Result<Arc<Vec<Offer>>, StoreError> {
-        if let Some(hit) = fresh(&self.offers) {
-            return Ok(hit);
-        }
-        let loaded: Arc<Vec<Offer>> = Arc::new(self.store.list_offers().await?.into_iter().map(Into::into).collect());
-        remember(&self.offers, loaded.clone());
-        Ok(loaded)
+        self.offers
+            .get(monotonic_ms(), CACHE_TTL_MS, || async {
+                let stored = self.store.list_offers().await?;
+                Ok(Arc::new(stored.into_iter().map(Into::into).collect()))
+            })
+            .await
     }
 
     pub fn sign(&self, token: &ServeToken) -> String {
@@ -364,7 +342,26 @@ impl Tracking {
             .map(|(_, salt)| salt.clone());
         let salt = match cached {
             Some(salt) => salt,
-            None => {
+            None => self.load_salt(today).await?,
+        };
+        let mut mac = HmacSha256::new_from_slice(salt.as_bytes()).expect("HMAC takes keys of any length");
+        mac.update(visit.ip.as_bytes());
+        mac.update(b"\n");
+        mac.update(visit.user_agent.as_bytes());
+        mac.update(b"\n");
+        mac.update(property_id.to_string().as_bytes());
+        Ok(hex::encode(&mac.finalize().into_bytes()[..16]))
+    }
+
+    /// The day's salt from the store (made there by the first instance to ask), read once
+    /// however many requests ask at the same moment.
+    async fn load_salt(&self, today: time::Date) -> Result<String, StoreError> {
+        let _loading = self.salt_loading.lock().await;
+        let kept = self.salt.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let salt = match kept {
+            // Loaded while this request waited.
+            Some((day, salt)) if day == today => salt,
+            _ => {
                 // First hash of the day: every instance agrees on the stored salt.
                 let name = format!("visitor_salt:{today}");
                 let salt = self
@@ -380,13 +377,7 @@ impl Tracking {
                 salt
             }
         };
-        let mut mac = HmacSha256::new_from_slice(salt.as_bytes()).expect("HMAC takes keys of any length");
-        mac.update(visit.ip.as_bytes());
-        mac.update(b"\n");
-        mac.update(visit.user_agent.as_bytes());
-        mac.update(b"\n");
-        mac.update(property_id.to_string().as_bytes());
-        Ok(hex::encode(&mac.finalize().into_bytes()[..16]))
+        Ok(salt)
     }
 
     fn today_hours(&self) -> (String, String) {
