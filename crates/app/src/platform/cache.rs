@@ -57,15 +57,16 @@ impl<T, const CAPACITY: usize> VersionedCache<T, CAPACITY> {
     }
 }
 
-/// A copy of something read from the store, trusted for a short time, reloaded by one caller
-/// at a time. Without it every request in flight when the copy expired read the store at
-/// once: 64 connections of tracking traffic sent up to 64 identical queries every two seconds,
-/// and at a cold start that many new database connections and salt writes, a stall of
-/// 40-70 ms at the first second of load.
+/// A copy of something read from the store, trusted for a while, reloaded by one caller at a
+/// time. Without it every request in flight when the copy expired read the store at once: 64
+/// connections of tracking traffic sent up to 64 identical queries every two seconds, and at a
+/// cold start that many new database connections and salt writes.
 ///
-/// A stale copy is answered at once while one caller reloads it; only when there is no copy
-/// (at the start, or after `forget`) do callers wait, for that one load. Times are
-/// milliseconds on whatever clock the caller reads (`now_ms`), so a test clock can age it.
+/// `get` answers a stale copy at once while one caller reloads it; `get_current` (for a copy
+/// that must not be used once it is old, such as a day's salt) waits for that reload. With no
+/// copy (at the start, or after `forget`) callers of both wait for the one load. Ages are
+/// `now - loaded at` in a unit of the caller's choosing (milliseconds of a real or test clock,
+/// or days); a copy from the caller's future counts as old.
 pub struct Refreshing<T> {
     slot: Mutex<Slot<T>>,
     loading: tokio::sync::Mutex<()>,
@@ -91,52 +92,83 @@ impl<T> Default for Refreshing<T> {
 }
 
 impl<T: Clone> Refreshing<T> {
-    /// The copy when it is younger than `ttl_ms`; else, when this caller is the one to
-    /// reload, `load`'s result (kept unless `forget` came in between); else the stale copy.
-    /// A failed load keeps what there was and is this caller's error alone.
-    pub async fn get<E, F, Fut>(&self, now_ms: i64, ttl_ms: i64, load: F) -> Result<T, E>
+    /// The copy when it is younger than `ttl`; else, when this caller is the one to reload,
+    /// `load`'s result (kept unless `forget` came in between); else the stale copy. A failed
+    /// load keeps what there was and is this caller's error alone.
+    pub async fn get<E, F, Fut>(&self, now: i64, ttl: i64, load: F) -> Result<T, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let (copy, _) = self.read();
-        let guard = match copy {
-            Some((at, value)) if now_ms - at < ttl_ms => return Ok(value),
-            Some((_, stale)) => match self.loading.try_lock() {
-                Ok(guard) => guard,
-                // Someone else is reloading: the copy we have will do until then.
-                Err(_) => return Ok(stale),
-            },
-            None => self.loading.lock().await,
-        };
-        // Another caller may have loaded while this one waited for the lock.
-        let (copy, generation) = self.read();
-        if let Some((at, value)) = copy {
-            if now_ms - at < ttl_ms {
-                return Ok(value);
-            }
-        }
-        let loaded = load().await?;
-        if let Ok(mut slot) = self.slot.lock() {
-            if slot.generation == generation {
-                slot.copy = Some((now_ms, loaded.clone()));
-            }
-        }
-        drop(guard);
-        Ok(loaded)
+        self.fetch(now, ttl, true, load).await
+    }
+
+    /// As `get`, but never a stale copy: callers wait for the one reload.
+    pub async fn get_current<E, F, Fut>(&self, now: i64, ttl: i64, load: F) -> Result<T, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        self.fetch(now, ttl, false, load).await
     }
 
     /// Drops the copy (after a change in this process): the next caller loads afresh.
     pub fn forget(&self) {
-        let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = self.lock_slot();
         slot.copy = None;
         slot.generation += 1;
     }
 
-    fn read(&self) -> (Option<(i64, T)>, u64) {
-        let slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
-        (slot.copy.clone(), slot.generation)
+    async fn fetch<E, F, Fut>(&self, now: i64, ttl: i64, stale_ok: bool, load: F) -> Result<T, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let (copy, _) = self.read(now, ttl);
+        // Held until the load is kept, so the next caller finds it.
+        let _loading = match copy {
+            Some(Held::Fresh(value)) => return Ok(value),
+            Some(Held::Stale(stale)) if stale_ok => match self.loading.try_lock() {
+                Ok(guard) => guard,
+                // Someone else is reloading: the copy we have will do until then.
+                Err(_) => return Ok(stale),
+            },
+            _ => self.loading.lock().await,
+        };
+        // Another caller may have loaded while this one waited for the lock.
+        let (copy, generation) = self.read(now, ttl);
+        if let Some(Held::Fresh(value)) = copy {
+            return Ok(value);
+        }
+        let loaded = load().await?;
+        let mut slot = self.lock_slot();
+        if slot.generation == generation {
+            slot.copy = Some((now, loaded.clone()));
+        }
+        Ok(loaded)
     }
+
+    fn read(&self, now: i64, ttl: i64) -> (Option<Held<T>>, u64) {
+        let slot = self.lock_slot();
+        let copy = slot.copy.as_ref().map(|(at, value)| {
+            if (0..ttl).contains(&(now - at)) {
+                Held::Fresh(value.clone())
+            } else {
+                Held::Stale(value.clone())
+            }
+        });
+        (copy, slot.generation)
+    }
+
+    fn lock_slot(&self) -> std::sync::MutexGuard<'_, Slot<T>> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A kept copy, by age.
+enum Held<T> {
+    Fresh(T),
+    Stale(T),
 }
 
 /// A `Refreshing` copy per key (a property, a placement), each reloaded on its own.
@@ -154,7 +186,7 @@ impl<K, T> Default for RefreshingMap<K, T> {
 
 impl<K: std::hash::Hash + Eq, T: Clone> RefreshingMap<K, T> {
     /// `Refreshing::get` for `key`'s copy.
-    pub async fn get<E, F, Fut>(&self, key: K, now_ms: i64, ttl_ms: i64, load: F) -> Result<T, E>
+    pub async fn get<E, F, Fut>(&self, key: K, now: i64, ttl: i64, load: F) -> Result<T, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -166,7 +198,7 @@ impl<K: std::hash::Hash + Eq, T: Clone> RefreshingMap<K, T> {
             .entry(key)
             .or_default()
             .clone();
-        entry.get(now_ms, ttl_ms, load).await
+        entry.get(now, ttl, load).await
     }
 
     /// Drops every key's copy.
@@ -217,20 +249,25 @@ mod tests {
 
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// A load that counts itself and answers `value` once `go` is notified.
+    /// A load that counts itself and answers `value` once the gate is open (and at once for
+    /// every load after that, so a broken cache fails its count rather than hanging).
     fn gated_load(
         loads: &Arc<AtomicUsize>,
-        go: &Arc<tokio::sync::Notify>,
+        gate: &tokio::sync::watch::Receiver<bool>,
         value: u32,
     ) -> impl FnOnce() -> std::pin::Pin<Box<dyn Future<Output = Result<u32, ()>> + Send>> {
-        let (loads, go) = (loads.clone(), go.clone());
+        let (loads, mut gate) = (loads.clone(), gate.clone());
         move || {
             Box::pin(async move {
                 loads.fetch_add(1, Ordering::SeqCst);
-                go.notified().await;
+                gate.wait_for(|open| *open).await.map_err(|_| ())?;
                 Ok(value)
             })
         }
+    }
+
+    fn gate() -> (tokio::sync::watch::Sender<bool>, tokio::sync::watch::Receiver<bool>) {
+        tokio::sync::watch::channel(false)
     }
 
     fn counted(loads: &Arc<AtomicUsize>, value: u32) -> impl Future<Output = Result<u32, ()>> {
@@ -244,7 +281,7 @@ mod tests {
     #[tokio::test]
     async fn callers_with_no_copy_wait_for_one_load() {
         let cache = Arc::new(Refreshing::<u32>::default());
-        let (loads, go) = (Arc::new(AtomicUsize::new(0)), Arc::new(tokio::sync::Notify::new()));
+        let (loads, (open, go)) = (Arc::new(AtomicUsize::new(0)), gate());
         let callers: Vec<_> = (0..8)
             .map(|n| {
                 let (cache, load) = (cache.clone(), gated_load(&loads, &go, 10 + n));
@@ -252,7 +289,7 @@ mod tests {
             })
             .collect();
         tokio::task::yield_now().await;
-        go.notify_one();
+        open.send(true).expect("the gate has loads waiting");
         let mut answers = Vec::new();
         for caller in callers {
             answers.push(caller.await.expect("the caller ran"));
@@ -267,20 +304,21 @@ mod tests {
         let loads = Arc::new(AtomicUsize::new(0));
         assert_eq!(cache.get(0, 2000, || counted(&loads, 1)).await, Ok(1));
         assert_eq!(cache.get(1999, 2000, || counted(&loads, 9)).await, Ok(1), "fresh");
-        let go = Arc::new(tokio::sync::Notify::new());
+        let (open, go) = gate();
         let reloading = {
             let (cache, load) = (cache.clone(), gated_load(&loads, &go, 2));
             tokio::spawn(async move { cache.get(5000, 2000, load).await })
         };
         tokio::task::yield_now().await;
         assert_eq!(loads.load(Ordering::SeqCst), 2, "the reload has begun");
-        assert_eq!(
-            cache.get(5000, 2000, || counted(&loads, 9)).await,
-            Ok(1),
-            "the stale copy, without a second load"
-        );
+        // Answered on its first poll: it neither loads nor waits for the reload.
+        let mut stale = std::pin::pin!(cache.get(5000, 2000, || counted(&loads, 9)));
+        let first_poll = stale
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+        assert_eq!(first_poll, std::task::Poll::Ready(Ok(1)), "the stale copy, at once");
         assert_eq!(loads.load(Ordering::SeqCst), 2);
-        go.notify_one();
+        open.send(true).expect("the gate has loads waiting");
         assert_eq!(reloading.await.expect("the reload ran"), Ok(2));
         assert_eq!(
             cache.get(5001, 2000, || counted(&loads, 9)).await,
@@ -293,14 +331,14 @@ mod tests {
     #[tokio::test]
     async fn a_load_begun_before_forget_is_not_kept() {
         let cache = Arc::new(Refreshing::<u32>::default());
-        let (loads, go) = (Arc::new(AtomicUsize::new(0)), Arc::new(tokio::sync::Notify::new()));
+        let (loads, (open, go)) = (Arc::new(AtomicUsize::new(0)), gate());
         let loading = {
             let (cache, load) = (cache.clone(), gated_load(&loads, &go, 1));
             tokio::spawn(async move { cache.get(0, 2000, load).await })
         };
         tokio::task::yield_now().await;
         cache.forget();
-        go.notify_one();
+        open.send(true).expect("the gate has loads waiting");
         assert_eq!(
             loading.await.expect("the load ran"),
             Ok(1),
@@ -333,6 +371,37 @@ mod tests {
             cache.get(5000, 2000, || counted(&loads, 3)).await,
             Ok(3),
             "and reloaded next time"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_current_copy_is_never_a_stale_one() {
+        let cache = Arc::new(Refreshing::<u32>::default());
+        let loads = Arc::new(AtomicUsize::new(0));
+        // Days as the unit, a day's copy: good on its day only.
+        assert_eq!(cache.get_current(100, 1, || counted(&loads, 1)).await, Ok(1));
+        assert_eq!(cache.get_current(100, 1, || counted(&loads, 9)).await, Ok(1));
+        let (open, go) = gate();
+        let callers: Vec<_> = (0..4)
+            .map(|n| {
+                let (cache, load) = (cache.clone(), gated_load(&loads, &go, 2 + n));
+                tokio::spawn(async move { cache.get_current(101, 1, load).await })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        open.send(true).expect("the gate has loads waiting");
+        for caller in callers {
+            assert_eq!(
+                caller.await.expect("the caller ran"),
+                Ok(2),
+                "the new day's copy, after one load"
+            );
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            cache.get_current(99, 1, || counted(&loads, 3)).await,
+            Ok(3),
+            "a copy from the caller's future is old"
         );
     }
 

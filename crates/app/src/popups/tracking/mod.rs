@@ -130,11 +130,8 @@ pub struct Tracking {
     clock: Arc<dyn Clock>,
     signer: TokenSigner,
     writer: EventWriter,
-    /// Today's visitor salt, so a hash costs no database round trip.
-    salt: std::sync::Mutex<Option<(time::Date, String)>>,
-    /// Held while the day's salt is read or made, so the requests of a new day (or of a cold
-    /// start) wait for one read instead of each writing the salt row at once.
-    salt_loading: tokio::sync::Mutex<()>,
+    /// Today's visitor salt (aged in days), so a hash costs no database round trip.
+    salt: Refreshing<String>,
     properties: Cached<Property>,
     offers: Cached<Offer>,
     /// The running experiment per (property, placement), kept a few seconds.
@@ -268,8 +265,7 @@ impl Tracking {
             clock,
             signer: TokenSigner::new(key.into_bytes()),
             writer,
-            salt: std::sync::Mutex::new(None),
-            salt_loading: tokio::sync::Mutex::new(()),
+            salt: Refreshing::default(),
             properties: Refreshing::default(),
             offers: Refreshing::default(),
             experiments: RefreshingMap::default(),
@@ -295,7 +291,7 @@ impl Tracking {
         self.offers.forget();
     }
 
-    /// Properties, from a copy at most `CACHE_TTL` old (or, while one caller reloads it, a
+    /// Properties, from a copy at most `CACHE_TTL_MS` old (or, while one caller reloads it, a
     /// little older).
     pub async fn properties(&self) -> Result<Arc<Vec<Property>>, StoreError> {
         self.properties
@@ -306,7 +302,7 @@ impl Tracking {
             .await
     }
 
-    /// Offers, from a copy at most `CACHE_TTL` old (or, while one caller reloads it, a
+    /// Offers, from a copy at most `CACHE_TTL_MS` old (or, while one caller reloads it, a
     /// little older).
     pub async fn offers(&self) -> Result<Arc<Vec<Offer>>, StoreError> {
         self.offers
@@ -333,17 +329,10 @@ impl Tracking {
     /// no longer be tied to an address by anyone, us included.
     pub async fn visitor_hash(&self, visit: &Visit, property_id: i64) -> Result<String, StoreError> {
         let today = self.clock.now().date();
-        let cached = self
+        let salt = self
             .salt
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .filter(|(day, _)| *day == today)
-            .map(|(_, salt)| salt.clone());
-        let salt = match cached {
-            Some(salt) => salt,
-            None => self.load_salt(today).await?,
-        };
+            .get_current(i64::from(today.to_julian_day()), 1, || self.load_salt(today))
+            .await?;
         let mut mac = HmacSha256::new_from_slice(salt.as_bytes()).expect("HMAC takes keys of any length");
         mac.update(visit.ip.as_bytes());
         mac.update(b"\n");
@@ -353,30 +342,19 @@ impl Tracking {
         Ok(hex::encode(&mac.finalize().into_bytes()[..16]))
     }
 
-    /// The day's salt from the store (made there by the first instance to ask), read once
-    /// however many requests ask at the same moment.
+    /// The day's salt from the store, made there by the first instance to ask (so every
+    /// instance agrees on it); yesterday's is the oldest kept.
     async fn load_salt(&self, today: time::Date) -> Result<String, StoreError> {
-        let _loading = self.salt_loading.lock().await;
-        let kept = self.salt.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let salt = match kept {
-            // Loaded while this request waited.
-            Some((day, salt)) if day == today => salt,
-            _ => {
-                // First hash of the day: every instance agrees on the stored salt.
-                let name = format!("visitor_salt:{today}");
-                let salt = self
-                    .store
-                    .server_secret(name, random_token(32), self.clock.unix())
-                    .await?;
-                if let Some(yesterday) = today.previous_day() {
-                    self.store
-                        .prune_server_secrets("visitor_salt:%".into(), format!("visitor_salt:{yesterday}"))
-                        .await?;
-                }
-                *self.salt.lock().unwrap_or_else(|p| p.into_inner()) = Some((today, salt.clone()));
-                salt
-            }
-        };
+        let name = format!("visitor_salt:{today}");
+        let salt = self
+            .store
+            .server_secret(name, random_token(32), self.clock.unix())
+            .await?;
+        if let Some(yesterday) = today.previous_day() {
+            self.store
+                .prune_server_secrets("visitor_salt:%".into(), format!("visitor_salt:{yesterday}"))
+                .await?;
+        }
         Ok(salt)
     }
 
