@@ -251,23 +251,46 @@ mod tests {
 
     /// A load that counts itself and answers `value` once the gate is open (and at once for
     /// every load after that, so a broken cache fails its count rather than hanging).
-    fn gated_load(
-        loads: &Arc<AtomicUsize>,
-        gate: &tokio::sync::watch::Receiver<bool>,
-        value: u32,
-    ) -> impl FnOnce() -> std::pin::Pin<Box<dyn Future<Output = Result<u32, ()>> + Send>> {
+    type GatedLoad = Box<dyn FnOnce() -> std::pin::Pin<Box<dyn Future<Output = Result<u32, ()>> + Send>> + Send>;
+
+    fn gated_load(loads: &Arc<AtomicUsize>, gate: &tokio::sync::watch::Receiver<bool>, value: u32) -> GatedLoad {
         let (loads, mut gate) = (loads.clone(), gate.clone());
-        move || {
+        Box::new(move || {
             Box::pin(async move {
                 loads.fetch_add(1, Ordering::SeqCst);
                 gate.wait_for(|open| *open).await.map_err(|_| ())?;
                 Ok(value)
             })
-        }
+        })
     }
 
     fn gate() -> (tokio::sync::watch::Sender<bool>, tokio::sync::watch::Receiver<bool>) {
         tokio::sync::watch::channel(false)
+    }
+
+    /// One caller per value at once, each asking `ask` with a gated load of its value; the
+    /// gate opens once they all wait. Their answers, in order.
+    async fn callers_at_once<Ask, Answer>(
+        cache: &Arc<Refreshing<u32>>,
+        loads: &Arc<AtomicUsize>,
+        values: std::ops::Range<u32>,
+        ask: Ask,
+    ) -> Vec<Result<u32, ()>>
+    where
+        Ask: Fn(Arc<Refreshing<u32>>, GatedLoad) -> Answer,
+        Answer: Future<Output = Result<u32, ()>> + Send + 'static,
+    {
+        let (open, waiting) = gate();
+        let callers: Vec<_> = values
+            .map(|value| tokio::spawn(ask(cache.clone(), gated_load(loads, &waiting, value))))
+            .collect();
+        tokio::task::yield_now().await;
+        open.send(true).expect("the gate has loads waiting");
+        let mut answers = Vec::new();
+        for caller in callers {
+            answers.push(caller.await.expect("the caller ran"));
+        }
+        answers
     }
 
     fn counted(loads: &Arc<AtomicUsize>, value: u32) -> impl Future<Output = Result<u32, ()>> {
@@ -281,19 +304,11 @@ mod tests {
     #[tokio::test]
     async fn callers_with_no_copy_wait_for_one_load() {
         let cache = Arc::new(Refreshing::<u32>::default());
-        let (loads, (open, go)) = (Arc::new(AtomicUsize::new(0)), gate());
-        let callers: Vec<_> = (0..8)
-            .map(|n| {
-                let (cache, load) = (cache.clone(), gated_load(&loads, &go, 10 + n));
-                tokio::spawn(async move { cache.get(0, 2000, load).await })
-            })
-            .collect();
-        tokio::task::yield_now().await;
-        open.send(true).expect("the gate has loads waiting");
-        let mut answers = Vec::new();
-        for caller in callers {
-            answers.push(caller.await.expect("the caller ran"));
-        }
+        let loads = Arc::new(AtomicUsize::new(0));
+        let answers = callers_at_once(&cache, &loads, 10..18, |cache, load| async move {
+            cache.get(0, 2000, load).await
+        })
+        .await;
         assert_eq!(loads.load(Ordering::SeqCst), 1, "one load for all eight");
         assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     }
@@ -381,22 +396,11 @@ mod tests {
         // Days as the unit, a day's copy: good on its day only.
         assert_eq!(cache.get_current(100, 1, || counted(&loads, 1)).await, Ok(1));
         assert_eq!(cache.get_current(100, 1, || counted(&loads, 9)).await, Ok(1));
-        let (open, go) = gate();
-        let callers: Vec<_> = (0..4)
-            .map(|n| {
-                let (cache, load) = (cache.clone(), gated_load(&loads, &go, 2 + n));
-                tokio::spawn(async move { cache.get_current(101, 1, load).await })
-            })
-            .collect();
-        tokio::task::yield_now().await;
-        open.send(true).expect("the gate has loads waiting");
-        for caller in callers {
-            assert_eq!(
-                caller.await.expect("the caller ran"),
-                Ok(2),
-                "the new day's copy, after one load"
-            );
-        }
+        let answers = callers_at_once(&cache, &loads, 2..6, |cache, load| async move {
+            cache.get_current(101, 1, load).await
+        })
+        .await;
+        assert_eq!(answers, [Ok(2); 4], "the new day's copy, after one load");
         assert_eq!(loads.load(Ordering::SeqCst), 2);
         assert_eq!(
             cache.get_current(99, 1, || counted(&loads, 3)).await,
