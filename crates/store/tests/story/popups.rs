@@ -141,6 +141,22 @@ async fn popups_story(engine: Engine) {
         .await
         .expect("events");
     assert_eq!(again, vec![false, true], "a replayed event is not counted again");
+    // In one batch: a key twice is new once; a bot's hit is counted apart (its key is never
+    // stored); a conversion no click explains is stored but adds to no rollup.
+    let unattributed = PopupEvent {
+        attributed: false,
+        ..event(PopupEventKind::Conversion, "v:2", mff.id, gift.id, 9_000_000)
+    };
+    let mixed = store
+        .record_popup_events(vec![
+            event(PopupEventKind::Impression, "i:3", mff.id, gift.id, 0),
+            event(PopupEventKind::Bot, "i:1", mff.id, gift.id, 0),
+            event(PopupEventKind::Impression, "i:3", mff.id, gift.id, 0),
+            unattributed,
+        ])
+        .await
+        .expect("events");
+    assert_eq!(mixed, vec![true, true, false, true]);
     let click = store
         .click_record("click-c:1".into())
         .await
@@ -165,8 +181,27 @@ async fn popups_story(engine: Engine) {
             rows[0].conversions,
             rows[0].revenue_micros
         ),
-        (2, 1, 1, 2_500_000)
+        (3, 1, 1, 2_500_000)
     );
+    assert_eq!(rows[0].bot_hits, 1);
+    let minutes = store.popup_minutes(Some(mff.id), 0).await.expect("minutes");
+    let summed = minutes.iter().fold((0, 0, 0, 0), |(i, c, v, r), m| {
+        (i + m.impressions, c + m.clicks, v + m.conversions, r + m.revenue_micros)
+    });
+    assert_eq!(
+        summed,
+        (3, 1, 1, 2_500_000),
+        "the per-minute rollup agrees with the hourly one"
+    );
+    let candidates = store
+        .offer_candidates(mff.id, "2026-11-01T00".into(), "2026-11-30T23".into())
+        .await
+        .expect("candidates");
+    let lifetime = candidates
+        .iter()
+        .find(|c| c.offer.id == gift.id)
+        .expect("the offer is a candidate");
+    assert_eq!((lifetime.impressions_total, lifetime.clicks_total), (3, 1));
 
     // A server secret is made once and then read back, whoever asks first.
     let key = store
