@@ -102,3 +102,47 @@ fn serve_ids_sort_by_issue_time_and_differ_within_one() {
     // ULID text: 26 characters of Crockford base32, safe in a URL and a network's sub-id.
     assert!(later.len() == 26 && later.chars().all(|c| c.is_ascii_alphanumeric()));
 }
+
+/// The visitor hash keeps one salt for the whole UTC day, takes the new day's salt from that
+/// day's first hash on (never yesterday's copy), and every instance on the store agrees on it.
+#[tokio::test]
+async fn visitor_hashes_keep_the_day_and_change_with_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = rtbcat_store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .expect("store");
+    // 2026-11-21 00:00:00 UTC.
+    let clock = Arc::new(crate::clock::FixedClock::at(1_795_219_200));
+    let instance = |store: rtbcat_store::SharedStore| {
+        let clock: Arc<dyn Clock> = clock.clone();
+        async move {
+            let metrics = crate::platform::metrics::Metrics::new();
+            let (writer, _task) = EventWriter::start(store.clone(), 16, metrics);
+            Tracking::new(store, clock, writer).await.expect("tracking")
+        }
+    };
+    let (first, second) = (instance(store.clone()).await, instance(store.clone()).await);
+    async fn hash(tracking: &Tracking) -> String {
+        let visit = Visit {
+            ip: "203.0.113.9".into(),
+            user_agent: "Mozilla/5.0".into(),
+            ..Visit::default()
+        };
+        tracking.visitor_hash(&visit, 7).await.expect("hash")
+    }
+    let morning = hash(&first).await;
+    clock.advance(86_399);
+    assert_eq!(hash(&first).await, morning, "the same salt until the day ends");
+    assert_eq!(hash(&second).await, morning, "another instance uses the stored salt");
+    clock.advance(1);
+    // Three hashes at once: one reads the new salt, the others wait for it rather than
+    // answer with yesterday's copy.
+    let (next_day, also, and_also) = tokio::join!(hash(&first), hash(&first), hash(&first));
+    assert_ne!(next_day, morning, "the new day's first hash has the new day's salt");
+    assert_eq!(
+        (&also, &and_also),
+        (&next_day, &next_day),
+        "no hash of the new day uses the old salt"
+    );
+    assert_eq!(hash(&second).await, next_day);
+}
