@@ -27,7 +27,7 @@ fn newest(migrations: &[refinery::Migration]) -> i32 {
 }
 
 /// The first quoted literal after `column` in a table's or constraint's SQL: the first value
-/// a `CHECK (column IN ('a', 'b'))` allows.
+/// a `CHECK (column IN ('a', 'b'))` or `CHECK (column = 'a' OR column = 'b')` allows.
 fn allowed_literal(sql: &str, column: &str) -> Option<String> {
     let mut search = sql;
     while let Some(at) = search.find(column) {
@@ -37,8 +37,8 @@ fn allowed_literal(sql: &str, column: &str) -> Option<String> {
             && !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_');
         if whole_word {
             let clause: String = rest.chars().take(200).collect();
-            let is_check_list =
-                clause.trim_start().to_ascii_uppercase().starts_with("IN") || clause.contains("ANY (ARRAY[");
+            let head = clause.trim_start().to_ascii_uppercase();
+            let is_check_list = head.starts_with("IN") || head.starts_with("= '") || clause.contains("ANY (ARRAY[");
             if is_check_list {
                 let open = clause.find('\'')?;
                 let close = clause[open + 1..].find('\'')?;
@@ -210,6 +210,87 @@ async fn sqlite_upgrades_from_every_shipped_version() {
         }
     }
     assert!(tables_filled > 300, "tables filled across versions: {tables_filled}");
+}
+
+/// Every row of a table as text, in id order: what a rebuild must keep exactly.
+fn sqlite_rows(conn: &rusqlite::Connection, table: &str) -> Vec<String> {
+    let mut statement = conn
+        .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1"))
+        .expect("rows");
+    let width = statement.column_count();
+    let rows = statement
+        .query_map([], |r| {
+            (0..width)
+                .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
+                .collect::<Result<Vec<_>, _>>()
+                .map(|values| values.join("|"))
+        })
+        .expect("row values");
+    rows.map(|r| r.expect("row")).collect()
+}
+
+/// Version 20 rebuilds `popup_events` (its kind rule written without `IN`, which SQLite
+/// checked through a temporary b-tree per insert): every event keeps its id and values, the
+/// next id follows the old ones, and the rule still refuses a kind it does not know.
+#[tokio::test]
+async fn sqlite_event_rebuild_keeps_every_event_and_the_kind_rule() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("v19.db");
+    let before = {
+        let mut conn = rusqlite::Connection::open(&path).expect("open");
+        sqlite_migrations::migrations::runner()
+            .set_target(refinery::Target::Version(19))
+            .set_grouped(true)
+            .run(&mut conn)
+            .expect("migrate to version 19");
+        for (n, kind) in ["impression", "click", "conversion"].iter().enumerate() {
+            conn.execute(
+                "INSERT INTO popup_events (id, event_key, kind, occurred_at, property_id, offer_id, click_id, \
+                 revenue_micros, transaction_id, attributed, arm_id) VALUES (?1, ?2, ?3, ?4, 7, 9, ?5, ?6, ?7, 0, ?8)",
+                rusqlite::params![
+                    (n as i64 + 1) * 10,
+                    format!("k{n}"),
+                    kind,
+                    1_795_219_200_000_i64 + n as i64,
+                    (n == 1).then_some("c1"),
+                    n as i64 * 1_250_000,
+                    (n == 2).then_some("t1"),
+                    (n == 0).then_some(3_i64)
+                ],
+            )
+            .expect("event at version 19");
+        }
+        sqlite_rows(&conn, "popup_events")
+    };
+    assert_eq!(before.len(), 3);
+    drop(
+        rtbcat_store::open(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("upgrade"),
+    );
+    let conn = rusqlite::Connection::open(&path).expect("reopen");
+    assert_eq!(
+        sqlite_rows(&conn, "popup_events"),
+        before,
+        "the same events, ids and values"
+    );
+    let unknown = conn.execute(
+        "INSERT INTO popup_events (event_key, kind, occurred_at) VALUES ('k9', 'view', 0)",
+        [],
+    );
+    assert!(
+        unknown.is_err_and(|e| e.to_string().contains("CHECK")),
+        "an unknown kind is refused by the table"
+    );
+    conn.execute(
+        "INSERT INTO popup_events (event_key, kind, occurred_at) VALUES ('k9', 'click', 0)",
+        [],
+    )
+    .expect("a known kind goes in");
+    let newest: i64 = conn
+        .query_row("SELECT MAX(id) FROM popup_events", [], |r| r.get(0))
+        .expect("newest id");
+    assert_eq!(newest, 31, "the next id follows the kept ones");
 }
 
 // ---- PostgreSQL -------------------------------------------------------------------------
