@@ -1,9 +1,15 @@
-# Shared by the bench scripts and the API fuzzing (source it first): the release build, a
-# work dir removed on exit (stopping a server started with start_server), quiet logs.
+# Shared by the bench scripts and the API fuzzing (source it first): the release build (or
+# BENCH_BIN), a work dir removed on exit (stopping a server started with start_server), quiet
+# logs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/rtbcat
+# BENCH_BIN=path runs another build instead (a before/after comparison in one sitting).
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin=$(realpath "$BENCH_BIN")
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/rtbcat
+fi
 work=$(mktemp -d)
 server_pid=
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
