@@ -87,7 +87,7 @@ pub(crate) async fn analytics(
     } else {
         Some(find_property(&state, &code).await?)
     };
-    let (from, to, lines) = analytics_lines(&state, property.as_ref(), &params).await?;
+    let (from, to, lines) = analytics_lines(&state, property.as_deref(), &params).await?;
     if params.format.as_deref() == Some("csv") {
         let mut out =
             String::from("key,label,impressions,clicks,ctr,ctr_low,ctr_high,conversions,revenue,rpm,bot_hits\n");

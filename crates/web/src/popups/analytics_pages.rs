@@ -403,6 +403,6 @@ async fn realtime_fragment(
         None => None,
     };
     let realtime =
-        rtbcat_app::popups::analytics::realtime(&state.store, state.clock.as_ref(), property.as_ref()).await?;
+        rtbcat_app::popups::analytics::realtime(&state.store, state.clock.as_ref(), property.as_deref()).await?;
     Ok(axum::response::Html(realtime_html(&realtime)).into_response())
 }

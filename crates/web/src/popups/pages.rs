@@ -310,7 +310,7 @@ async fn property_page(
     headers: HeaderMap,
 ) -> Response {
     let p = match crate::popups::properties::find_property(&state, &code).await {
-        Ok(p) => p,
+        Ok(p) => (*p).clone(),
         Err(e) => return error_page(&user, "properties", e),
     };
     let src = format!(
@@ -370,7 +370,7 @@ async fn playground_page(
     Query(params): Query<PlaygroundParams>,
 ) -> Response {
     let p = match crate::popups::properties::find_property(&state, &code).await {
-        Ok(p) => p,
+        Ok(p) => (*p).clone(),
         Err(e) => return error_page(&user, "properties", e),
     };
     let placement = params

@@ -79,26 +79,42 @@ pub(crate) async fn deactivate_property(
     ))
 }
 
-pub(crate) async fn find_property_by_id(state: &AppState, id: i64) -> Result<Property, ApiError> {
-    state
-        .tracking
-        .properties()
-        .await?
-        .iter()
-        .find(|p| p.id == id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(format!("property {id}")))
+/// One property of the tracking routes' cached copy, read in place: the public routes look a
+/// property up on every beacon, and copying its texts out each time cost a dozen allocations.
+pub(crate) struct CachedProperty {
+    all: std::sync::Arc<Vec<Property>>,
+    index: usize,
 }
 
-pub(crate) async fn find_property(state: &AppState, code_or_id: &str) -> Result<Property, ApiError> {
-    state
-        .tracking
-        .properties()
-        .await?
+impl std::ops::Deref for CachedProperty {
+    type Target = Property;
+
+    fn deref(&self) -> &Property {
+        &self.all[self.index]
+    }
+}
+
+async fn cached_property(
+    state: &AppState,
+    wanted: impl Fn(&Property) -> bool,
+    name: impl std::fmt::Display,
+) -> Result<CachedProperty, ApiError> {
+    let all = state.tracking.properties().await?;
+    let index = all
         .iter()
-        .find(|p| p.code == code_or_id || p.id.to_string() == code_or_id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(format!("property {code_or_id}")))
+        .position(wanted)
+        .ok_or_else(|| ApiError::not_found(format!("property {name}")))?;
+    Ok(CachedProperty { all, index })
+}
+
+pub(crate) async fn find_property_by_id(state: &AppState, id: i64) -> Result<CachedProperty, ApiError> {
+    cached_property(state, |p| p.id == id, id).await
+}
+
+/// By code, or by id given as text.
+pub(crate) async fn find_property(state: &AppState, code_or_id: &str) -> Result<CachedProperty, ApiError> {
+    let id = code_or_id.parse::<i64>().ok();
+    cached_property(state, |p| p.code == code_or_id || Some(p.id) == id, code_or_id).await
 }
 
 pub fn routes() -> Router<AppState> {

@@ -25,7 +25,7 @@ async fn property_or_all(state: &AppState, code: &str) -> Result<Option<rtbcat_a
     if code == "all" {
         Ok(None)
     } else {
-        Ok(Some(find_property(state, code).await?))
+        Ok(Some((*find_property(state, code).await?).clone()))
     }
 }
 

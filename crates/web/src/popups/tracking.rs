@@ -7,7 +7,7 @@
 //! the script itself.
 
 use crate::error::ApiError;
-use crate::popups::properties::{find_property, find_property_by_id};
+use crate::popups::properties::{find_property, find_property_by_id, CachedProperty};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -244,7 +244,7 @@ pub(crate) fn token_body(bytes: &Bytes) -> Result<TokenBody, ApiError> {
 }
 
 /// The token checked (ours, signed, not expired) and the property it was served on.
-pub(crate) async fn verified_token(state: &AppState, token: &str) -> Result<(ServeToken, Property), ApiError> {
+pub(crate) async fn verified_token(state: &AppState, token: &str) -> Result<(ServeToken, CachedProperty), ApiError> {
     let served = state
         .tracking
         .verify(token)
