@@ -16,11 +16,15 @@ cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$wor
 trap cleanup EXIT
 export RUST_LOG=warn
 
-# start_server LOG — `rtbcat serve` on a free port with the current environment; sets
-# server_pid and addr (http://127.0.0.1:PORT) once it listens.
+# start_server LOG [LAUNCHER…] — `rtbcat serve` on a free port with the current environment,
+# run through LAUNCHER when given (e.g. valgrind); sets server_pid and addr
+# (http://127.0.0.1:PORT) once it listens, and fails if it does not within 60 s.
 start_server() {
-  "$bin" serve --addr 127.0.0.1:0 >"$1" 2>&1 &
+  local log=$1
+  shift
+  "$@" "$bin" serve --addr 127.0.0.1:0 >"$log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 100); do grep -q "listening on" "$1" && break; sleep 0.1; done
-  addr=$(grep -o 'http://[0-9.:]*' "$1" | head -1)
+  for _ in $(seq 600); do grep -q "listening on" "$log" && break; sleep 0.1; done
+  addr=$(grep -o 'http://[0-9.:]*' "$log" | head -1)
+  [ -n "$addr" ] || { echo "FAIL: the server did not start; its log:" >&2; cat "$log" >&2; exit 1; }
 }

@@ -20,15 +20,15 @@ export RTBCAT_DATA_DIR=$work/data RTBCAT_TRACKING_REQUESTS_PER_MINUTE=1000000000
 "$bin" popup tokens --property mff --count $((requests + 500)) >"$work/tokens.txt"
 
 cat >"$work/drive.py" <<'PY'
-# drive.py PORT PATH TOKENS FIRST COUNT CONNECTIONS: COUNT requests (tokens FIRST.. of the
+# drive.py HOST:PORT PATH TOKENS FIRST COUNT CONNECTIONS: COUNT requests (tokens FIRST.. of the
 # file for impressions), spread over CONNECTIONS keep-alive connections; fails on any non-2xx.
 import http.client, sys, threading
-port, path, tokens, first, count, connections = sys.argv[1], sys.argv[2], sys.argv[3], *map(int, sys.argv[4:7])
+host, path, tokens, first, count, connections = sys.argv[1], sys.argv[2], sys.argv[3], *map(int, sys.argv[4:7])
 lines = open(tokens).read().split()[first:first + count]
 headers = {"Content-Type": "text/plain", "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36"}
 failures = []
 def connection(k):
-    c = http.client.HTTPConnection("127.0.0.1", int(port))
+    c = http.client.HTTPConnection(host)
     for i in range(k, count, connections):
         if path == "/ping":
             c.request("GET", path, headers=headers)
@@ -43,13 +43,8 @@ if failures:
     sys.exit(f"FAIL: {len(failures)} of {count} {path} requests answered {failures[0]}")
 PY
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file="$work/callgrind.%p" \
-  "$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 600); do grep -q "listening on" "$work/serve.log" && break; sleep 0.2; done
-grep -q "listening on" "$work/serve.log" || { echo "FAIL: the server did not start under valgrind" >&2; cat "$work/serve.log" >&2; exit 1; }
-drive() { python3 "$work/drive.py" "$port" "$@"; }
+start_server "$work/serve.log" valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file="$work/callgrind.%p"
+drive() { python3 "$work/drive.py" "${addr#http://}" "$@"; }
 drive /ping "$work/tokens.txt" 0 500 8
 drive /api/impression "$work/tokens.txt" 0 500 8
 callgrind_control --zero "$server_pid" >/dev/null 2>&1
@@ -62,7 +57,7 @@ kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
 rows=$(sqlite3 "$RTBCAT_DATA_DIR/rtbcat.db" "SELECT COUNT(*) FROM popup_events WHERE kind = 'impression'")
 [ "$rows" -eq $((requests + 500)) ] || { echo "FAIL: $rows impression rows for $((requests + 500)) impressions" >&2; exit 1; }
 # dump_for TRIGGER → the profile file callgrind wrote for that dump.
-dump_for() { grep -l "^desc: Trigger: Client Request: $1\$\|^desc: Trigger: .*$1" "$work"/callgrind.* | head -1; }
+dump_for() { grep -l "^desc: Trigger: .*$1\$" "$work"/callgrind.* | head -1; }
 total() { awk '/^summary:/ { print $2 }' "$1"; }
 sha() { callgrind_annotate --threshold=100 "$1" 2>/dev/null | awk '/sha2::sha256::soft::compress/ { gsub(",", "", $1); print $1; exit }'; }
 ping_file=$(dump_for ping); impression_file=$(dump_for impressions)

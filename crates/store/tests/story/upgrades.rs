@@ -147,6 +147,18 @@ fn sqlite_counts(conn: &rusqlite::Connection, tables: &BTreeMap<String, i64>) ->
         .collect()
 }
 
+/// A database at `path` left at schema `version` by the migrations as they were shipped.
+fn sqlite_at_version(path: &std::path::Path, version: i32) -> rusqlite::Connection {
+    let mut conn = rusqlite::Connection::open(path).expect("open");
+    conn.execute_batch("PRAGMA foreign_keys = ON").expect("pragma");
+    sqlite_migrations::migrations::runner()
+        .set_target(refinery::Target::Version(version))
+        .set_grouped(true)
+        .run(&mut conn)
+        .unwrap_or_else(|e| panic!("migrate to version {version}: {e}"));
+    conn
+}
+
 #[tokio::test]
 async fn sqlite_upgrades_from_every_shipped_version() {
     let latest = newest(sqlite_migrations::migrations::runner().get_migrations());
@@ -161,13 +173,7 @@ async fn sqlite_upgrades_from_every_shipped_version() {
     for version in 1..latest {
         let path = dir.path().join(format!("v{version}.db"));
         let before = {
-            let mut conn = rusqlite::Connection::open(&path).expect("open");
-            conn.execute_batch("PRAGMA foreign_keys = ON").expect("pragma");
-            sqlite_migrations::migrations::runner()
-                .set_target(refinery::Target::Version(version))
-                .set_grouped(true)
-                .run(&mut conn)
-                .expect("migrate to the old version");
+            let conn = sqlite_at_version(&path, version);
             let filled = fill_sqlite(&conn);
             let tables: i64 = conn
                 .query_row(
@@ -237,12 +243,7 @@ async fn sqlite_event_rebuild_keeps_every_event_and_the_kind_rule() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("v19.db");
     let before = {
-        let mut conn = rusqlite::Connection::open(&path).expect("open");
-        sqlite_migrations::migrations::runner()
-            .set_target(refinery::Target::Version(19))
-            .set_grouped(true)
-            .run(&mut conn)
-            .expect("migrate to version 19");
+        let conn = sqlite_at_version(&path, 19);
         for (n, kind) in ["impression", "click", "conversion"].iter().enumerate() {
             conn.execute(
                 "INSERT INTO popup_events (id, event_key, kind, occurred_at, property_id, offer_id, click_id, \
