@@ -130,8 +130,9 @@ pub struct Tracking {
     clock: Arc<dyn Clock>,
     signer: TokenSigner,
     writer: EventWriter,
-    /// Today's visitor salt (aged in days), so a hash costs no database round trip.
-    salt: Refreshing<String>,
+    /// Today's visitor salt (aged in days) as an HMAC with the salt absorbed, so a hash
+    /// costs no database round trip and no hashing of the key.
+    salt: Refreshing<HmacSha256>,
     properties: Cached<Property>,
     offers: Cached<Offer>,
     /// The running experiment per (property, placement), kept a few seconds.
@@ -211,16 +212,20 @@ const TOKEN_TAG_BYTES: usize = 16;
 
 /// Signs serve tokens and opens them again: `payload.tag`, both URL-safe base64.
 pub struct TokenSigner {
-    key: Vec<u8>,
+    /// The HMAC with the key already absorbed: each token then costs a copy of this state
+    /// instead of hashing the key's two padded blocks again.
+    keyed: HmacSha256,
 }
 
 impl TokenSigner {
     pub fn new(key: Vec<u8>) -> Self {
-        TokenSigner { key }
+        TokenSigner {
+            keyed: HmacSha256::new_from_slice(&key).expect("HMAC takes keys of any length"),
+        }
     }
 
     fn mac(&self, payload: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        let mut mac = self.keyed.clone();
         mac.update(payload);
         mac
     }
@@ -250,12 +255,12 @@ impl TokenSigner {
 }
 
 impl Tracking {
-    /// Loads the token-signing key, making one on first start.
     /// Events waiting for the writer.
     pub fn queue_depth(&self) -> usize {
         self.writer.depth()
     }
 
+    /// Loads the token-signing key, making one on first start.
     pub async fn new(store: SharedStore, clock: Arc<dyn Clock>, writer: EventWriter) -> Result<Tracking, StoreError> {
         let key = store
             .server_secret("tracking_key".into(), random_token(32), clock.unix())
@@ -329,11 +334,10 @@ impl Tracking {
     /// no longer be tied to an address by anyone, us included.
     pub async fn visitor_hash(&self, visit: &Visit, property_id: i64) -> Result<String, StoreError> {
         let today = self.clock.now().date();
-        let salt = self
+        let mut mac = self
             .salt
             .get_current(i64::from(today.to_julian_day()), 1, || self.load_salt(today))
             .await?;
-        let mut mac = HmacSha256::new_from_slice(salt.as_bytes()).expect("HMAC takes keys of any length");
         mac.update(visit.ip.as_bytes());
         mac.update(b"\n");
         mac.update(visit.user_agent.as_bytes());
@@ -344,7 +348,7 @@ impl Tracking {
 
     /// The day's salt from the store, made there by the first instance to ask (so every
     /// instance agrees on it); yesterday's is the oldest kept.
-    async fn load_salt(&self, today: time::Date) -> Result<String, StoreError> {
+    async fn load_salt(&self, today: time::Date) -> Result<HmacSha256, StoreError> {
         let name = format!("visitor_salt:{today}");
         let salt = self
             .store
@@ -355,7 +359,7 @@ impl Tracking {
                 .prune_server_secrets("visitor_salt:%".into(), format!("visitor_salt:{yesterday}"))
                 .await?;
         }
-        Ok(salt)
+        Ok(HmacSha256::new_from_slice(salt.as_bytes()).expect("HMAC takes keys of any length"))
     }
 
     fn today_hours(&self) -> (String, String) {
