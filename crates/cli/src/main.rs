@@ -16,13 +16,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// mimalloc instead of the system allocator: a tracking request allocates some ninety small
-/// blocks (headers, token fields, the event, its channel), and glibc's malloc/free was the
-/// biggest single cost in its profile — mimalloc cut about 12% of a request's instructions
-/// (docs/popups.md has the counts).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "rtbcat",
