@@ -598,6 +598,29 @@ async fn public_routes_take_only_small_bodies() {
     let token = served_token(&app).await;
     let (status, _) = send(visitor().post(app.url("/api/impression")).body(token)).await;
     assert_eq!(status, 204);
+    // A body sent in chunks declares no length: the reading stops at the limit all the same.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://").to_string();
+    for (chunks, expected) in [(3, "HTTP/1.1 204"), (20, "HTTP/1.1 413")] {
+        let (_, answer) = send(visitor().get(app.url("/api/offers/mff"))).await;
+        let token = answer["offer"]["token"].as_str().expect("token");
+        let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+        let mut request = format!(
+            "POST /api/impression HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/plain\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{token}\r\n",
+            token.len()
+        );
+        // Trailing spaces after the token: a beacon's body is trimmed, so only the size differs.
+        for _ in 0..chunks {
+            request.push_str(&format!("{:x}\r\n{}\r\n", 256, " ".repeat(256)));
+        }
+        request.push_str("0\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("request");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.expect("answer");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with(expected), "{chunks} chunks of 256 bytes: {answer}");
+    }
 }
 
 // 12 ------------------------------------------------------------------------------------
