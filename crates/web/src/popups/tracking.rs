@@ -38,26 +38,18 @@ impl<S: Send + Sync> FromRequest<S> for TrackingBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
-        let too_large = || {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("a tracking request's body is at most {TRACKING_BODY_LIMIT} bytes"),
-            )
-        };
-        let declared = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > TRACKING_BODY_LIMIT as u64) {
-            return Err(too_large());
-        }
-        // Without a length (chunked), the reading stops at the limit.
+        // The limit holds whether the length is declared or the body comes in chunks.
         match axum::body::to_bytes(request.into_body(), TRACKING_BODY_LIMIT).await {
             Ok(bytes) => Ok(TrackingBody(bytes)),
             Err(e) if std::error::Error::source(&e).is_some_and(|inner| inner.is::<LengthLimitError>()) => {
-                Err(too_large())
+                Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!(
+                        "a tracking request's body is at most {} KiB",
+                        TRACKING_BODY_LIMIT / 1024
+                    ),
+                ))
             }
             Err(e) => Err(ApiError::bad_parameter("body", format!("could not be read: {e}"))),
         }

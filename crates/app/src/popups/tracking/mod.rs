@@ -130,8 +130,8 @@ pub struct Tracking {
     clock: Arc<dyn Clock>,
     signer: TokenSigner,
     writer: EventWriter,
-    /// Today's visitor salt (aged in days) as an HMAC with the salt absorbed, so a hash
-    /// costs no database round trip and no hashing of the key.
+    /// Today's visitor salt (aged in days) as a `keyed_hmac`, so a hash costs no database
+    /// round trip and no hashing of the salt.
     salt: Refreshing<HmacSha256>,
     properties: Cached<Property>,
     offers: Cached<Offer>,
@@ -210,18 +210,21 @@ pub fn device_of(user_agent: &str) -> &'static str {
 /// accepted: a shorter one would be guessable (one byte: 256 tries).
 const TOKEN_TAG_BYTES: usize = 16;
 
+/// An HMAC-SHA256 with `key` absorbed, to be copied for each message: the key's two padded
+/// blocks are hashed once, not per message.
+fn keyed_hmac(key: &[u8]) -> HmacSha256 {
+    HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length")
+}
+
 /// Signs serve tokens and opens them again: `payload.tag`, both URL-safe base64.
 pub struct TokenSigner {
-    /// The HMAC with the key already absorbed: each token then costs a copy of this state
-    /// instead of hashing the key's two padded blocks again.
+    /// From `keyed_hmac`: each token costs a copy of this state.
     keyed: HmacSha256,
 }
 
 impl TokenSigner {
-    pub fn new(key: Vec<u8>) -> Self {
-        TokenSigner {
-            keyed: HmacSha256::new_from_slice(&key).expect("HMAC takes keys of any length"),
-        }
+    pub fn new(key: &[u8]) -> Self {
+        TokenSigner { keyed: keyed_hmac(key) }
     }
 
     fn mac(&self, payload: &[u8]) -> HmacSha256 {
@@ -268,7 +271,7 @@ impl Tracking {
         Ok(Tracking {
             store,
             clock,
-            signer: TokenSigner::new(key.into_bytes()),
+            signer: TokenSigner::new(key.as_bytes()),
             writer,
             salt: Refreshing::default(),
             properties: Refreshing::default(),
@@ -359,7 +362,7 @@ impl Tracking {
                 .prune_server_secrets("visitor_salt:%".into(), format!("visitor_salt:{yesterday}"))
                 .await?;
         }
-        Ok(HmacSha256::new_from_slice(salt.as_bytes()).expect("HMAC takes keys of any length"))
+        Ok(keyed_hmac(salt.as_bytes()))
     }
 
     fn today_hours(&self) -> (String, String) {

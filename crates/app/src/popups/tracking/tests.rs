@@ -30,7 +30,7 @@ fn sample_token() -> ServeToken {
 
 #[test]
 fn a_token_opens_only_with_its_whole_signature() {
-    let signer = TokenSigner::new(b"a test key of some length".to_vec());
+    let signer = TokenSigner::new(b"a test key of some length");
     let token = signer.sign(&sample_token());
     assert_eq!(signer.open(&token), Some(sample_token()));
     // Every shortened signature is refused, down to none at all.
@@ -59,7 +59,7 @@ fn a_token_opens_only_with_its_whole_signature() {
     // A longer tag (the full MAC) is not ours either.
     assert_eq!(signer.open(&format!("{token}AAAA")), None);
     // Another key's signature is refused.
-    assert_eq!(TokenSigner::new(b"another key".to_vec()).open(&token), None);
+    assert_eq!(TokenSigner::new(b"another key").open(&token), None);
 }
 
 #[test]
@@ -131,6 +131,15 @@ async fn visitor_hashes_keep_the_day_and_change_with_it() {
         tracking.visitor_hash(&visit, 7).await.expect("hash")
     }
     let morning = hash(&first).await;
+    // The hash is HMAC-SHA256(the day's stored salt, "ip\nuser agent\nproperty"), its first 16
+    // bytes in hex: a change of form would split a day's unique visitors at an upgrade.
+    let salt = store
+        .server_secret("visitor_salt:2026-11-21".into(), "not made here".into(), 0)
+        .await
+        .expect("the day's salt");
+    let mut expected = HmacSha256::new_from_slice(salt.as_bytes()).expect("key");
+    expected.update(b"203.0.113.9\nMozilla/5.0\n7");
+    assert_eq!(morning, hex::encode(&expected.finalize().into_bytes()[..16]));
     clock.advance(86_399);
     assert_eq!(hash(&first).await, morning, "the same salt until the day ends");
     assert_eq!(hash(&second).await, morning, "another instance uses the stored salt");
