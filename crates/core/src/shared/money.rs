@@ -14,6 +14,50 @@ pub enum MoneyError {
 /// Read an amount as reports spell it — `125.50`, `$4.16`, `$1,234.50`, `US$ 10`, `€3` —
 /// exactly, without going through floating point. More than six decimals round half up.
 pub fn parse_money_micros(text: &str) -> Result<i64, MoneyError> {
+    // A report's spend column is a million plain decimals: read those without allocating.
+    match plain_decimal_micros(text.as_bytes()) {
+        Some(micros) => Ok(micros),
+        None => parse_spelled_money_micros(text),
+    }
+}
+
+/// `125.50`, `1234`, `.5`: ASCII digits with at most one point and nothing else, as
+/// `parse_money_micros` reads them; `None` for anything else (symbols, separators, signs,
+/// spaces, an overflow), which the general reader then takes, errors included.
+fn plain_decimal_micros(bytes: &[u8]) -> Option<i64> {
+    let (mut whole, mut micros, mut fraction_digits) = (0i64, 0i64, 0usize);
+    let (mut point, mut digits, mut round_up) = (false, false, false);
+    for &byte in bytes {
+        match byte {
+            b'0'..=b'9' => {
+                digits = true;
+                let digit = i64::from(byte - b'0');
+                if !point {
+                    whole = whole.checked_mul(10)?.checked_add(digit)?;
+                } else {
+                    if fraction_digits < 6 {
+                        micros = micros * 10 + digit;
+                    } else if fraction_digits == 6 {
+                        round_up = digit >= 5;
+                    }
+                    fraction_digits += 1;
+                }
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if !digits {
+        return None;
+    }
+    for _ in fraction_digits.min(6)..6 {
+        micros *= 10;
+    }
+    whole.checked_mul(1_000_000)?.checked_add(micros + i64::from(round_up))
+}
+
+/// The general reader: currency symbols and codes, thousands separators, spaces, signs.
+fn parse_spelled_money_micros(text: &str) -> Result<i64, MoneyError> {
     let original = text.to_string();
     let mut cleaned: String = text
         .trim()
@@ -126,6 +170,17 @@ mod tests {
     }
 
     proptest! {
+        /// The allocation-free reader of plain decimals answers what the general one does,
+        /// rounding and overflow included, for every string it takes.
+        #[test]
+        fn plain_decimals_read_as_the_general_reader_reads_them(text in "[0-9]{0,21}(\\.[0-9]{0,9})?") {
+            if let Some(micros) = plain_decimal_micros(text.as_bytes()) {
+                prop_assert_eq!(parse_spelled_money_micros(&text), Ok(micros));
+            } else {
+                prop_assert!(parse_spelled_money_micros(&text).is_err(), "{}", text);
+            }
+        }
+
         #[test]
         fn formatted_amounts_read_back(cents in 0i64..10_000_000_000) {
             let micros = cents * 10_000;
