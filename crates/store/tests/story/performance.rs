@@ -271,7 +271,78 @@ async fn slices_story(engine: Engine) {
     assert_eq!(store.catalog_stats().await.expect("stats").performance.fact_rows, 1400);
 }
 
+/// Files in key order, as the importer hands them to SQLite: runs of one (creative, date)
+/// that are new days (SQLite writes those as multi-row inserts), next to a stored day, a run
+/// with a key twice and a run too short for a multi-row insert. Every way keeps the upsert
+/// semantics, counts and rollups.
+async fn sorted_runs_story(engine: Engine) {
+    use rtbcat_core::bidder::performance::report::sort_by_fact_key;
+    use time::macros::date;
+    let db = fresh(engine).await;
+    let store = &db.store;
+    let (first, second) = (date!(2026 - 03 - 01), date!(2026 - 03 - 02));
+    // `keys` facts of creative `creative` on `date`, `clicks` each (placements tell them apart).
+    let run = |creative: i64, date: time::Date, keys: std::ops::Range<i64>, clicks: i64| -> Vec<PerformanceFact> {
+        keys.map(|n| PerformanceFact {
+            creative_id: format!("c{creative}"),
+            date,
+            placement: format!("p{n:03}"),
+            ..fact(n, clicks)
+        })
+        .collect()
+    };
+    let write = |mut rows: Vec<PerformanceFact>| {
+        sort_by_fact_key(&mut rows);
+        import(store, vec![FactBatch::Performance(rows), FactBatch::Commit(None)])
+    };
+    let counted = |c: rtbcat_store::FactCounts| (c.inserted, c.updated);
+
+    let stored: Vec<_> = (0..3).flat_map(|c| run(c, first, 0..70, 1)).collect();
+    assert_eq!(counted(write(stored).await.expect("first day")), (210, 0));
+
+    let mut rows = run(0, first, 0..70, 2); // stored: 70 updates
+    rows.extend(run(0, second, 0..70, 3)); // new: two multi-row inserts and 6 rows
+    rows.extend(run(1, second, 0..70, 4)); // new, with one key twice: the later row wins
+    rows.push(PerformanceFact {
+        creative_id: "c1".into(),
+        date: second,
+        placement: "p005".into(),
+        ..fact(5, 9)
+    });
+    rows.extend(run(2, second, 0..31, 5)); // new, shorter than a multi-row insert
+    rows.extend(run(3, second, 0..64, 6)); // new, exactly two multi-row inserts
+    assert_eq!(
+        counted(write(rows).await.expect("second file")),
+        (70 + 70 + 31 + 64, 70 + 1)
+    );
+
+    assert_eq!(clicks_on(store, "2026-03-01").await, 70 * 2 + 140);
+    assert_eq!(
+        clicks_on(store, "2026-03-02").await,
+        70 * 3 + 69 * 4 + 9 + 31 * 5 + 64 * 6
+    );
+    for day in ["2026-03-01", "2026-03-02"] {
+        let [rollup, facts] = rollup_and_facts(store, day).await;
+        assert_eq!(rollup, facts, "{day}: the rollup is the facts summed");
+    }
+    assert_eq!(
+        store.catalog_stats().await.expect("stats").performance.fact_rows,
+        210 + 70 + 70 + 31 + 64
+    );
+    // The same second file again: every row is stored now, nothing new.
+    let mut again = run(0, second, 0..70, 3);
+    again.extend(run(3, second, 0..64, 7));
+    assert_eq!(counted(write(again).await.expect("again")), (0, 134));
+    assert_eq!(
+        clicks_on(store, "2026-03-02").await,
+        70 * 3 + 69 * 4 + 9 + 31 * 5 + 64 * 7
+    );
+    let [rollup, facts] = rollup_and_facts(store, "2026-03-02").await;
+    assert_eq!(rollup, facts, "a replaced day's rollup is its facts summed");
+}
+
 stories! {
     performance_story => performance_on_sqlite, performance_on_postgres;
     slices_story => slices_on_sqlite, slices_on_postgres;
+    sorted_runs_story => sorted_runs_on_sqlite, sorted_runs_on_postgres;
 }

@@ -43,6 +43,18 @@ struct DailyTotals {
     fact_rows: i64,
 }
 
+impl DailyTotals {
+    /// A new fact's contribution: its measures, and one more fact row.
+    fn of_new(f: &Fact) -> DailyTotals {
+        DailyTotals {
+            spend_micros: f.spend_micros,
+            impressions: f.impressions,
+            clicks: f.clicks,
+            fact_rows: 1,
+        }
+    }
+}
+
 /// A rollup cell's second key: `performance_daily` is by country, `performance_device_daily`
 /// by device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +94,12 @@ impl RollupDelta {
         cell.impressions += change.impressions;
         cell.clicks += change.clicks;
         cell.fact_rows += change.fact_rows;
+    }
+
+    /// A fact's change in both rollups: by country and by device.
+    fn add_fact(&mut self, f: &Fact, change: DailyTotals) {
+        self.add(&f.creative_id, f.date, Cut::country(&f.country), change);
+        self.add(&f.creative_id, f.date, Cut::Device(f.device.as_str()), change);
     }
 
     fn apply(&mut self, tx: &rusqlite::Transaction<'_>) -> StoreResult<()> {
@@ -125,6 +143,197 @@ impl RollupDelta {
     }
 }
 
+type Fact = rtbcat_core::bidder::performance::report::PerformanceFact;
+
+/// Rows per multi-row INSERT of a new day's facts: one statement, and one cursor kept
+/// across its rows, for this many facts instead of one each.
+const NEW_DAY_CHUNK: usize = 32;
+
+/// How an import writes performance facts on SQLite, with the statements it prepared once.
+/// A new day — a run of one (creative, date) with none of its facts stored, its keys
+/// ascending, as the sorted batches bring it — goes in as multi-row inserts. Other rows are
+/// upserted one by one: a new fact costs one statement, the insert (`changes()` tells new
+/// from stored); a stored one two, the read of its old values (for the rollups' deltas) and
+/// the update, once the previous row was a stored one too.
+struct FactWriter<'t> {
+    insert: rusqlite::CachedStatement<'t>,
+    update: rusqlite::CachedStatement<'t>,
+    previous: rusqlite::CachedStatement<'t>,
+    insert_new_day: rusqlite::CachedStatement<'t>,
+    day_stored: rusqlite::CachedStatement<'t>,
+    date_text: String,
+    /// Rows come in runs: all new (days not stored yet) or all stored (a report imported
+    /// again, or a "last 7 days" export taken daily).
+    expect_stored: bool,
+}
+
+impl<'t> FactWriter<'t> {
+    fn prepare(tx: &'t rusqlite::Transaction<'_>) -> StoreResult<FactWriter<'t>> {
+        Ok(FactWriter {
+            insert: tx.prepare_cached(&format!(
+                "INSERT INTO performance_metrics ({}) VALUES ({}) ON CONFLICT DO NOTHING",
+                PERFORMANCE_COLUMNS,
+                placeholders(12, numbered),
+            ))?,
+            update: tx.prepare_cached(PERFORMANCE_UPDATE_BY_KEY)?,
+            previous: tx.prepare_cached(
+                "SELECT impressions, clicks, spend_micros FROM performance_metrics WHERE seat_id = ?1 \
+                 AND creative_id = ?2 AND date = ?3 AND hour = ?4 AND country = ?5 AND device = ?6 AND placement = ?7",
+            )?,
+            insert_new_day: tx.prepare_cached(&new_day_insert_sql())?,
+            day_stored: tx.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM performance_metrics WHERE creative_id = ?1 AND date = ?2)",
+            )?,
+            date_text: String::with_capacity(10),
+            expect_stored: false,
+        })
+    }
+
+    /// Writes a batch, day run by day run, and adds what changed to `counts` and `rollup`.
+    fn write(
+        &mut self,
+        rows: &[Fact],
+        tx: &rusqlite::Transaction<'_>,
+        counts: &mut FactCounts,
+        rollup: &mut RollupDelta,
+    ) -> StoreResult<()> {
+        let mut start = 0;
+        while start < rows.len() {
+            let first = &rows[start];
+            let length = rows[start..]
+                .iter()
+                .take_while(|f| f.creative_id == first.creative_id && f.date == first.date)
+                .count();
+            let day = &rows[start..start + length];
+            // The rows past the last whole chunk of a new day are upserted as any other row.
+            let in_chunks = if self.is_new_day(day)? {
+                length - length % NEW_DAY_CHUNK
+            } else {
+                0
+            };
+            for chunk in day[..in_chunks].chunks_exact(NEW_DAY_CHUNK) {
+                self.insert_new(chunk)?;
+                counts.inserted += NEW_DAY_CHUNK as u64;
+                for f in chunk {
+                    rollup.add_fact(f, DailyTotals::of_new(f));
+                }
+                self.expect_stored = false;
+            }
+            for f in &day[in_chunks..] {
+                let change = self.upsert(f, counts)?;
+                rollup.add_fact(f, change);
+            }
+            if rollup.cells >= RollupDelta::FLUSH_AT {
+                rollup.apply(tx)?;
+            }
+            start += length;
+        }
+        Ok(())
+    }
+
+    /// A run of one (creative, date), long enough for a multi-row insert, keys ascending
+    /// (so none twice), and none of that day's facts stored.
+    fn is_new_day(&mut self, day: &[Fact]) -> StoreResult<bool> {
+        if day.len() < NEW_DAY_CHUNK || !day.windows(2).all(|w| w[0].key() < w[1].key()) {
+            return Ok(false);
+        }
+        let stored: bool = self
+            .day_stored
+            .query_row(params![day[0].creative_id, day[0].date.to_string()], |r| r.get(0))?;
+        Ok(!stored)
+    }
+
+    /// One multi-row INSERT (`new_day_insert_sql`) of `NEW_DAY_CHUNK` facts of a new day.
+    fn insert_new(&mut self, chunk: &[Fact]) -> StoreResult<()> {
+        let insert = &mut self.insert_new_day;
+        insert.raw_bind_parameter(1, &chunk[0].creative_id)?;
+        insert.raw_bind_parameter(2, chunk[0].date.to_string())?;
+        let mut index = 2;
+        let mut bind = |value: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
+            index += 1;
+            insert.raw_bind_parameter(index, value)
+        };
+        for f in chunk {
+            bind(&f.seat_id.as_deref().unwrap_or(""))?;
+            bind(&stored_hour(f.hour))?;
+            bind(&f.country)?;
+            bind(&f.device.as_str())?;
+            bind(&f.placement)?;
+            bind(&f.impressions)?;
+            bind(&f.clicks)?;
+            bind(&f.spend_micros)?;
+            bind(&f.reached_queries)?;
+            bind(&f.bids)?;
+        }
+        insert.raw_execute()?;
+        Ok(())
+    }
+
+    /// Inserts or replaces one fact; what it changed in the day's sums.
+    fn upsert(&mut self, f: &Fact, counts: &mut FactCounts) -> StoreResult<DailyTotals> {
+        self.date_text.clear();
+        write!(self.date_text, "{}", f.date).expect("writing to a String");
+        let values = params![
+            f.seat_id.as_deref().unwrap_or(""),
+            f.creative_id,
+            self.date_text,
+            stored_hour(f.hour),
+            f.country,
+            f.device.as_str(),
+            f.placement,
+            f.impressions,
+            f.clicks,
+            f.spend_micros,
+            f.reached_queries,
+            f.bids
+        ];
+        let read_stored =
+            |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, i64)> { Ok((r.get(0)?, r.get(1)?, r.get(2)?)) };
+        // Try first what the previous row was: one statement for a new fact (the insert),
+        // two for a stored one (read, update).
+        let read_first = if self.expect_stored {
+            self.previous.query_row(&values[..7], read_stored).optional()?
+        } else {
+            None
+        };
+        let stored = match read_first {
+            Some(stored) => Some(stored),
+            None if self.insert.execute(values)? == 1 => None,
+            None => Some(self.previous.query_row(&values[..7], read_stored)?),
+        };
+        self.expect_stored = stored.is_some();
+        let Some((impressions, clicks, spend_micros)) = stored else {
+            counts.inserted += 1;
+            return Ok(DailyTotals::of_new(f));
+        };
+        self.update.execute(values)?;
+        counts.updated += 1;
+        Ok(DailyTotals {
+            spend_micros: f.spend_micros - spend_micros,
+            impressions: f.impressions - impressions,
+            clicks: f.clicks - clicks,
+            fact_rows: 0,
+        })
+    }
+}
+
+/// The multi-row INSERT of `NEW_DAY_CHUNK` facts of one (creative, date): the creative and
+/// the date are bound once (`?1`, `?2`), each row's other ten columns after them.
+fn new_day_insert_sql() -> String {
+    let rows: Vec<String> = (0..NEW_DAY_CHUNK)
+        .map(|row| {
+            let own = |column: usize| format!("?{}", 3 + row * 10 + column);
+            let mut values = vec![own(0), "?1".to_string(), "?2".to_string()];
+            values.extend((1..10).map(own));
+            format!("({})", values.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO performance_metrics ({PERFORMANCE_COLUMNS}) VALUES {}",
+        rows.join(", ")
+    )
+}
+
 #[async_trait]
 impl PerformanceStore for SqliteStore {
     async fn creative_seats(&self) -> StoreResult<Vec<(String, String)>> {
@@ -162,19 +371,7 @@ impl PerformanceStore for SqliteStore {
             let mut rollup = RollupDelta::default();
             let mut traffic_days: std::collections::BTreeSet<time::Date> = std::collections::BTreeSet::new();
             {
-                // A new fact costs one statement, the insert (`changes()` tells new from
-                // replaced); a stored one two, the read of its old values (for the rollups'
-                // deltas) and the update, once the previous row was a stored one too.
-                let mut insert_perf = tx.prepare_cached(&format!(
-                    "INSERT INTO performance_metrics ({}) VALUES ({}) ON CONFLICT DO NOTHING",
-                    PERFORMANCE_COLUMNS,
-                    placeholders(12, numbered),
-                ))?;
-                let mut update_perf = tx.prepare_cached(PERFORMANCE_UPDATE_BY_KEY)?;
-                let mut previous_perf = tx.prepare_cached(
-                    "SELECT impressions, clicks, spend_micros FROM performance_metrics WHERE seat_id = ?1 \
-                     AND creative_id = ?2 AND date = ?3 AND hour = ?4 AND country = ?5 AND device = ?6 AND placement = ?7",
-                )?;
+                let mut facts = FactWriter::prepare(&tx)?;
                 let mut traffic = tx.prepare_cached(&format!(
                     "INSERT INTO rtb_traffic ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {} RETURNING id",
                     TRAFFIC_COLUMNS,
@@ -182,71 +379,9 @@ impl PerformanceStore for SqliteStore {
                     TRAFFIC_KEY,
                     traffic_update()
                 ))?;
-                let mut date_text = String::with_capacity(10);
-                // Rows come in runs: all new (days not stored yet) or all stored (a report
-                // imported again, or a "last 7 days" export taken daily).
-                let mut expect_stored = false;
-                let read_stored = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, i64)> {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                };
                 while let Some(batch) = batches.blocking_recv() {
                     match batch {
-                        FactBatch::Performance(rows) => {
-                            for f in rows {
-                                date_text.clear();
-                                write!(date_text, "{}", f.date).expect("writing to a String");
-                                let values = params![
-                                    f.seat_id.as_deref().unwrap_or(""),
-                                    f.creative_id,
-                                    date_text,
-                                    stored_hour(f.hour),
-                                    f.country,
-                                    f.device.as_str(),
-                                    f.placement,
-                                    f.impressions,
-                                    f.clicks,
-                                    f.spend_micros,
-                                    f.reached_queries,
-                                    f.bids
-                                ];
-                                let mut change = DailyTotals {
-                                    spend_micros: f.spend_micros,
-                                    impressions: f.impressions,
-                                    clicks: f.clicks,
-                                    fact_rows: 1,
-                                };
-                                // Try first what the previous row was: one statement for a new
-                                // fact (the insert), two for a stored one (read, update).
-                                let read_first = if expect_stored {
-                                    previous_perf.query_row(&values[..7], read_stored).optional()?
-                                } else {
-                                    None
-                                };
-                                let stored = match read_first {
-                                    Some(stored) => Some(stored),
-                                    None if insert_perf.execute(values)? == 1 => None,
-                                    None => Some(previous_perf.query_row(&values[..7], read_stored)?),
-                                };
-                                expect_stored = stored.is_some();
-                                if let Some((impressions, clicks, spend_micros)) = stored {
-                                    update_perf.execute(values)?;
-                                    counts.updated += 1;
-                                    change = DailyTotals {
-                                        spend_micros: f.spend_micros - spend_micros,
-                                        impressions: f.impressions - impressions,
-                                        clicks: f.clicks - clicks,
-                                        fact_rows: 0,
-                                    };
-                                } else {
-                                    counts.inserted += 1;
-                                }
-                                rollup.add(&f.creative_id, f.date, Cut::country(&f.country), change);
-                                rollup.add(&f.creative_id, f.date, Cut::Device(f.device.as_str()), change);
-                                if rollup.cells >= RollupDelta::FLUSH_AT {
-                                    rollup.apply(&tx)?;
-                                }
-                            }
-                        }
+                        FactBatch::Performance(rows) => facts.write(&rows, &tx, &mut counts, &mut rollup)?,
                         FactBatch::Traffic(rows) => {
                             for f in rows {
                                 if f.kind == "traffic" {
