@@ -15,9 +15,16 @@ echo "files: $rows rows each; seed $(du -h "$work/seed.csv" | cut -f1), Authoriz
 
 RTBCAT_DATA_DIR=$work/catalog "$bin" demo >/dev/null
 
+# Every timed load, ours and the baselines, starts with nothing unwritten in the page cache:
+# the files written before it (the seed files, the previous loads' databases, hundreds of MB)
+# would otherwise be written back during it and stall its writes and syncs, so that whatever
+# ran later was measured on a busier disk (the SQLite ratio swung 0.44–0.93 across runs).
+settle() { sync; }
+
 measure() { # label data_dir file — a new data dir starts from the demo catalog
   local label=$1 dir=$2 file=$3
   [ -d "$dir" ] || cp -r "$work/catalog" "$dir"
+  settle
   local start end
   start=$(date +%s.%N)
   RTBCAT_DATA_DIR=$dir /usr/bin/time -f "%M" -o "$work/mem" "$bin" import performance --json "$file" >"$work/report.json"
@@ -33,6 +40,7 @@ PY
 }
 
 rate_of() { # COMMAND… — runs it quietly and prints $rows over its wall time (rows/s)
+  settle
   local start end
   start=$(date +%s.%N)
   "$@" >/dev/null
@@ -89,11 +97,13 @@ if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
   pg_keyed=$(rate_of psql -q "$url" -c "\\copy perf_keyed FROM '$work/seed.csv' WITH (FORMAT csv, HEADER true)")
   python3 -c "print('{:<40} {:>10,.0f} rows/s'.format('psql copy into a keyed table', $pg_keyed))"
   DATABASE_URL=$url RTBCAT_DATA_DIR=$work/pgcat "$bin" demo >/dev/null
+  settle
   start=$(date +%s.%N)
   DATABASE_URL=$url /usr/bin/time -f "%M" -o "$work/mem" "$bin" import performance --json "$work/seed.csv" >"$work/report.json"
   end=$(date +%s.%N)
   python3 -c "r=$rows/($end-$start); print('{:<40} {:>10,.0f} rows/s  peak {:.0f} MB; ratio to psql copy {:.2f}, to copy into a keyed table {:.2f}'.format('rtbcat import, seed CSV (PostgreSQL)', r, $(tail -1 "$work/mem")/1024, r/$pg_baseline, r/$pg_keyed))"
   # The same file again: its days are stored, so every row is an upsert.
+  settle
   start=$(date +%s.%N)
   DATABASE_URL=$url "$bin" import performance --json "$work/seed.csv" >"$work/report.json"
   end=$(date +%s.%N)
