@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::engine::sqlite::*;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
 
@@ -217,8 +218,11 @@ impl<'t> FactWriter<'t> {
                 for f in chunk {
                     rollup.add_fact(f, DailyTotals::of_new(f));
                 }
+            }
+            if in_chunks > 0 {
                 self.expect_stored = false;
             }
+            // A day's run is at most a batch, so the rollup stays within a batch of its limit.
             for f in &day[in_chunks..] {
                 let change = self.upsert(f, counts)?;
                 rollup.add_fact(f, change);
@@ -237,76 +241,63 @@ impl<'t> FactWriter<'t> {
         if day.len() < NEW_DAY_CHUNK || !day.windows(2).all(|w| w[0].key() < w[1].key()) {
             return Ok(false);
         }
+        self.set_date(day[0].date);
         let stored: bool = self
             .day_stored
-            .query_row(params![day[0].creative_id, day[0].date.to_string()], |r| r.get(0))?;
+            .query_row(params![day[0].creative_id, self.date_text], |r| r.get(0))?;
         Ok(!stored)
     }
 
     /// One multi-row INSERT (`new_day_insert_sql`) of `NEW_DAY_CHUNK` facts of a new day.
     fn insert_new(&mut self, chunk: &[Fact]) -> StoreResult<()> {
+        self.set_date(chunk[0].date);
         let insert = &mut self.insert_new_day;
         insert.raw_bind_parameter(1, &chunk[0].creative_id)?;
-        insert.raw_bind_parameter(2, chunk[0].date.to_string())?;
+        insert.raw_bind_parameter(2, &self.date_text)?;
         let mut index = 2;
-        let mut bind = |value: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
-            index += 1;
-            insert.raw_bind_parameter(index, value)
-        };
         for f in chunk {
-            bind(&f.seat_id.as_deref().unwrap_or(""))?;
-            bind(&stored_hour(f.hour))?;
-            bind(&f.country)?;
-            bind(&f.device.as_str())?;
-            bind(&f.placement)?;
-            bind(&f.impressions)?;
-            bind(&f.clicks)?;
-            bind(&f.spend_micros)?;
-            bind(&f.reached_queries)?;
-            bind(&f.bids)?;
+            let values = fact_values(f, &self.date_text);
+            for (column, value) in values.iter().enumerate() {
+                if !BOUND_ONCE_PER_DAY.contains(&column) {
+                    index += 1;
+                    insert.raw_bind_parameter(index, value)?;
+                }
+            }
         }
         insert.raw_execute()?;
         Ok(())
     }
 
+    fn set_date(&mut self, date: time::Date) {
+        self.date_text.clear();
+        write!(self.date_text, "{date}").expect("writing to a String");
+    }
+
     /// Inserts or replaces one fact; what it changed in the day's sums.
     fn upsert(&mut self, f: &Fact, counts: &mut FactCounts) -> StoreResult<DailyTotals> {
-        self.date_text.clear();
-        write!(self.date_text, "{}", f.date).expect("writing to a String");
-        let values = params![
-            f.seat_id.as_deref().unwrap_or(""),
-            f.creative_id,
-            self.date_text,
-            stored_hour(f.hour),
-            f.country,
-            f.device.as_str(),
-            f.placement,
-            f.impressions,
-            f.clicks,
-            f.spend_micros,
-            f.reached_queries,
-            f.bids
-        ];
+        self.set_date(f.date);
+        let values = fact_values(f, &self.date_text);
+        let (all, key) = (params_from_iter(&values), || params_from_iter(&values[..7]));
         let read_stored =
             |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, i64)> { Ok((r.get(0)?, r.get(1)?, r.get(2)?)) };
         // Try first what the previous row was: one statement for a new fact (the insert),
         // two for a stored one (read, update).
         let read_first = if self.expect_stored {
-            self.previous.query_row(&values[..7], read_stored).optional()?
+            self.previous.query_row(key(), read_stored).optional()?
         } else {
             None
         };
         let stored = match read_first {
             Some(stored) => Some(stored),
-            None if self.insert.execute(values)? == 1 => None,
-            None => Some(self.previous.query_row(&values[..7], read_stored)?),
+            None if self.insert.execute(all.clone())? == 1 => None,
+            None => Some(self.previous.query_row(key(), read_stored)?),
         };
         self.expect_stored = stored.is_some();
         let Some((impressions, clicks, spend_micros)) = stored else {
             counts.inserted += 1;
             return Ok(DailyTotals::of_new(f));
         };
-        self.update.execute(values)?;
+        self.update.execute(all)?;
         counts.updated += 1;
         Ok(DailyTotals {
             spend_micros: f.spend_micros - spend_micros,
@@ -317,14 +308,47 @@ impl<'t> FactWriter<'t> {
     }
 }
 
-/// The multi-row INSERT of `NEW_DAY_CHUNK` facts of one (creative, date): the creative and
-/// the date are bound once (`?1`, `?2`), each row's other ten columns after them.
+/// A fact's values in `PERFORMANCE_COLUMNS` order, its key's seven first; `date` is its date
+/// as stored.
+fn fact_values<'a>(f: &'a Fact, date: &'a str) -> [ToSqlOutput<'a>; 12] {
+    let text = |value: &'a str| ToSqlOutput::Borrowed(ValueRef::Text(value.as_bytes()));
+    let integer = |value: i64| ToSqlOutput::Borrowed(ValueRef::Integer(value));
+    let optional = |value: Option<i64>| value.map_or(ToSqlOutput::Borrowed(ValueRef::Null), integer);
+    [
+        text(f.seat_id.as_deref().unwrap_or("")),
+        text(&f.creative_id),
+        text(date),
+        integer(stored_hour(f.hour)),
+        text(&f.country),
+        text(f.device.as_str()),
+        text(&f.placement),
+        integer(f.impressions),
+        integer(f.clicks),
+        integer(f.spend_micros),
+        optional(f.reached_queries),
+        optional(f.bids),
+    ]
+}
+
+/// The columns of `fact_values` that one day's facts share (creative, date): a new day's
+/// multi-row INSERT binds them once per statement.
+const BOUND_ONCE_PER_DAY: [usize; 2] = [1, 2];
+
+/// The multi-row INSERT of `NEW_DAY_CHUNK` facts of one (creative, date): the columns in
+/// `BOUND_ONCE_PER_DAY` are `?1` and `?2` in every row, each row's other ten follow in order.
 fn new_day_insert_sql() -> String {
     let rows: Vec<String> = (0..NEW_DAY_CHUNK)
         .map(|row| {
-            let own = |column: usize| format!("?{}", 3 + row * 10 + column);
-            let mut values = vec![own(0), "?1".to_string(), "?2".to_string()];
-            values.extend((1..10).map(own));
+            let mut own = 2 + row * 10;
+            let values: Vec<String> = (0..12)
+                .map(|column| match BOUND_ONCE_PER_DAY.iter().position(|&c| c == column) {
+                    Some(shared) => format!("?{}", shared + 1),
+                    None => {
+                        own += 1;
+                        format!("?{own}")
+                    }
+                })
+                .collect();
             format!("({})", values.join(", "))
         })
         .collect();
