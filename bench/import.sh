@@ -64,7 +64,7 @@ for round in $(seq "$rounds"); do
   ab_rates+=("$(cat "$work/report.json.rate")")
   [ "$round" = 1 ] || rm -rf "$work/plain$round.db" "$work/seed$round" "$work/ab$round"
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+median() { python3 -c 'import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))' "$@"; }
 baseline=$(median "${plain_rates[@]}")
 seed_rate=$(median "${seed_rates[@]}")
 ab_rate=$(median "${ab_rates[@]}")
