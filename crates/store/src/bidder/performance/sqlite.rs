@@ -222,11 +222,11 @@ impl<'t> FactWriter<'t> {
             if in_chunks > 0 {
                 self.expect_stored = false;
             }
-            // A day's run is at most a batch, so the rollup stays within a batch of its limit.
             for f in &day[in_chunks..] {
                 let change = self.upsert(f, counts)?;
                 rollup.add_fact(f, change);
             }
+            // A day's run is at most a batch, so the rollup stays within a batch of its limit.
             if rollup.cells >= RollupDelta::FLUSH_AT {
                 rollup.apply(tx)?;
             }
@@ -277,7 +277,7 @@ impl<'t> FactWriter<'t> {
     fn upsert(&mut self, f: &Fact, counts: &mut FactCounts) -> StoreResult<DailyTotals> {
         self.set_date(f.date);
         let values = fact_values(f, &self.date_text);
-        let (all, key) = (params_from_iter(&values), || params_from_iter(&values[..7]));
+        let key = || params_from_iter(&values[..7]);
         let read_stored =
             |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, i64)> { Ok((r.get(0)?, r.get(1)?, r.get(2)?)) };
         // Try first what the previous row was: one statement for a new fact (the insert),
@@ -289,7 +289,7 @@ impl<'t> FactWriter<'t> {
         };
         let stored = match read_first {
             Some(stored) => Some(stored),
-            None if self.insert.execute(all.clone())? == 1 => None,
+            None if self.insert.execute(params_from_iter(&values))? == 1 => None,
             None => Some(self.previous.query_row(key(), read_stored)?),
         };
         self.expect_stored = stored.is_some();
@@ -297,7 +297,7 @@ impl<'t> FactWriter<'t> {
             counts.inserted += 1;
             return Ok(DailyTotals::of_new(f));
         };
-        self.update.execute(all)?;
+        self.update.execute(params_from_iter(&values))?;
         counts.updated += 1;
         Ok(DailyTotals {
             spend_micros: f.spend_micros - spend_micros,
